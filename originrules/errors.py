@@ -1,0 +1,53 @@
+"""originrules' own errors. Everything a user can cause ends in one of these, never a traceback."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, with where it is and what would fix it."""
+
+    message: str
+    where: str = ""  # "file:line:col" for rulesets, "file: json.path" for BOMs
+    code: str = ""  # a stable code such as "ORL201"; docs/errors.md explains each
+    hint: str = ""
+    excerpt: str = ""  # the source line and a caret, for syntax errors
+
+    def render(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        code = f"[{self.code}] " if self.code else ""
+        out = f"{head}error: {code}{self.message}"
+        if self.excerpt:
+            out += "\n" + self.excerpt
+        if self.hint:
+            out += f"\n  hint: {self.hint}"
+        return out
+
+
+class OriginrulesError(Exception):
+    """Base class: bad input of any kind. The CLI prints it and exits 2."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+
+class RulesetError(OriginrulesError):
+    """A ruleset file cannot be read, parsed or resolved."""
+
+
+class BomError(OriginrulesError):
+    """A bill of materials is malformed; each problem names its JSON path."""
+
+
+class UnknownAgreement(OriginrulesError):
+    """The agreement code or alias is not one of the shipped rulesets."""

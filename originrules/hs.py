@@ -1,0 +1,58 @@
+"""HS codes: normalising, levels, and sets of codes (lists and ranges)."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+#: the tariff-shift tests and the number of digits each compares
+LEVELS = {"CC": 2, "CTH": 4, "CTSH": 6}
+LEVEL_WORDS = {2: "chapter", 4: "heading", 6: "subheading", 8: "tariff line", 10: "tariff line"}
+
+_SEPARATORS = re.compile(r"[\s.]")
+
+
+def normalise(code: str) -> str | None:
+    """'8711.20' -> '871120'; None if what is left is not all digits."""
+    digits = _SEPARATORS.sub("", code)
+    return digits if digits.isdigit() else None
+
+
+@attrs.frozen
+class CodeRange:
+    """A chapter, heading or subheading, or a range of them at one level (`8701-8705`)."""
+
+    low: str
+    high: str
+
+    @property
+    def digits(self) -> int:
+        return len(self.low)
+
+    def contains(self, code: str) -> bool:
+        """Does this range cover `code` (a code of at least this range's length)?"""
+        prefix = code[: len(self.low)]
+        return len(prefix) == len(self.low) and self.low <= prefix <= self.high
+
+    def overlaps(self, other: CodeRange) -> bool:
+        return self.digits == other.digits and self.low <= other.high and other.low <= self.high
+
+    def __str__(self) -> str:
+        return self.low if self.low == self.high else f"{self.low}-{self.high}"
+
+
+@attrs.frozen
+class CodeSet:
+    """A list of codes and ranges, possibly at different levels (`chapter 04, 8407, 8701-8705`)."""
+
+    ranges: tuple[CodeRange, ...] = ()
+
+    def contains(self, code: str) -> bool:
+        return any(r.contains(code) for r in self.ranges)
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def __str__(self) -> str:
+        return ", ".join(str(r) for r in self.ranges)

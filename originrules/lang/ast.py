@@ -1,0 +1,303 @@
+"""The checked syntax tree of a ruleset: frozen attrs nodes, each with its source span.
+
+Two stages share this module. The parser yields `Term`s for every test it sees, because
+the grammar cannot tell `CTH` from a sub-rule's name; `resolve` turns each `Term` into a
+typed node (`Shift`, `ValueTest`, ...) using the agreement header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Union
+
+import attrs
+
+from originrules.hs import CodeRange, CodeSet
+
+
+def process_name(text: str) -> str:
+    """Process names match case-insensitively, spaces, hyphens and underscores alike."""
+    return re.sub(r"[\s_\-]+", "_", text.strip().lower())
+
+
+@attrs.frozen
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@attrs.frozen
+class Provenance:
+    """Where a legal value comes from: `source "Rule 5"`, and `inferred "why"` if unconfirmed."""
+
+    source: str | None = None
+    inferred: bool = False
+    note: str | None = None
+
+
+@attrs.frozen
+class Param:
+    """One header parameter: its keyword, its value, its provenance and where it is written."""
+
+    keyword: str
+    value: object
+    provenance: Provenance
+    span: Span
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+@attrs.frozen
+class Threshold:
+    """A percentage, possibly arithmetic over a sub-rule's parameters: `p - 5%`.
+
+    `terms` holds (sign, Decimal percent or parameter name) pairs.
+    """
+
+    terms: tuple[tuple[int, Decimal | str], ...]
+
+    def params(self) -> set[str]:
+        return {t for _, t in self.terms if isinstance(t, str)}
+
+    def bind(self, env: dict[str, Threshold]) -> Threshold:
+        out: list[tuple[int, Decimal | str]] = []
+        for sign, t in self.terms:
+            if isinstance(t, str):
+                out.extend((sign * s, v) for s, v in env[t].terms)
+            else:
+                out.append((sign, t))
+        return Threshold(tuple(out))
+
+    def value(self) -> Decimal:
+        """The percentage; only valid once every parameter is bound."""
+        return sum((sign * t for sign, t in self.terms), Decimal(0))  # type: ignore[operator]
+
+    def __str__(self) -> str:
+        parts = []
+        for i, (sign, t) in enumerate(self.terms):
+            text = t if isinstance(t, str) else f"{t}%"
+            parts.append(text if i == 0 and sign > 0 else f"{'+' if sign > 0 else '-'} {text}")
+        return " ".join(parts)
+
+
+# ---------------------------------------------------------------- raw terms (parser output)
+
+
+@attrs.frozen
+class Term:
+    name: str
+    args: tuple[object, ...] | None  # None: no parentheses; items are str names, Threshold, or Quoted
+    scope: CodeSet | None
+    comparison: tuple[str, Threshold] | None
+    exception: CodeSet | None
+    tolerance: CodeSet | None | bool  # False: not written; True: withheld for all; CodeSet: for these
+    span: Span
+
+
+@attrs.frozen
+class Quoted:
+    """A quoted argument, such as a process name with spaces."""
+
+    text: str
+
+
+# ---------------------------------------------------------------- typed rule expressions
+
+
+@attrs.frozen
+class And:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@attrs.frozen
+class Or:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@attrs.frozen
+class Shift:
+    """CC / CTH / CTSH: every non-originating material changes chapter / heading / subheading."""
+
+    test: str  # "CC", "CTH", "CTSH"
+    exception: CodeSet  # materials from these may not be non-originating at all
+    tolerance_withheld: CodeSet | bool  # True: no tolerance; CodeSet: none for these materials
+    span: Span
+
+
+@attrs.frozen
+class WhollyObtained:
+    span: Span
+
+
+@attrs.frozen
+class ValueTest:
+    """`VA(build_down, fob) >= 40%` or `VNM from 10, 11 <= 30%`.
+
+    `method` / `basis` None means any permitted one, the producer's choice. For the MaxNOM
+    test (`name == "VNM"`) there is no method: the ratio is VNM / basis.
+    """
+
+    name: str
+    method: str | None
+    basis: str | None
+    operator: str
+    threshold: Threshold
+    scope: CodeSet | None
+    span: Span
+
+
+@attrs.frozen
+class Process:
+    """A specific process the product must have undergone: `process(chemical_reaction)`."""
+
+    name: str
+    span: Span
+
+
+@attrs.frozen
+class Call:
+    """Use of a named sub-rule: `standard_qvc` or `va(45%)`."""
+
+    name: str
+    args: tuple[Threshold, ...]
+    span: Span
+
+
+Expr = Union[And, Or, Shift, WhollyObtained, ValueTest, Process, Call, Term]
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@attrs.frozen
+class Arith:
+    """Method arithmetic: op is "+", "-", "*", "/", "name" (a quantity) or "const"."""
+
+    op: str
+    args: tuple[Arith, ...] = ()
+    name: str | None = None
+    constant: Decimal | None = None
+
+    def names(self) -> set[str]:
+        if self.op == "name":
+            return {self.name}  # type: ignore[arg-type]
+        return set().union(*(a.names() for a in self.args)) if self.args else set()
+
+    def __str__(self) -> str:
+        if self.op == "name":
+            return str(self.name)
+        if self.op == "const":
+            return str(self.constant)
+        left, right = self.args
+        left_s, right_s = str(left), str(right)
+        # parenthesise only where precedence needs it, so the printed formula reads as written
+        if self.op in "*/" and left.op in "+-":
+            left_s = f"({left_s})"
+        if right.args and (self.op in "-/" or (self.op == "*" and right.op in "+-")):
+            right_s = f"({right_s})"
+        return f"{left_s} {self.op} {right_s}"
+
+
+@attrs.frozen
+class Method:
+    name: str
+    formula: Arith
+    provenance: Provenance
+    span: Span
+
+
+@attrs.frozen
+class DeMinimis:
+    """Tolerance for tariff-shift tests: `percent` of the basis.
+
+    `for_chapters` limits it to products of those chapters (per-chapter rates);
+    `except_chapters` withholds it from products of those chapters.
+    """
+
+    percent: Decimal
+    of: str
+    for_codes: CodeSet
+    except_codes: CodeSet
+    provenance: Provenance
+    span: Span
+
+
+@attrs.frozen
+class Agreement:
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    parties: tuple[str, ...]
+    in_force: dt.date | None
+    cumulation: str  # "bilateral", "diagonal", ...
+    cumulation_with: tuple[str, ...]  # further countries whose originating materials count
+    value_names: tuple[str, ...]
+    bases: tuple[str, ...]
+    methods: tuple[Method, ...]
+    de_minimis: tuple[DeMinimis, ...]
+    insufficient_operations: tuple[str, ...]
+    proofs: tuple[str, ...]
+    instrument: str | None
+    params: tuple[Param, ...]  # every header line, for provenance and inferred counts
+    span: Span
+
+    @property
+    def zone(self) -> frozenset[str]:
+        """Countries whose originating materials count as originating (cumulation zone)."""
+        return frozenset(self.parties) | frozenset(self.cumulation_with)
+
+    def method(self, name: str) -> Method | None:
+        return next((m for m in self.methods if m.name == name), None)
+
+
+@attrs.frozen
+class Key:
+    codes: CodeRange
+    ex: bool  # "ex 8401": applies to part of the code only
+
+
+@attrs.frozen
+class Rule:
+    keys: tuple[Key, ...]  # empty for the general rule
+    description: str | None
+    subdivision: str | None
+    body: Expr
+    text: str  # the body exactly as written
+    provenance: Provenance
+    span: Span
+
+    @property
+    def is_general(self) -> bool:
+        return not self.keys
+
+    @property
+    def key_text(self) -> str:
+        if not self.keys:
+            return "general"
+        return ", ".join(("ex " if k.ex else "") + str(k.codes) for k in self.keys)
+
+
+@attrs.frozen
+class LetDef:
+    name: str
+    params: tuple[str, ...]
+    body: Expr
+    text: str
+    provenance: Provenance
+    span: Span
+
+
+@attrs.frozen
+class Ruleset:
+    path: str  # as cited: "rulesets/india-uae-cepa.roo"
+    agreement: Agreement
+    lets: tuple[LetDef, ...]
+    rules: tuple[Rule, ...]
+    sha256: str

@@ -1,0 +1,344 @@
+"""Source text -> raw syntax tree. The Lark LALR parser is built once and cached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal
+from typing import Any
+
+import lark
+from lark import Lark, Token, Transformer, v_args
+
+from originrules import resources
+from originrules.errors import Problem, RulesetError
+from originrules.hs import CodeRange, CodeSet
+from originrules.lang import ast
+
+# Words for the tokens a rule writer may be told were expected; Lark's own names
+# (RPAR, __ANON_3) mean nothing to a compliance officer.
+_TOKEN_WORDS = {
+    "NAME": "a name (such as CTH, WO, VA or a sub-rule)",
+    "NUMBER": "an HS code or number",
+    "PERCENT": "a percentage such as 40%",
+    "DATE": "a date such as 2022-05-01",
+    "STRING": 'a quoted text such as "Vehicles"',
+    "COMP": "a comparison (>=, >, <=, <)",
+    "LEVEL": "chapter, heading or subheading",
+    "EX": "ex",
+    "$END": "the end of the file",
+}
+
+MAX_NESTING = 100  # parentheses deeper than this are refused before parsing (docs/language.md)
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        resources.grammar_text(),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,  # Lark keeps the built tables in the temp dir, keyed by grammar hash
+    )
+
+
+def _span(meta: Any) -> ast.Span:
+    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _unquote(token: Token) -> str:
+    return str(token)[1:-1]
+
+
+def _codes(low: Token, high: Token | None, where: Token) -> CodeRange:
+    if "." in low or (high is not None and "." in high):
+        raise _TransformProblem(where, f"{low if '.' in low else high!s} is not an HS code", "write codes as digits, e.g. 8407")
+    hi = str(high) if high is not None else str(low)
+    if len(low) != len(hi):
+        raise _TransformProblem(where, f"range {low}-{hi} mixes levels", "both ends of a range need the same number of digits")
+    if len(low) not in (2, 4, 6, 8, 10):
+        raise _TransformProblem(
+            where,
+            f"{low} is not a chapter, heading or subheading",
+            "use 2 digits for a chapter (04), 4 for a heading (8407), 6 for a subheading (871120)",
+        )
+    if str(low) > hi:
+        raise _TransformProblem(where, f"range {low}-{hi} runs backwards", f"write {hi}-{low}")
+    return CodeRange(str(low), hi)
+
+
+class _TransformProblem(Exception):
+    def __init__(self, token: Any, message: str, hint: str = ""):
+        self.line = getattr(token, "line", None) or 0
+        self.column = getattr(token, "column", None) or 0
+        self.message, self.hint = message, hint
+
+
+@v_args(inline=True)
+class _Build(Transformer):  # type: ignore[type-arg]
+    """Lark tree -> tuples of raw AST pieces. Header items become ("keyword", ...) tuples."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    # -- header
+    def name_list(self, *names: Token) -> tuple[str, ...]:
+        return tuple(str(n) for n in names)
+
+    def annotation(self, *parts: tuple[str, str | None]) -> ast.Provenance:
+        found = dict(parts)
+        return ast.Provenance(found.get("source"), "inferred" in found, found.get("inferred"))
+
+    def source(self, text: Token) -> tuple[str, str]:
+        return ("source", _unquote(text))
+
+    def inferred(self, note: Token | None = None) -> tuple[str, str | None]:
+        return ("inferred", _unquote(note) if note is not None else None)
+
+    def description(self, text: Token) -> tuple[str, str]:
+        return ("description", _unquote(text))
+
+    def subdivision(self, text: Token) -> tuple[str, str]:
+        return ("subdivision", _unquote(text))
+
+    def _header(kw: str):  # type: ignore[no-untyped-def]  # noqa: N805
+        @v_args(meta=True)
+        def build(self, meta, children):  # type: ignore[no-untyped-def]
+            *values, prov = children
+            return ast.Param(kw, tuple(values), prov, _span(meta))
+
+        return build
+
+    aliases = _header("aliases")
+    parties = _header("parties")
+    in_force = _header("in_force")
+    cumulation = _header("cumulation")
+    value_name = _header("value_name")
+    basis = _header("basis")
+    method = _header("method")
+    de_minimis = _header("de_minimis")
+    insufficient = _header("insufficient_operations")
+    proof = _header("proof")
+
+    def instrument(self, text: Token) -> tuple[str, str]:
+        return ("instrument", _unquote(text))
+
+    def dm_for(self, codes: CodeSet) -> tuple[str, CodeSet]:
+        return ("for", codes)
+
+    def dm_except(self, codes: CodeSet) -> tuple[str, CodeSet]:
+        return ("except", codes)
+
+    @v_args(meta=True)
+    def agreement(self, meta: Any, children: list[Any]) -> tuple[str, Any]:
+        code, *rest = children
+        name = _unquote(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        return ("agreement", (str(code), name, rest, _span(meta)))
+
+    # -- arithmetic
+    def quantity(self, name: Token) -> ast.Arith:
+        return ast.Arith("name", name=str(name))
+
+    def constant(self, number: Token) -> ast.Arith:
+        return ast.Arith("const", constant=Decimal(str(number)))
+
+    def add(self, a: ast.Arith, b: ast.Arith) -> ast.Arith:
+        return ast.Arith("+", (a, b))
+
+    def sub(self, a: ast.Arith, b: ast.Arith) -> ast.Arith:
+        return ast.Arith("-", (a, b))
+
+    def mul(self, a: ast.Arith, b: ast.Arith) -> ast.Arith:
+        return ast.Arith("*", (a, b))
+
+    def div(self, a: ast.Arith, b: ast.Arith) -> ast.Arith:
+        return ast.Arith("/", (a, b))
+
+    # -- thresholds and code sets
+    def percent(self, tok: Token) -> ast.Threshold:
+        return ast.Threshold(((1, Decimal(str(tok).rstrip("% \t"))),))
+
+    def param_ref(self, tok: Token) -> ast.Threshold:
+        return ast.Threshold(((1, str(tok)),))
+
+    def plus(self, a: ast.Threshold, b: ast.Threshold) -> ast.Threshold:
+        return ast.Threshold(a.terms + b.terms)
+
+    def minus(self, a: ast.Threshold, b: ast.Threshold) -> ast.Threshold:
+        return ast.Threshold(a.terms + tuple((-s, t) for s, t in b.terms))
+
+    def code_item(self, *toks: Token) -> CodeRange:
+        level = None
+        if toks and toks[0].type == "LEVEL":
+            level, toks = toks[0], toks[1:]
+        rng = _codes(toks[0], toks[1] if len(toks) > 1 else None, toks[0])
+        if level is not None:
+            want = {"chapter": 2, "heading": 4, "subheading": 6}[str(level).rstrip("s")]
+            if rng.digits != want:
+                raise _TransformProblem(
+                    toks[0], f"{rng} is not a {str(level).rstrip('s')}", f"a {str(level).rstrip('s')} has {want} digits"
+                )
+        return rng
+
+    def code_set(self, *ranges: CodeRange) -> CodeSet:
+        return CodeSet(tuple(ranges))
+
+    # -- terms
+    def string_arg(self, tok: Token) -> ast.Quoted:
+        return ast.Quoted(_unquote(tok))
+
+    def call_args(self, *args: Any) -> tuple[str, tuple[Any, ...]]:
+        # a lone name (`build_down`, `fob`, a parameter `p`) arrives as a threshold; unwrap it
+        return ("args", tuple(_lone_name(a) for a in args))
+
+    def scope(self, codes: CodeSet) -> tuple[str, CodeSet]:
+        return ("scope", codes)
+
+    def comparison(self, op: Token, threshold: ast.Threshold) -> tuple[str, tuple[str, ast.Threshold]]:
+        return ("comparison", (str(op), threshold))
+
+    def exception(self, codes: CodeSet) -> tuple[str, CodeSet]:
+        return ("exception", codes)
+
+    def tolerance(self, codes: CodeSet | None = None) -> tuple[str, CodeSet | bool]:
+        return ("tolerance", codes if codes is not None else True)
+
+    @v_args(meta=True)
+    def term(self, meta: Any, children: list[Any]) -> ast.Term:
+        name, *rest = children
+        parts: dict[str, Any] = {"args": None, "scope": None, "comparison": None, "exception": None, "tolerance": False}
+        for part in rest:
+            parts[part[0]] = part[1]
+        return ast.Term(str(name), **parts, span=_span(meta))
+
+    @v_args(meta=True)
+    def and_expr(self, meta: Any, items: list[Any]) -> ast.And:
+        return ast.And(tuple(items), _span(meta))
+
+    @v_args(meta=True)
+    def or_expr(self, meta: Any, items: list[Any]) -> ast.Or:
+        return ast.Or(tuple(items), _span(meta))
+
+    # -- statements
+    def params(self, *names: Token) -> tuple[str, ...]:
+        return tuple(str(n) for n in names)
+
+    @v_args(meta=True)
+    def let_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.LetDef]:
+        name, *rest = children
+        params: tuple[str, ...] = rest.pop(0) if isinstance(rest[0], tuple) and all(isinstance(p, str) for p in rest[0]) else ()
+        body, prov = rest
+        return ("let", ast.LetDef(str(name), params, body, self._body_text(body), prov, _span(meta)))
+
+    def key(self, *toks: Token) -> ast.Key:
+        ex = bool(toks) and toks[0].type == "EX"
+        nums = toks[1:] if ex else toks
+        return ast.Key(_codes(nums[0], nums[1] if len(nums) > 1 else None, nums[0]), ex)
+
+    def rule_keys(self, *keys: ast.Key) -> tuple[ast.Key, ...]:
+        return tuple(keys)
+
+    def general_key(self) -> tuple[ast.Key, ...]:
+        return ()
+
+    @v_args(meta=True)
+    def rule_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.Rule]:
+        keys, *rest = children
+        named = dict(c for c in rest if isinstance(c, tuple) and len(c) == 2 and c[0] in ("description", "subdivision"))
+        body, prov = [c for c in rest if not (isinstance(c, tuple) and len(c) == 2 and c[0] in named)]
+        rule = ast.Rule(
+            keys, named.get("description"), named.get("subdivision"), body, self._body_text(body), prov, _span(meta)
+        )
+        return ("rule", rule)
+
+    def _body_text(self, body: Any) -> str:
+        span = body.span
+        lines = self.text.splitlines()[span.line - 1 : span.end_line]
+        if len(lines) == 1:
+            return lines[0][span.column - 1 : span.end_column - 1]
+        lines[0] = lines[0][span.column - 1 :]
+        lines[-1] = lines[-1][: span.end_column - 1]
+        return " ".join(line.split("#")[0].strip() for line in lines).strip()
+
+    def start(self, *statements: Any) -> list[Any]:
+        return list(statements)
+
+
+def _lone_name(arg: Any) -> Any:
+    if isinstance(arg, ast.Threshold) and len(arg.terms) == 1 and isinstance(arg.terms[0][1], str) and arg.terms[0][0] == 1:
+        return arg.terms[0][1]
+    return arg
+
+
+def _expected_words(expected: set[str]) -> str:
+    terminals = {t.name: t for t in _lark().terminals}
+    words = []
+    for name in sorted(expected):
+        if name in _TOKEN_WORDS:
+            words.append(_TOKEN_WORDS[name])
+        elif name in terminals and terminals[name].pattern.type == "str":
+            words.append(repr(terminals[name].pattern.value))
+        else:
+            words.append(name.lower())
+    words = sorted(set(words))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def excerpt(text: str, line: int, column: int) -> str:
+    lines = text.splitlines() or [""]
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    return f"  {line:>4} | {src}\n       | {' ' * max(column - 1, 0)}^"
+
+
+def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:
+    """Parse ruleset text into ("agreement"|"let"|"rule", node) statements, or raise RulesetError."""
+    depth = max_depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        max_depth = max(max_depth, depth)
+    if max_depth > MAX_NESTING:
+        raise RulesetError(Problem(f"parentheses nested {max_depth} deep; the limit is {MAX_NESTING}", filename, "ORL104"))
+    try:
+        tree = _lark().parse(text)
+        return _Build(text).transform(tree)  # type: ignore[no-any-return]
+    except lark.exceptions.UnexpectedCharacters as e:
+        raise RulesetError(
+            Problem(
+                f"unexpected character {text[e.pos_in_stream]!r}",
+                f"{filename}:{e.line}:{e.column}",
+                "ORL101",
+                excerpt=excerpt(text, e.line, e.column),
+            )
+        ) from None
+    except lark.exceptions.UnexpectedToken as e:
+        got = "the end of the file" if e.token.type == "$END" else repr(str(e.token))
+        line, col = (e.line, e.column) if e.line not in (None, -1) else _end(text)
+        raise RulesetError(
+            Problem(
+                f"unexpected {got}; expected {_expected_words(set(e.expected))}",
+                f"{filename}:{line}:{col}",
+                "ORL102",
+                excerpt=excerpt(text, line, col),
+            )
+        ) from None
+    except lark.exceptions.VisitError as e:
+        inner = e.orig_exc
+        if isinstance(inner, _TransformProblem):
+            raise RulesetError(
+                Problem(inner.message, f"{filename}:{inner.line}:{inner.column}", "ORL103", inner.hint, excerpt(text, inner.line, inner.column))
+            ) from None
+        raise
+    except RecursionError:
+        raise RulesetError(Problem("rule nested too deeply to read", filename, "ORL104")) from None
+
+
+def _end(text: str) -> tuple[int, int]:
+    lines = text.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1
+
+
+def parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
