@@ -242,16 +242,17 @@ def from_dict(data: Any, source: str = "<bom>") -> Bom:
             if mid in seen:
                 r.bad(f"{path}.id", f"{mid!r} is used twice (also materials[{seen[mid]}])")
             seen[mid] = i
+        origin = r.country(m, "origin", path, allow_unknown=True, required=True)
         material = Material(
             id=mid or f"#{i}",
             description=r.text(m, "description", path) or "",
             hs_code=r.hs(m, "hs_code", path, required=False, product=False),
             value=r.number(m, "value", path, required=True) or Decimal(0),
-            origin=r.country(m, "origin", path, allow_unknown=True, required=True) or UNKNOWN_ORIGIN,
+            origin=origin or UNKNOWN_ORIGIN,
             originating=r.boolean(m, "originating", path),
             wholly_obtained=bool(r.boolean(m, "wholly_obtained", path)),
         )
-        if material.originating and material.origin == UNKNOWN_ORIGIN and "origin" in m:
+        if material.originating and origin == UNKNOWN_ORIGIN:
             r.bad(f"{path}.originating", 'is true but origin is "unknown": a material of unknown origin is non-originating')
         materials.append(material)
     if r.problems:

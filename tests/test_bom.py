@@ -1,0 +1,111 @@
+"""A broken BOM is refused with its JSON path and what was expected; a good one is read exactly."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import originrules
+from originrules.bom import loads
+from originrules.errors import BomError
+
+GOOD: dict[str, Any] = {
+    "product": {"hs_code": "8711.20", "description": "motorcycle", "ex_works": "1050", "fob": 1090.10, "currency": "USD"},
+    "costs": {"direct_labour": "12.5"},
+    "materials": [
+        {"id": "1", "description": "engine part", "hs_code": "840991", "value": "42.10", "origin": "JP"},
+        {"id": "2", "description": "tank", "hs_code": "8714 10", "value": 26, "origin": "IN", "originating": True},
+    ],
+}
+
+
+def broken(path: str, value: Any) -> str:
+    data = copy.deepcopy(GOOD)
+    *parents, last = path.split(".")
+    node: Any = data
+    for p in parents:
+        node = node[int(p)] if p.isdigit() else node[p]
+    if value is DELETE:
+        del node[int(last) if last.isdigit() else last]
+    else:
+        node[int(last) if last.isdigit() else last] = value
+    return json.dumps(data, default=str)
+
+
+DELETE = object()
+
+
+def test_a_good_bom_is_read_exactly():
+    bom = loads(json.dumps(GOOD), "good.json")
+    assert bom.product.hs_code == "871120"
+    assert bom.product.fob == Decimal("1090.10")  # a JSON number, read without passing through float
+    assert bom.materials[0].value == Decimal("42.10")
+    assert bom.materials[1].hs_code == "871410"
+    assert bom.materials[0].originating is None  # undeclared: non-originating by default
+    assert bom.costs == {"direct_labour": Decimal("12.5")}
+
+
+CASES = [
+    # (what is broken, the file text, the message expected)
+    ("not JSON", "{", "not valid JSON"),
+    ("top level a list", "[]", "expected a JSON object at the top"),
+    ("no product", broken("product", DELETE), "product: is required"),
+    ("product not an object", broken("product", "x"), 'product: expected an object, got "x"'),
+    ("no product HS code", broken("product.hs_code", DELETE), "product.hs_code: is required"),
+    ("product HS code too short", broken("product.hs_code", "8711"), 'product.hs_code: expected an HS code of 6 to 10 digits (dots and spaces allowed), got "8711"'),
+    ("product HS code a number", broken("product.hs_code", 871120), "product.hs_code: expected an HS code as a text"),
+    ("letters in the HS code", broken("product.hs_code", "87ab20"), "product.hs_code: expected an HS code"),
+    ("ex-works not a number", broken("product.ex_works", "abc"), 'product.ex_works: expected a non-negative number, got "abc"'),
+    ("negative FOB", broken("product.fob", -5), "product.fob: expected a non-negative number, got -5"),
+    ("zero ex-works", broken("product.ex_works", 0), "product.ex_works: must be greater than zero"),
+    ("no value basis at all", json.dumps({"product": {"hs_code": "871120"}, "materials": []}), "product: needs ex_works or fob"),
+    ("material value a word", broken("materials.0.value", "abc"), 'materials[0].value: expected a non-negative number, got "abc"'),
+    ("material value missing", broken("materials.1.value", DELETE), "materials[1].value: is required"),
+    ("material value NaN", broken("materials.0.value", "NaN"), 'materials[0].value: expected a non-negative number, got "NaN"'),
+    ("material value a boolean", broken("materials.0.value", True), "materials[0].value: expected a non-negative number, got true"),
+    ("materials not a list", broken("materials", {}), "materials: expected a list, got an object"),
+    ("no materials", broken("materials", DELETE), "materials: is required"),
+    ("material not an object", broken("materials.0", 7), "materials[0]: expected an object, got 7"),
+    ("bad origin", broken("materials.0.origin", "Japan"), 'materials[0].origin: expected an ISO 3166 alpha-2 country code such as IN or "unknown", got "Japan"'),
+    ("missing origin", broken("materials.0.origin", DELETE), "materials[0].origin: is required"),
+    ("originating not a boolean", broken("materials.1.originating", "yes"), 'materials[1].originating: expected true or false, got "yes"'),
+    ("duplicate material id", broken("materials.1.id", "1"), "materials[1].id: '1' is used twice (also materials[0])"),
+    ("material HS code with letters", broken("materials.0.hs_code", "84x9"), "materials[0].hs_code: expected an HS code of 2 to 10 digits"),
+    ("unknown cost", broken("costs.labour", "5"), "costs.labour: unknown cost"),
+    ("processes not a list", broken("product.processes", "assembly"), "product.processes: expected a list of process names"),
+    ("unknown top-level field", broken("matrials", []), "matrials: unknown field"),
+    ("originating with unknown origin", broken("materials.1.origin", "unknown"), 'materials[1].originating: is true but origin is "unknown"'),
+]
+
+
+@pytest.mark.parametrize("what,text,message", CASES, ids=[c[0] for c in CASES])
+def test_a_broken_bom_names_the_path_and_what_was_expected(what: str, text: str, message: str):
+    with pytest.raises(BomError) as e:
+        loads(text, "bad.json")
+    rendered = e.value.render()
+    assert message in rendered
+    assert rendered.startswith("bad.json")
+
+
+def test_every_problem_is_reported_not_only_the_first():
+    data = copy.deepcopy(GOOD)
+    data["materials"][0]["value"] = "abc"
+    data["materials"][1]["origin"] = "Nowhere"
+    with pytest.raises(BomError) as e:
+        loads(json.dumps(data), "bad.json")
+    paths = [p.message.split(":")[0] for p in e.value.problems]
+    assert paths == ["materials[0].value", "materials[1].origin"]
+
+
+def test_originating_from_outside_the_cumulation_zone_is_an_input_error():
+    data = copy.deepcopy(GOOD)
+    data["materials"][0].update({"origin": "JP", "originating": True})
+    bom = loads(json.dumps(data), "bad.json")
+    with pytest.raises(BomError) as e:
+        originrules.check(bom, "UAE")
+    assert "materials[0].originating" in e.value.render()
+    assert "outside the cumulation zone" in e.value.render()

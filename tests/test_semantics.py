@@ -1,0 +1,127 @@
+"""The general law every rule is applied under: tolerance, cumulation, insufficient operations,
+specificity, three-valued results."""
+
+from __future__ import annotations
+
+import pytest
+
+import originrules
+from originrules.errors import RulesetError
+from tests.conftest import make_bom, material, ruleset
+
+CTH_VA = ruleset("87: CTH and VA >= 45%\n")
+
+
+def test_tariff_shift_tests_only_non_originating_materials():
+    # an originating material of the product's own heading does not fail CTH
+    bom = make_bom("871120", [material("own", "871190", "300", "IN", True)])
+    assert originrules.check(bom, CTH_VA).originating is True
+
+
+def test_a_material_code_too_short_for_the_level_fails_it_with_a_warning():
+    bom = make_bom("871120", [material("short", "87", "200")])
+    d = originrules.check(bom, CTH_VA)
+    assert d.originating is False
+    assert any("too short" in w and "short" in w for w in d.warnings)
+
+
+def test_a_material_without_an_hs_code_leaves_the_shift_test_unknown():
+    bom = make_bom("871120", [material("x", None, "200")])
+    d = originrules.check(bom, CTH_VA)
+    assert d.originating is None
+    assert "materials[0].hs_code" in d.reasons[0]
+
+
+def test_tolerance_covers_materials_of_unknown_classification_within_its_limit():
+    bom = make_bom("871120", [material("x", None, "80")])  # 8% <= 10%
+    assert originrules.check(bom, CTH_VA).originating is True
+
+
+def test_de_minimis_absorbs_failing_materials_up_to_10_percent_of_the_basis():
+    at_limit = make_bom("871120", [material("a", "871190", "60"), material("b", "871120", "40")])
+    d = originrules.check(at_limit, CTH_VA)
+    assert d.originating is True
+    shift = d.trace.children[0]
+    assert shift.detail["de_minimis"]["absorbed"] == ["a", "b"]
+    over = make_bom("871120", [material("a", "871190", "60"), material("b", "871120", "40.01")])
+    assert originrules.check(over, CTH_VA).originating is False
+
+
+def test_de_minimis_is_taken_on_whichever_permitted_basis_the_producer_chooses():
+    # 100 is 10.5% of ex-works 950 but 10% of FOB 1000: within tolerance on FOB
+    bom = make_bom("871120", [material("a", "871190", "100")], fob="1000", ex_works="950")
+    assert originrules.check(bom, CTH_VA).originating is True
+
+
+def test_de_minimis_never_relaxes_a_value_test():
+    # 100 absorbed for CTH still counts in VNM: VNM 600 -> VA 40% < 45%
+    bom = make_bom("871120", [material("a", "871190", "100"), material("b", "840991", "500")], costs={"direct_labour": "0", "direct_overhead": "0"})
+    d = originrules.check(bom, CTH_VA)
+    assert d.trace.children[0].passed is True
+    assert d.originating is False
+
+
+def test_no_value_tolerance_for_products_of_an_excluded_chapter():
+    rs = ruleset("61: CTH\n")
+    bom = make_bom("610910", [material("a", "610990", "10")])  # 1%, but chapter 61 is excluded
+    d = originrules.check(bom, rs)
+    assert d.originating is False
+    assert d.trace.detail["de_minimis"]["reason"] == "no tolerance for this product"
+
+
+def test_originating_materials_of_a_cumulation_partner_count_as_originating():
+    # UAE polypropylene declared originating counts under bilateral cumulation
+    bom = make_bom("871120", [material("pp", "390210", "600", "AE", True)])
+    d = originrules.check(bom, CTH_VA)
+    assert d.originating is True
+    assert d.materials[0].why == "declared originating in AE (cumulation)"
+
+
+def test_an_undeclared_material_is_non_originating_unless_assume_origin():
+    costs = {"direct_labour": "0", "direct_overhead": "0"}
+    bom = make_bom("871120", [material("p", "390210", "600", "AE")], costs=costs)
+    assert originrules.check(bom, CTH_VA).originating is False  # VA 40% by either method
+    assumed = originrules.check(bom, CTH_VA, assume_origin=True)
+    assert assumed.originating is True
+    assert any("--assume-origin" in w and "p" in w for w in assumed.warnings)
+
+
+def test_assume_origin_does_not_override_a_declaration_nor_reach_outside_the_zone():
+    bom = make_bom("871120", [material("d", "390210", "600", "AE", False), material("j", "390210", "1", "JP")])
+    d = originrules.check(bom, CTH_VA, assume_origin=True)
+    assert [m.originating for m in d.materials] == [False, False]
+
+
+def test_a_good_made_by_insufficient_operations_only_does_not_originate():
+    bom = make_bom("871120", [material("a", "840991", "100")], processes=["packing", "Simple assembly"])
+    d = originrules.check(bom, CTH_VA)
+    assert d.originating is False
+    assert d.trace.children[0].test == "insufficient_operations"
+    more = make_bom("871120", [material("a", "840991", "100")], processes=["packing", "welding"])
+    assert originrules.check(more, CTH_VA).originating is True
+
+
+def test_an_uncomputable_value_test_is_reported_not_guessed():
+    rs = ruleset("87: VA(build_down, fob) >= 45%\n")
+    bom = make_bom("871120", [material("a", "840991", "100")], fob=None, ex_works="1000")
+    d = originrules.check(bom, rs)
+    assert d.originating is None
+    assert "product.fob" in d.reasons[0]
+
+
+def test_three_values_and_is_false_if_any_part_is_false_even_with_unknowns():
+    rs = ruleset("87: VA(build_down, fob) >= 45% and CTH\n")
+    bom = make_bom("871120", [material("a", "871190", "500")], fob=None, ex_works="1000")
+    assert originrules.check(bom, rs).originating is False
+
+
+def test_two_rules_for_the_same_code_at_the_same_level_are_a_load_time_error():
+    with pytest.raises(RulesetError) as e:
+        ruleset("8701-8705: CTH\n8703: CTSH\n")
+    assert "overlaps" in e.value.render()
+    assert "test.roo:" in e.value.render()
+
+
+def test_overlapping_keys_at_different_levels_are_fine():
+    rs = ruleset("87: CTH\n8703: CTSH\n870322: CC\n")
+    assert len(rs.rules) == 3
