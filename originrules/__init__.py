@@ -13,6 +13,7 @@ from originrules.agreements import shipped as agreements  # noqa: E402
 from originrules.bom import Bom, Material, Product, load_bom  # noqa: E402
 from originrules.bom import loads as loads_bom  # noqa: E402
 from originrules.engine import Decision, check  # noqa: E402
+from originrules.report import render  # noqa: E402
 from originrules.errors import BomError, OriginrulesError, RulesetError, UnknownAgreement  # noqa: E402
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "load_bom",
     "load_ruleset",
     "loads_bom",
+    "render",
 ]

@@ -1,0 +1,135 @@
+"""The `originrules` command as a user runs it: verdicts, exit codes, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from originrules.cli import main
+from tests.conftest import REPO
+
+EXAMPLE = str(REPO / "examples" / "motorcycle-uae.json")
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+def test_check_prints_the_verdict_first_and_exits_0_when_originating():
+    result = run("check", EXAMPLE, "--agreement", "UAE")
+    assert result.exit_code == 0
+    assert result.output.startswith("ORIGINATING: ")
+    assert "rulesets/india-uae-cepa.roo:88" in result.output
+
+
+def test_check_exits_1_when_not_originating():
+    result = run("check", str(REPO / "examples" / "motorcycle-uae-fail.json"), "-a", "uae")
+    assert result.exit_code == 1
+    assert result.output.startswith("NOT ORIGINATING: ")
+
+
+def test_check_exits_3_when_undetermined():
+    result = run("check", str(REPO / "examples" / "diesel-engine-efta.json"), "-a", "ch")
+    assert result.exit_code == 3
+    assert "EFTA has no rule for HS 840890" in result.output
+
+
+def test_json_output_has_the_documented_fields():
+    result = run("check", EXAMPLE, "--agreement", "ae", "--format", "json")
+    assert result.exit_code == 0
+    d = json.loads(result.output)
+    assert d["originating"] is True
+    assert set(d["agreement"]) >= {"code", "name", "ruleset", "ruleset_sha256"}
+    assert d["agreement"]["code"] == "UAE" and len(d["agreement"]["ruleset_sha256"]) == 64
+    assert d["product"]["hs_code"] == "871120"
+    assert d["rule"]["key"] == "87" and d["rule"]["text"] == "CTH and va(45%)"
+    assert d["rule"]["source"] == "rulesets/india-uae-cepa.roo:88"
+
+    def nodes(t):  # type: ignore[no-untyped-def]
+        yield t
+        for c in t["children"]:
+            yield from nodes(c)
+
+    every = list(nodes(d["trace"]))
+    assert all({"test", "passed", "text", "children"} <= set(n) for n in every)
+    value = next(n for n in every if n["test"] == "value" and n.get("percent"))
+    assert {"method", "basis", "percent", "threshold", "operator"} <= set(value)
+    assert value["percent"] == "86.70"
+    shift = next(n for n in every if n["test"] == "shift")
+    assert shift["level"] == "heading" and shift["failing_materials"] == []
+    assert d["warnings"] == []
+
+
+def test_an_unknown_agreement_lists_the_known_ones_and_exits_2():
+    result = run("check", EXAMPLE, "--agreement", "XX")
+    assert result.exit_code == 2
+    assert "unknown agreement 'XX'" in result.output and "UAE (AE)" in result.output
+
+
+def test_a_broken_bom_names_file_and_path_and_exits_2(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"product": {"hs_code": "871120", "fob": "x"}, "materials": [{"id": "1", "value": "abc", "origin": "IN"}]}')
+    result = run("check", str(bad), "-a", "UAE")
+    assert result.exit_code == 2
+    assert f"{bad}: error: [BOM001] product.fob: expected a non-negative number, got \"x\"" in result.output
+    assert 'materials[0].value: expected a non-negative number, got "abc"' in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_file_is_a_clear_error():
+    result = run("check", "no-such-file.json", "-a", "UAE")
+    assert result.exit_code == 2
+    assert "no-such-file.json: error: [BOM000] no such file" in result.output
+
+
+def test_a_broken_ruleset_names_line_and_column(tmp_path: Path):
+    roo = tmp_path / "x.roo"
+    roo.write_text('agreement X "x" {\n parties IN, AE\n value_name VA\n basis fob\n}\n87: CTHH and VA >= 40%\n')
+    result = run("check", EXAMPLE, "-a", "X", "--ruleset", str(roo))
+    assert result.exit_code == 2
+    assert f"{roo}:6:5: error: [ORL201] unknown test CTHH" in result.output
+    assert "did you mean CTH?" in result.output
+
+
+def test_assume_origin_is_named_in_warnings(tmp_path: Path):
+    bom = tmp_path / "b.json"
+    bom.write_text(json.dumps({"product": {"hs_code": "871120", "fob": "100"}, "materials": [{"id": "pp", "hs_code": "390210", "value": "60", "origin": "AE"}]}))
+    result = run("check", str(bom), "-a", "UAE", "--assume-origin", "--format", "json")
+    assert json.loads(result.output)["originating"] is True
+    assert "--assume-origin" in json.loads(result.output)["warnings"][0]
+
+
+def test_help_explains_exit_codes():
+    result = run("--help")
+    assert "3 undetermined" in result.output
+    assert "--assume-origin" in run("check", "--help").output
+
+
+def test_agreements_lists_the_shipped_rulesets():
+    result = run("agreements", "--format", "json")
+    codes = {a["code"] for a in json.loads(result.output)}
+    assert {"UAE", "UK", "EFTA"} <= codes
+
+
+def _installed_executable() -> str | None:
+    beside = Path(sys.executable).parent / "originrules"
+    return str(beside) if beside.exists() else shutil.which("originrules")
+
+
+def test_the_installed_executable_runs_from_any_directory(tmp_path: Path):
+    exe = _installed_executable()
+    if exe is None:
+        pytest.skip("originrules is not installed in this environment (pip install .)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([exe, "check", EXAMPLE, "--agreement", "UAE"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ORIGINATING")
+    done = subprocess.run([exe, "check", EXAMPLE, "--agreement", "uae", "--format", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert json.loads(done.stdout)["rule"]["source"] == "rulesets/india-uae-cepa.roo:88"

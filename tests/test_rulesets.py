@@ -1,0 +1,46 @@
+"""Each shipped ruleset is pinned by a snapshot of its canonical dump: any change to a rule,
+a threshold or a source shows up as a reviewable diff."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import originrules
+from originrules import resources
+from originrules.lang.format import dump
+
+SHIPPED = sorted(p.name for p in resources.rulesets_dir().glob("*.roo"))
+
+
+@pytest.mark.parametrize("filename", SHIPPED)
+def test_ruleset_canonical_dump(filename: str, snapshot) -> None:  # type: ignore[no-untyped-def]
+    crs = next(c for c in originrules.agreements().values() if c.ruleset.path == f"rulesets/{filename}")
+    assert dump(crs.ruleset) == snapshot
+
+
+@pytest.mark.parametrize("filename", SHIPPED)
+def test_every_legal_parameter_carries_its_source(filename: str) -> None:
+    crs = next(c for c in originrules.agreements().values() if c.ruleset.path == f"rulesets/{filename}")
+    ag = crs.ruleset.agreement
+    unsourced = [p.keyword for p in ag.params if p.keyword != "aliases" and not p.provenance.source]
+    assert unsourced == []
+    assert [r.key_text for r in crs.ruleset.rules if not r.provenance.source] == []
+
+
+def test_uae_header_matches_the_notification():
+    ag = originrules.find_agreement("ae").agreement
+    assert (ag.code, ag.parties, str(ag.in_force), ag.bases) == ("UAE", ("IN", "AE"), "2022-05-01", ("fob", "ex_works"))
+    # Rule 3(2)(b): the build-up numerator has no profit term
+    assert str(ag.method("build_up").formula) == "(VOM + direct_labour + direct_overhead) / basis"
+    assert [(str(d.percent), str(d.except_codes)) for d in ag.de_minimis] == [("10", "50-63")]
+
+
+def test_uae_ex_works_thresholds_are_five_points_below_fob():
+    crs = originrules.find_agreement("UAE")
+    va = next(let for let in crs.ruleset.lets if let.name == "va")
+    assert re.sub(r"\s+", " ", va.text) == "VA(fob) >= p or VA(ex_works) >= p - 5%"
+    rules = {r.key_text: r.text for r in crs.ruleset.rules}
+    assert rules["87"] == "CTH and va(45%)"
+    assert rules["8716"] == "CTSH and va(40%)"
