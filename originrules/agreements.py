@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from originrules import resources
-from originrules.compile import Compiler, Test
+from originrules.compile import Compiler, Test, Verdict
 from originrules.errors import Problem, RulesetError, UnknownAgreement
 from originrules.hs import CodeRange
 from originrules.lang import ast
@@ -16,9 +17,41 @@ from originrules.lang.resolve import load_text
 
 
 @attrs.frozen
+class RuleRef:
+    """A rule as a decision cites it: key, text as written, file:line and legal source."""
+
+    key: str
+    text: str
+    source: str  # "rulesets/india-uae-cepa.roo:88"
+    legal_source: str | None
+    description: str | None
+    subdivision: str | None
+    inferred: bool
+
+    @classmethod
+    def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
+        legal = rule.provenance.source or ruleset.agreement.instrument
+        return cls(
+            rule.key_text,
+            rule.text,
+            f"{ruleset.path}:{rule.span.line}",
+            legal,
+            rule.description,
+            rule.subdivision,
+            rule.provenance.inferred,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
 class CompiledRule:
     rule: ast.Rule
-    test: Test
+    test: Test  # explains: returns the trace
+    verdict: Verdict  # decides only: same law, no trace (for catalogues)
+    ref: RuleRef
+    partial: bool  # an "ex" key: the rule covers only part of its code
 
 
 @attrs.frozen
@@ -30,24 +63,46 @@ class CompiledRuleset:
     general: CompiledRule | None
     by_prefix: dict[str, tuple[CompiledRule, ...]]  # "8716" -> rules keyed exactly so
     ranges: tuple[tuple[CodeRange, CompiledRule], ...]  # keys that are real ranges
+    # look-ups by product code, memoised: a catalogue repeats codes
+    _found: dict[str, list[CompiledRule]] = attrs.field(factory=dict, eq=False, repr=False)
+    _tolerances: dict[str, ast.DeMinimis | None] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def agreement(self) -> ast.Agreement:
         return self.ruleset.agreement
 
-    def candidates(self, code: str) -> tuple[int, list[CompiledRule]]:
-        """The rules of the most specific level that covers `code`, and that level's digits.
+    def candidates(self, code: str) -> list[CompiledRule]:
+        """The rules of the most specific level that covers `code`.
 
         Most specific wins: subheading > heading > chapter > the general rule.
         """
+        found = self._found.get(code)
+        if found is None:
+            found = self._found[code] = self._candidates(code)
+        return found
+
+    def _candidates(self, code: str) -> list[CompiledRule]:
         for digits in (10, 8, 6, 4, 2):
             if len(code) < digits:
                 continue
             found = list(self.by_prefix.get(code[:digits], ()))
             found += [cr for rng, cr in self.ranges if rng.digits == digits and rng.contains(code)]
             if found:
-                return digits, found
-        return 0, [self.general] if self.general else []
+                return found
+        return [self.general] if self.general else []
+
+    def tolerance(self, code: str) -> ast.DeMinimis | None:
+        """The de minimis for a product of this code: a line `for` its chapter beats a general
+        line; a product in an `except` list gets none."""
+        if code not in self._tolerances:
+            de_minimis = self.agreement.de_minimis
+            specific = [d for d in de_minimis if d.for_codes and d.for_codes.contains(code)]
+            general = [d for d in de_minimis if not d.for_codes]
+            chosen = (specific or general or [None])[0]
+            if chosen is not None and chosen.except_codes and chosen.except_codes.contains(code):
+                chosen = None
+            self._tolerances[code] = chosen
+        return self._tolerances[code]
 
 
 def compile_ruleset(ruleset: ast.Ruleset) -> CompiledRuleset:
@@ -55,7 +110,7 @@ def compile_ruleset(ruleset: ast.Ruleset) -> CompiledRuleset:
     rules, by_prefix, ranges = [], {}, []
     general = None
     for rule in ruleset.rules:
-        cr = CompiledRule(rule, compiler.compile(rule.body))
+        cr = CompiledRule(rule, compiler.compile(rule.body), compiler.verdict(rule.body), RuleRef.of(ruleset, rule), any(k.ex for k in rule.keys))
         rules.append(cr)
         if rule.is_general:
             general = cr

@@ -55,6 +55,11 @@ class Bom:
     materials: tuple[Material, ...]
     costs: dict[str, Decimal] = attrs.field(factory=dict)
     source: str = "<bom>"
+    #: the value of all materials, summed once at load: every check needs it (VOM = total - VNM)
+    total: Decimal = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "total", sum((m.value for m in self.materials), Decimal(0)))
 
     def scaled(self, factor: Decimal) -> Bom:
         """The same BOM with every money value multiplied by `factor` (a change of currency)."""

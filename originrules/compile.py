@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, Inexact, InvalidOperation, Rounded
+from decimal import Context as DecimalContext
 from typing import Any
 
 import attrs
@@ -22,7 +22,7 @@ from originrules.lang import ast
 from originrules.lang.ast import process_name
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
-_HUNDRED = Fraction(100)
+_HUNDRED = Decimal(100)
 
 
 @attrs.define(slots=True)
@@ -53,12 +53,14 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("bom", "code", "non_originating", "quantities", "tolerance", "bases", "warnings", "index")
+    __slots__ = ("bom", "code", "non_originating", "quantities", "tolerance", "bases", "warnings", "_index")
 
     def __init__(
         self,
         bom: Bom,
         non_originating: Sequence[Material],
+        vnm: Decimal,
+        total: Decimal,
         tolerance: ast.DeMinimis | None,
         bases: tuple[str, ...],
         warnings: list[str],
@@ -69,34 +71,58 @@ class Context:
         self.non_originating = non_originating
         self.tolerance = tolerance
         self.warnings = warnings
-        self.index = {m.id: i for i, m in enumerate(bom.materials)}
-        vnm = sum((m.value for m in non_originating), Decimal(0))
-        total = sum((m.value for m in bom.materials), Decimal(0))
+        self._index: dict[str, int] | None = None
         p = bom.product
-        q: dict[str, Decimal | None] = {"fob": p.fob, "ex_works": p.ex_works, "VNM": vnm, "VOM": total - vnm}
-        for name in ("direct_labour", "direct_overhead", "profit", "other_costs"):
-            q[name] = bom.costs.get(name)
-        self.quantities = q
+        costs = bom.costs
+        self.quantities: dict[str, Decimal | None] = {
+            "fob": p.fob,
+            "ex_works": p.ex_works,
+            "VNM": vnm,
+            "VOM": total - vnm,
+            "direct_labour": costs.get("direct_labour"),
+            "direct_overhead": costs.get("direct_overhead"),
+            "profit": costs.get("profit"),
+            "other_costs": costs.get("other_costs"),
+        }
 
     def path(self, m: Material, field: str) -> str:
-        return f"materials[{self.index[m.id]}].{field}"
+        if self._index is None:
+            self._index = {x.id: i for i, x in enumerate(self.bom.materials)}
+        return f"materials[{self._index[m.id]}].{field}"
 
 
 Test = Callable[[Context], Trace]
+Verdict = Callable[[Context], "bool | None"]
 
 
-def percent_text(value: Fraction, threshold: Fraction | None = None, op: str | None = None) -> str:
+# Ratios are kept as exact (numerator, denominator) pairs of Decimals. Sums and products of
+# decimals are exact given enough digits, and this context raises rather than round: a
+# verdict never rests on a rounded number. Only the displayed percentage is rounded.
+EXACT = DecimalContext(prec=400, Emax=10_000, Emin=-10_000, traps=[Inexact, Rounded, InvalidOperation, DivisionByZero])
+_DISPLAY = DecimalContext(prec=60)
+_ONE = Decimal(1)
+Ratio = tuple[Decimal, Decimal]
+
+
+def compare_ratio(ratio: Ratio, op: str, threshold_percent: Decimal) -> bool:
+    """Is ratio * 100 `op` threshold_percent? Exactly: n * 100 op t * d, with d > 0."""
+    n, d = ratio
+    if d < 0:
+        n, d = -n, -d
+    return _OPS[op](EXACT.multiply(n, _HUNDRED), EXACT.multiply(threshold_percent, d))
+
+
+def percent_text(ratio: Ratio, threshold_percent: Decimal | None = None, op: str | None = None) -> str:
     """Two decimals, unless rounding would make an unmet test look met (44.996% is not 45.00%)."""
+    n, d = ratio
+    exact = _DISPLAY.divide(_DISPLAY.multiply(n, _HUNDRED), d)
     for places in (2, 4, 6, 10):
-        shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        if threshold is None or op is None or _OPS[op](Fraction(shown), threshold) == _OPS[op](value, threshold):
+        shown = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if threshold_percent is None or op is None:
+            return str(shown)
+        if _OPS[op](shown, threshold_percent) == compare_ratio(ratio, op, threshold_percent):
             return str(shown)
     return str(shown)
-
-
-def _decimal_text(value: Fraction) -> str:
-    """A threshold as written: 45, 7.5 (thresholds are decimals, so this division is exact)."""
-    return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 def _money(value: Decimal) -> str:
@@ -106,21 +132,44 @@ def _money(value: Decimal) -> str:
 # ---------------------------------------------------------------- method arithmetic
 
 
-def compile_formula(formula: ast.Arith) -> Callable[[dict[str, Fraction | None]], Fraction | None]:
+Formula = Callable[[dict[str, "Decimal | None"], Decimal, Decimal], "Ratio | None"]
+
+
+def compile_formula(formula: ast.Arith) -> Formula:
+    """Method arithmetic over named quantities -> an exact ratio, or None if a quantity is
+    missing or a denominator is zero. Called as f(quantities, VNM, basis value)."""
     if formula.op == "name":
         name = formula.name
-        return lambda q: q[name]  # type: ignore[index]
-    if formula.op == "const":
-        c = Fraction(formula.constant)  # type: ignore[arg-type]
-        return lambda q: c
-    left, right = (compile_formula(a) for a in formula.args)
-    op = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[formula.op]
+        if name == "VNM":
+            return lambda q, vnm, base: (vnm, _ONE)
+        if name == "basis":
+            return lambda q, vnm, base: (base, _ONE)
 
-    def run(q: dict[str, Fraction | None]) -> Fraction | None:
-        a, b = left(q), right(q)
-        if a is None or b is None or (formula.op == "/" and b == 0):
+        def quantity(q: dict[str, Decimal | None], vnm: Decimal, base: Decimal) -> Ratio | None:
+            v = q[name]  # type: ignore[index]
+            return None if v is None else (v, _ONE)
+
+        return quantity
+    if formula.op == "const":
+        c: Ratio = (formula.constant, _ONE)  # type: ignore[assignment]
+        return lambda q, vnm, base: c
+    left, right = (compile_formula(a) for a in formula.args)
+    op = formula.op
+    mul, add, sub = EXACT.multiply, EXACT.add, EXACT.subtract
+
+    def run(q: dict[str, Decimal | None], vnm: Decimal, base: Decimal) -> Ratio | None:
+        a, b = left(q, vnm, base), right(q, vnm, base)
+        if a is None or b is None:
             return None
-        return op(a, b)  # type: ignore[no-any-return]
+        (an, ad), (bn, bd) = a, b
+        if op == "/":
+            return None if bn == 0 else (mul(an, bd), mul(ad, bn))
+        if op == "*":
+            return mul(an, bn), mul(ad, bd)
+        combine = add if op == "+" else sub
+        if ad == bd:
+            return combine(an, bn), ad
+        return combine(mul(an, bd), mul(bn, ad)), mul(ad, bd)
 
     return run
 
@@ -154,6 +203,99 @@ class Compiler:
         if isinstance(expr, ast.Call):
             return self._call(expr, env)
         raise TypeError(f"cannot compile {expr!r}")  # resolve() leaves no raw Term behind
+
+    # ------------------------------------------------------------ verdict only
+    # The same law as the explaining closures above, without building a trace: for catalogues,
+    # where only the verdict is kept. tests/test_properties.py checks the two always agree.
+
+    def verdict(self, expr: ast.Expr, env: dict[str, ast.Threshold] | None = None) -> Verdict:
+        env = env or {}
+        if isinstance(expr, (ast.And, ast.Or)):
+            parts = [self.verdict(i, env) for i in expr.items]
+            stop = isinstance(expr, ast.Or)  # `or` stops at the first met part, `and` at the first failed one
+
+            def combine(ctx: Context) -> bool | None:
+                unknown = False
+                for part in parts:
+                    r = part(ctx)
+                    if r is stop:
+                        return stop
+                    unknown = unknown or r is None
+                return None if unknown else not stop
+
+            return combine
+        if isinstance(expr, ast.Shift):
+            return self._shift_verdict(expr)
+        if isinstance(expr, ast.ValueTest):
+            return self._value_verdict(expr, env)
+        if isinstance(expr, ast.Call):
+            let = self.lets[expr.name]
+            return self.verdict(let.body, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+        explain = self.compile(expr, env)  # WO and process: cheap already
+        return lambda ctx: explain(ctx).passed
+
+    def _shift_verdict(self, node: ast.Shift) -> Verdict:
+        digits = LEVELS[node.test]
+        exception = node.exception if node.exception else None
+        withheld = node.tolerance_withheld
+
+        def run(ctx: Context) -> bool | None:
+            own = ctx.code[:digits]
+            failing: list[Material] = []
+            unknown = Decimal(0)
+            has_unknown = False
+            for m in ctx.non_originating:
+                h = m.hs_code
+                if h is None:
+                    has_unknown = True
+                    unknown += m.value
+                elif len(h) < digits or h[:digits] == own or (exception is not None and exception.contains(h)):
+                    failing.append(m)
+            if not failing and not has_unknown:
+                return True
+            dm = ctx.tolerance
+            if dm is None or any(withheld is True or (withheld and m.hs_code and withheld.contains(m.hs_code)) for m in failing):
+                return False if failing else None
+            best = _tolerance_limit(ctx, dm)
+            if best is None:
+                return False if failing else None
+            if sum((m.value for m in failing), unknown) <= best[0]:
+                return True
+            return False if failing else None
+
+        return run
+
+    def _value_verdict(self, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
+        threshold = node.threshold.bind(env).value()
+        op = node.operator
+        ag = self.agreement
+        bases = [node.basis] if node.basis else list(ag.bases)
+        if node.name == "VNM":
+            formulas: list[Any] = [None]
+        else:
+            formulas = [self.formulas[m][0] for m in ([node.method] if node.method else [m.name for m in ag.methods])]
+        combos = [(f, b) for f in formulas for b in bases]
+        scope = node.scope
+
+        def run(ctx: Context) -> bool | None:
+            q = ctx.quantities
+            vnm = q["VNM"]
+            if scope is not None:
+                vnm = sum((m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code)), Decimal(0))
+            unknown = False
+            for formula, basis in combos:
+                base = q[basis]
+                if base is None:
+                    unknown = True
+                    continue
+                ratio = (vnm, base) if formula is None else formula(q, vnm, base)
+                if ratio is None or ratio[1] == 0:
+                    unknown = True
+                elif compare_ratio(ratio, op, threshold):
+                    return True
+            return None if unknown else False
+
+        return run
 
     # -- and / or: three-valued
     @staticmethod
@@ -194,7 +336,7 @@ class Compiler:
     def _shift(self, node: ast.Shift) -> Test:
         digits = LEVELS[node.test]
         word = LEVEL_WORDS[digits]
-        exception = node.exception
+        exception = node.exception if node.exception else None
         withheld = node.tolerance_withheld
         text = f"{node.test}: every non-originating material changes {word}"
         if exception:
@@ -217,7 +359,7 @@ class Compiler:
                 if len(h) < digits:
                     reason = f"HS code {h} is too short to tell its {word}"
                     ctx.warnings.append(f"material {m.id}: {reason}; it fails {node.test}")
-                elif exception and exception.contains(h):
+                elif exception is not None and exception.contains(h):
                     reason = f"from {h[:digits]}, excepted"
                 elif h[:digits] == own:
                     reason = f"same {word} {own} as the product"
@@ -239,9 +381,7 @@ class Compiler:
     # -- value tests
     def _value(self, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Test:
         threshold_pct = node.threshold.bind(env).value()
-        threshold = Fraction(threshold_pct)
         op = node.operator
-        compare = _OPS[op]
         ag = self.agreement
         bases = [node.basis] if node.basis else list(ag.bases)
         is_maxnom = node.name == "VNM"
@@ -255,24 +395,23 @@ class Compiler:
         if scope:
             label += f" from {scope}"
         label += f" {op} {threshold_pct}%"
+        combos = [(method, basis) for method in methods for basis in bases]
+        single = combos[0] if len(combos) == 1 else None
 
         def run(ctx: Context) -> Trace:
             q = ctx.quantities
             vnm = q["VNM"]
             if scope is not None:
                 vnm = sum((m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code)), Decimal(0))
-            options: list[Trace] = []
-            for method in methods:
-                for basis in bases:
-                    options.append(self._option(ctx, q, vnm, method, basis, threshold, op, compare, node.name))
+            if single is not None:
+                return self._option(ctx, q, vnm, single[0], single[1], threshold_pct, op, node.name)
+            options = [self._option(ctx, q, vnm, method, basis, threshold_pct, op, node.name) for method, basis in combos]
             results = [o.passed for o in options]
             passed = True if True in results else (None if None in results else False)
             chosen = next((o for o in options if o.passed is passed), options[0])
             detail = {k: chosen.detail[k] for k in ("method", "basis", "percent", "threshold", "operator") if k in chosen.detail}
             if passed is None:
                 detail["missing"] = chosen.detail.get("missing", [])
-            if len(options) == 1:
-                return Trace("value", passed, chosen.text, detail={**chosen.detail})
             return Trace("value", passed, label, options, detail)
 
         return run
@@ -284,34 +423,30 @@ class Compiler:
         vnm: Decimal,
         method: str | None,
         basis: str,
-        threshold: Fraction,
+        threshold: Decimal,
         op: str,
-        compare: Callable[[Any, Any], bool],
         name: str,
     ) -> Trace:
         base_value = q[basis]
-        detail: dict[str, Any] = {"method": method, "basis": basis, "threshold": _decimal_text(threshold), "operator": op}
+        detail: dict[str, Any] = {"method": method, "basis": basis, "threshold": str(threshold), "operator": op}
         head = f"{name}({method}, {basis})" if method else f"{name}({basis})"
         if base_value is None:
             detail["missing"] = [f"product.{basis}"]
             return Trace("value", None, f"{head}: the BOM gives no {basis} value", detail=detail)
         if method is None:  # MaxNOM: VNM / basis
-            ratio: Fraction | None = Fraction(vnm) / Fraction(base_value)
-            formula_text = f"VNM / {basis} = {_money(vnm)} / {_money(base_value)}"
+            ratio: Ratio | None = (vnm, base_value)
         else:
             formula, formula_text, names = self.formulas[method]
-            fq: dict[str, Fraction | None] = {}
-            for n in names:  # convert only what the formula uses: Fraction() is not free
-                v = base_value if n == "basis" else (vnm if n == "VNM" else q[n])
-                fq[n] = None if v is None else Fraction(v)
-            ratio = formula(fq)
+            ratio = formula(q, vnm, base_value)
             if ratio is None:
                 missing = [n for n in names if n != "basis" and q.get(n, 0) is None]
                 detail["missing"] = [f"costs.{n}" for n in missing]
                 return Trace("value", None, f"{head}: the BOM gives no {', '.join(missing) or 'value'} for {formula_text}", detail=detail)
-        percent = ratio * _HUNDRED  # type: ignore[operator]
-        passed = compare(percent, threshold)
-        shown = percent_text(percent, threshold, op)
+        if ratio[1] == 0:
+            detail["missing"] = [f"product.{basis}"]
+            return Trace("value", None, f"{head}: {basis} is zero", detail=detail)
+        passed = compare_ratio(ratio, op, threshold)
+        shown = percent_text(ratio, threshold, op)
         detail["percent"] = shown
         verdict = "met" if passed else "not met"
         return Trace("value", passed, f"{head} = {shown}% {op} {detail['threshold']}%  {verdict}", detail=detail)
@@ -334,14 +469,7 @@ def _tolerate(
         return False, info
     candidates = failing + unknown
     total = sum((m.value for m in candidates), Decimal(0))
-    bases = [dm.of] if dm.of != "basis" else list(ctx.bases)
-    best: tuple[Decimal, str] | None = None
-    for basis in bases:
-        value = ctx.quantities.get(basis)
-        if value is not None:
-            limit = value * dm.percent / 100
-            if best is None or limit > best[0]:
-                best = (limit, basis)
+    best = _tolerance_limit(ctx, dm)
     info.update({"percent": str(dm.percent), "value": str(total)})
     if best is None:
         info["reason"] = "no basis value to take the tolerance of"
@@ -356,6 +484,18 @@ def _tolerate(
     if failing:
         return False, info
     return None, info
+
+
+def _tolerance_limit(ctx: Context, dm: ast.DeMinimis) -> tuple[Decimal, str] | None:
+    """The largest tolerance the producer may choose: the percentage of a permitted basis."""
+    best: tuple[Decimal, str] | None = None
+    for basis in ((dm.of,) if dm.of != "basis" else ctx.bases):
+        value = ctx.quantities.get(basis)
+        if value is not None:
+            limit = EXACT.multiply(value, dm.percent) / _HUNDRED
+            if best is None or limit > best[0]:
+                best = (limit, basis)
+    return best
 
 
 def _wholly_obtained(ctx: Context) -> Trace:

@@ -8,41 +8,12 @@ from typing import Any
 import attrs
 
 from originrules import __version__
-from originrules.agreements import CompiledRule, CompiledRuleset, find
+from originrules.agreements import CompiledRule, CompiledRuleset, RuleRef, find
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import Context, Trace
 from originrules.errors import BomError, Problem
 from originrules.lang import ast
 from originrules.lang.ast import process_name
-
-
-@attrs.frozen
-class RuleRef:
-    """The rule a decision applied, and where it is written."""
-
-    key: str
-    text: str
-    source: str  # "rulesets/india-uae-cepa.roo:88"
-    legal_source: str | None
-    description: str | None
-    subdivision: str | None
-    inferred: bool
-
-    @classmethod
-    def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
-        legal = rule.provenance.source or ruleset.agreement.instrument
-        return cls(
-            rule.key_text,
-            rule.text,
-            f"{ruleset.path}:{rule.span.line}",
-            legal,
-            rule.description,
-            rule.subdivision,
-            rule.provenance.inferred,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
 
 
 @attrs.frozen
@@ -71,10 +42,14 @@ class Decision:
     bom: Bom
     rule: RuleRef | None
     trace: Trace | None
-    materials: tuple[MaterialStatus, ...]
+    assumed: frozenset[str]  # material ids taken as originating under --assume-origin
     warnings: tuple[str, ...]
     reasons: tuple[str, ...]  # why undetermined (no rule; missing data), or why refused outright
     choices: tuple[RuleRef, ...] = ()  # the subdivisions to choose from, when the BOM names none
+
+    @property
+    def materials(self) -> tuple[MaterialStatus, ...]:
+        return material_statuses(self.bom, self.assumed)
 
     @property
     def exit_code(self) -> int:
@@ -85,7 +60,8 @@ class Decision:
         return {True: "originating", False: "not originating", None: "undetermined"}[self.originating]
 
     def to_dict(self) -> dict[str, Any]:
-        non = [m for m in self.materials if not m.originating]
+        materials = self.materials
+        non = [m for m in materials if not m.originating]
         return {
             "originrules": __version__,
             "originating": self.originating,
@@ -107,10 +83,10 @@ class Decision:
             "choices": [c.to_dict() for c in self.choices],
             "trace": self.trace.to_dict() if self.trace else None,
             "materials": {
-                "count": len(self.materials),
+                "count": len(materials),
                 "non_originating_count": len(non),
                 "non_originating_value": str(sum((m.value for m in non), Decimal(0))),
-                "items": [m.to_dict() for m in self.materials],
+                "items": [m.to_dict() for m in materials],
             },
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
@@ -121,13 +97,22 @@ def _str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _statuses(bom: Bom, zone: frozenset[str], assume_origin: bool, warnings: list[str]) -> list[MaterialStatus]:
-    """Which materials count as originating. Undeclared ones do not: that is the law's default."""
+def _split(bom: Bom, zone: frozenset[str], assume_origin: bool) -> tuple[list[Material], Decimal, frozenset[str]]:
+    """(non-originating materials, VNM, ids assumed originating).
+
+    A material counts as originating only if declared so; undeclared ones do not, as the law
+    presumes, unless --assume-origin and its origin is in the cumulation zone. One pass, as
+    this runs for every BOM of a catalogue.
+    """
+    non_originating: list[Material] = []
+    vnm = Decimal(0)
+    assumed: list[str] = []
     problems = []
-    out = []
-    for i, m in enumerate(bom.materials):
-        if m.originating:
+    for m in bom.materials:
+        declared = m.originating
+        if declared:
             if m.origin not in zone:
+                i = bom.materials.index(m)
                 problems.append(
                     Problem(
                         f"materials[{i}].originating: is true, but origin {m.origin} is outside the cumulation zone "
@@ -136,42 +121,41 @@ def _statuses(bom: Bom, zone: frozenset[str], assume_origin: bool, warnings: lis
                         "BOM010",
                     )
                 )
-                continue
-            exporter = bom.product.exporting_country
-            why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
-            out.append(MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, True, why))
-        elif m.originating is None and assume_origin and m.origin in zone:
-            warnings.append(f"material {m.id}: treated as originating because --assume-origin is set and {m.origin} is in the cumulation zone; hold a supplier declaration")
-            out.append(MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, True, "assumed originating (--assume-origin)"))
-        else:
-            if m.originating is False:
-                why = "declared non-originating"
-            elif m.origin == UNKNOWN_ORIGIN:
-                why = "origin unknown: non-originating"
-            else:
-                why = "no origin declaration: non-originating"
-            out.append(MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, False, why))
+            continue
+        if declared is None and assume_origin and m.origin in zone:
+            assumed.append(m.id)
+            continue
+        non_originating.append(m)
+        vnm += m.value
     if problems:
         raise BomError(problems)
-    return out
+    return non_originating, vnm, frozenset(assumed)
 
 
-def _tolerance(agreement: ast.Agreement, code: str) -> ast.DeMinimis | None:
-    """The de minimis that applies to a product of this code: a chapter-specific line beats a
-    general one; a product in an `except` list gets none."""
-    specific = [d for d in agreement.de_minimis if d.for_codes and d.for_codes.contains(code)]
-    general = [d for d in agreement.de_minimis if not d.for_codes]
-    for d in specific or general:
-        if d.except_codes and d.except_codes.contains(code):
-            return None
-        return d
-    return None
+def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
+    """Each material, whether it counts as originating, and why (for reports)."""
+    out = []
+    exporter = bom.product.exporting_country
+    for m in bom.materials:
+        if m.originating:
+            why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
+        elif m.id in assumed:
+            why = "assumed originating (--assume-origin)"
+        elif m.originating is False:
+            why = "declared non-originating"
+        elif m.origin == UNKNOWN_ORIGIN:
+            why = "origin unknown: non-originating"
+        else:
+            why = "no origin declaration: non-originating"
+        counts = bool(m.originating) or m.id in assumed
+        out.append(MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, counts, why))
+    return tuple(out)
 
 
 def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, list[CompiledRule], str | None]:
     """(rule, choices, reason): the applicable rule, or the subdivisions to choose from, or why none."""
     code = bom.product.hs_code
-    _, found = crs.candidates(code)
+    found = crs.candidates(code)
     if not found:
         return None, [], f"{crs.agreement.code} has no rule for HS {code} and no general rule"
     if len(found) == 1:
@@ -187,28 +171,39 @@ def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, li
     return None, found, f"HS {code} has {len(found)} rules told apart by description; set product.subdivision to one of {names}"
 
 
-def check(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: bool = False) -> Decision:
-    """Decide whether the product of `bom` originates under `agreement` (a code, alias or ruleset)."""
+def check(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: bool = False, explain: bool = True) -> Decision:
+    """Decide whether the product of `bom` originates under `agreement` (a code, alias or ruleset).
+
+    With explain=False the decision carries no trace (and no missing-data reasons): the same
+    verdict, faster, for whole catalogues.
+    """
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
-    warnings: list[str] = []
-    statuses = _statuses(bom, ag.zone, assume_origin, warnings)
-    by_id = {m.id: m for m in bom.materials}
-    non_originating = [by_id[s.id] for s in statuses if not s.originating]
-    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, materials=tuple(statuses))
+    non_originating, vnm, assumed = _split(bom, ag.zone, assume_origin)
+    warnings = [
+        f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
+        "cumulation zone; hold a supplier declaration"
+        for mid in sorted(assumed)
+    ]
+    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed)
 
     chosen, choices, reason = select_rule(crs, bom)
     if chosen is None:
-        refs = tuple(RuleRef.of(crs.ruleset, cr.rule) for cr in choices)
+        refs = tuple(cr.ref for cr in choices)
         return Decision(originating=None, rule=None, trace=None, warnings=tuple(warnings), reasons=(reason or "",), choices=refs, **base)
     rule = chosen.rule
-    if rule.key_text.startswith("ex "):
-        warnings.append(f"rule {rule.key_text} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = Context(bom, non_originating, _tolerance(ag, bom.product.hs_code), ag.bases, warnings)
+    if chosen.partial:
+        warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
+    ctx = Context(bom, non_originating, vnm, bom.total, crs.tolerance(bom.product.hs_code), ag.bases, warnings)
+    insufficient = _insufficient(ag, bom)
+    if not explain:
+        passed = chosen.verdict(ctx)
+        if insufficient is not None and insufficient.passed is False:
+            passed = False
+        return Decision(originating=passed, rule=chosen.ref, trace=None, warnings=tuple(warnings), reasons=(), **base)
     trace = chosen.test(ctx)
     passed = trace.passed
     reasons: list[str] = []
-    insufficient = _insufficient(ag, bom)
     if insufficient is not None:
         trace = Trace("and", False if insufficient.passed is False else passed, "all of", [insufficient, trace])
         passed = trace.passed
@@ -217,9 +212,9 @@ def check(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: 
         reasons.append("the rule cannot be decided from this BOM; it lacks: " + (", ".join(missing) or "data"))
     return Decision(
         originating=passed,
-        rule=RuleRef.of(crs.ruleset, rule),
+        rule=chosen.ref,
         trace=trace,
-        warnings=tuple(dict.fromkeys(ctx.warnings)),
+        warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
         reasons=tuple(reasons),
         **base,
     )

@@ -61,3 +61,13 @@ def test_scaling_every_value_by_a_currency_factor_changes_nothing(data: dict[str
     bom = from_dict(data)
     for agreement in ("UAE", "UK", "EFTA"):
         assert summary(originrules.check(bom, agreement)) == summary(originrules.check(bom.scaled(factor), agreement))
+
+
+@settings(max_examples=200, deadline=None)
+@given(boms(), st.booleans())
+def test_the_verdict_only_path_agrees_with_the_explaining_path(data: dict[str, Any], assume: bool) -> None:
+    bom = from_dict(data)
+    for agreement in ("UAE", "UK", "EFTA"):
+        explained = originrules.check(bom, agreement, assume_origin=assume)
+        fast = originrules.check(bom, agreement, assume_origin=assume, explain=False)
+        assert (fast.originating, fast.rule) == (explained.originating, explained.rule)
