@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -52,6 +53,7 @@ class CompiledRule:
     verdict: Verdict  # decides only: same law, no trace (for catalogues)
     ref: RuleRef
     partial: bool  # an "ex" key: the rule covers only part of its code
+    maxnom: Decimal | None  # the rule's lowest VNM limit (VNM <= x%), for tolerance `within VNM`
 
 
 @attrs.frozen
@@ -110,7 +112,14 @@ def compile_ruleset(ruleset: ast.Ruleset) -> CompiledRuleset:
     rules, by_prefix, ranges = [], {}, []
     general = None
     for rule in ruleset.rules:
-        cr = CompiledRule(rule, compiler.compile(rule.body), compiler.verdict(rule.body), RuleRef.of(ruleset, rule), any(k.ex for k in rule.keys))
+        cr = CompiledRule(
+            rule,
+            compiler.compile(rule.body),
+            compiler.verdict(rule.body),
+            RuleRef.of(ruleset, rule),
+            any(k.ex for k in rule.keys),
+            _maxnom(rule.body, {let.name: let for let in ruleset.lets}, {}),
+        )
         rules.append(cr)
         if rule.is_general:
             general = cr
@@ -122,6 +131,19 @@ def compile_ruleset(ruleset: ast.Ruleset) -> CompiledRuleset:
     return CompiledRuleset(
         ruleset, tuple(rules), general, {k: tuple(v) for k, v in by_prefix.items()}, tuple(ranges)
     )
+
+
+def _maxnom(expr: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Threshold]) -> Decimal | None:
+    """The lowest unscoped `VNM <= x%` anywhere in a rule, sub-rules included."""
+    if isinstance(expr, (ast.And, ast.Or)):
+        found = [v for v in (_maxnom(i, lets, env) for i in expr.items) if v is not None]
+        return min(found) if found else None
+    if isinstance(expr, ast.Call):
+        let = lets[expr.name]
+        return _maxnom(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+    if isinstance(expr, ast.ValueTest) and expr.name == "VNM" and expr.scope is None and expr.operator in ("<=", "<"):
+        return expr.threshold.bind(env).value()
+    return None
 
 
 def load_file(path: str | Path, cite_as: str | None = None) -> CompiledRuleset:

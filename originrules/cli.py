@@ -5,16 +5,19 @@ Exit codes: 0 originating, 1 not originating, 2 bad input or usage, 3 undetermin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import click
 
 from originrules import __version__
-from originrules.agreements import find, load_file, shipped
+from originrules.agreements import CompiledRuleset, find, load_file, shipped
 from originrules.bom import load_bom
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
+from originrules.hs import normalise
+from originrules.lang.words import describe
 from originrules.report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
@@ -47,7 +50,13 @@ def main() -> None:
     "(each one is named in a warning). Without it they are non-originating, as the law presumes.",
 )
 @click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
-def check(bom: str, agreement: str, fmt: str, assume_origin: bool, ruleset: str | None) -> None:
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date the goods are imported (YYYY-MM-DD); an agreement not in force then is refused. Default: today.",
+)
+def check(bom: str, agreement: str, fmt: str, assume_origin: bool, ruleset: str | None, on: dt.datetime | None) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
     \b
@@ -59,7 +68,8 @@ def check(bom: str, agreement: str, fmt: str, assume_origin: bool, ruleset: str 
         crs = load_file(ruleset) if ruleset else find(agreement)
         if ruleset and agreement.upper() not in (crs.agreement.code.upper(), *(a.upper() for a in crs.agreement.aliases)):
             raise OriginrulesError(f"{ruleset} is the ruleset of {crs.agreement.code}, not {agreement}")
-        decision = run_check(load_bom(bom), crs, assume_origin=assume_origin)
+        day = on.date() if on else dt.date.today()
+        decision = run_check(load_bom(bom), crs, assume_origin=assume_origin, on=day)
     except OriginrulesError as e:
         _fail(e)
     colour = fmt == "text" and sys.stdout.isatty()
@@ -98,6 +108,72 @@ def agreements(fmt: str) -> None:
         click.echo(f"{r['code']}{aliases}: {r['name']}")
         click.echo(f"    parties {', '.join(r['parties'])}; in force {r['in_force']}; {r['rules']} rules; {r['inferred']} inferred values")
         click.echo(f"    {r['source']}  [{r['ruleset']}]")
+
+
+@main.command()
+@click.argument("args", nargs=-1, metavar="AGREEMENT HS | --compare HS")
+@click.option("--compare", is_flag=True, help="Show the rule for HS in every agreement, side by side.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
+    """Show the rule that applies to an HS code, where it is written, and what it means.
+
+    \b
+    Examples:
+      originrules rules UK 8703.22
+      originrules rules --compare 871120
+    Exit code 3 if no rule applies (for --compare: in no agreement).
+    """
+    wanted = 1 if compare else 2
+    if len(args) != wanted:
+        raise click.UsageError("give an HS code with --compare, else an agreement and an HS code")
+    code = normalise(args[-1])
+    if code is None or not 2 <= len(code) <= 10:
+        raise click.BadParameter(f"{args[-1]!r} is not an HS code (2 to 10 digits; dots and spaces allowed)", param_hint="HS")
+    try:
+        targets = list(shipped().values()) if compare else [find(args[0])]
+    except OriginrulesError as e:
+        _fail(e)
+    rows = [rule_info(crs, code) for crs in targets]
+    if fmt == "json":
+        click.echo(json.dumps(rows if compare else rows[0], indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            click.echo(_rule_text(row))
+    sys.exit(0 if any(r["rules"] for r in rows) else 3)
+
+
+def rule_info(crs: CompiledRuleset, code: str) -> dict[str, object]:
+    ag = crs.agreement
+    found = crs.candidates(code.ljust(6, "0")) if len(code) < 6 else crs.candidates(code)
+    return {
+        "agreement": ag.code,
+        "name": ag.name,
+        "hs_code": code,
+        "rules": [
+            {
+                **cr.ref.to_dict(),
+                "reading": describe(cr.rule.body, crs.ruleset),
+            }
+            for cr in found
+        ],
+        "message": None if found else f"{ag.code} has no rule for HS {code}",
+    }
+
+
+def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
+    head = f"{row['agreement']}: {row['name']}"
+    if not row["rules"]:
+        return f"{head}\n  no rule for HS {row['hs_code']}\n"
+    lines = [head]
+    if len(row["rules"]) > 1:
+        lines.append(f"  {len(row['rules'])} rules, told apart by description: set product.subdivision in the BOM")
+    for r in row["rules"]:
+        desc = f' "{r["description"]}"' if r["description"] else ""
+        sub = f' [subdivision "{r["subdivision"]}"]' if r["subdivision"] else ""
+        lines.append(f"  rule {r['key']}{desc}{sub}: {r['text']}")
+        lines.append(f"    {r['source']}" + (f"; {r['legal_source']}" if r["legal_source"] else "") + ("; INFERRED" if r["inferred"] else ""))
+        lines.append(f"    in plain words: {r['reading']}")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,7 +53,7 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("bom", "code", "non_originating", "quantities", "tolerance", "bases", "warnings", "_index")
+    __slots__ = ("bom", "code", "non_originating", "quantities", "tolerance", "bases", "warnings", "maxnom", "_index")
 
     def __init__(
         self,
@@ -64,8 +64,10 @@ class Context:
         tolerance: ast.DeMinimis | None,
         bases: tuple[str, ...],
         warnings: list[str],
+        maxnom: Decimal | None = None,
     ):
         self.bom = bom
+        self.maxnom = maxnom  # the applied rule's VNM limit, for tolerance `within VNM`
         self.bases = bases
         self.code = bom.product.hs_code
         self.non_originating = non_originating
@@ -472,7 +474,10 @@ def _tolerate(
     best = _tolerance_limit(ctx, dm)
     info.update({"percent": str(dm.percent), "value": str(total)})
     if best is None:
-        info["reason"] = "no basis value to take the tolerance of"
+        if dm.within_maxnom and ctx.maxnom is not None:
+            info["reason"] = f"VNM is above the rule's {ctx.maxnom}% limit, which tolerance may not exceed"
+        else:
+            info["reason"] = "no basis value to take the tolerance of"
         return (False if failing else None), info
     limit, basis = best
     info.update({"basis": basis, "limit": str(limit)})
@@ -487,11 +492,17 @@ def _tolerate(
 
 
 def _tolerance_limit(ctx: Context, dm: ast.DeMinimis) -> tuple[Decimal, str] | None:
-    """The largest tolerance the producer may choose: the percentage of a permitted basis."""
+    """The largest tolerance the producer may choose: the percentage of a permitted basis.
+
+    Under `within VNM`, a basis on which VNM already exceeds the rule's own VNM limit offers
+    no tolerance: tolerance may not push VNM past that limit.
+    """
     best: tuple[Decimal, str] | None = None
+    cap = ctx.maxnom if dm.within_maxnom else None
+    vnm = ctx.quantities["VNM"]
     for basis in ((dm.of,) if dm.of != "basis" else ctx.bases):
         value = ctx.quantities.get(basis)
-        if value is not None:
+        if value is not None and (cap is None or EXACT.multiply(vnm, _HUNDRED) <= EXACT.multiply(cap, value)):
             limit = EXACT.multiply(value, dm.percent) / _HUNDRED
             if best is None or limit > best[0]:
                 best = (limit, basis)

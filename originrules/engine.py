@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from originrules import __version__
 from originrules.agreements import CompiledRule, CompiledRuleset, RuleRef, find
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import Context, Trace
-from originrules.errors import BomError, Problem
+from originrules.errors import BomError, NotInForce, Problem
 from originrules.lang import ast
 from originrules.lang.ast import process_name
 
@@ -171,14 +172,26 @@ def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, li
     return None, found, f"HS {code} has {len(found)} rules told apart by description; set product.subdivision to one of {names}"
 
 
-def check(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: bool = False, explain: bool = True) -> Decision:
+def check(
+    bom: Bom,
+    agreement: str | CompiledRuleset = "UAE",
+    *,
+    assume_origin: bool = False,
+    explain: bool = True,
+    on: dt.date | None = None,
+) -> Decision:
     """Decide whether the product of `bom` originates under `agreement` (a code, alias or ruleset).
 
     With explain=False the decision carries no trace (and no missing-data reasons): the same
-    verdict, faster, for whole catalogues.
+    verdict, faster, for whole catalogues. With `on`, an agreement not in force on that date is
+    refused (NotInForce).
     """
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
+    if on is not None and ag.in_force is not None and on < ag.in_force:
+        raise NotInForce(
+            Problem(f"{ag.code} ({ag.name}) is not in force on {on.isoformat()}: it entered into force on {ag.in_force.isoformat()}", code="CLI002")
+        )
     non_originating, vnm, assumed = _split(bom, ag.zone, assume_origin)
     warnings = [
         f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
@@ -194,7 +207,7 @@ def check(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: 
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = Context(bom, non_originating, vnm, bom.total, crs.tolerance(bom.product.hs_code), ag.bases, warnings)
+    ctx = Context(bom, non_originating, vnm, bom.total, crs.tolerance(bom.product.hs_code), ag.bases, warnings, chosen.maxnom)
     insufficient = _insufficient(ag, bom)
     if not explain:
         passed = chosen.verdict(ctx)

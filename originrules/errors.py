@@ -51,3 +51,7 @@ class BomError(OriginrulesError):
 
 class UnknownAgreement(OriginrulesError):
     """The agreement code or alias is not one of the shipped rulesets."""
+
+
+class NotInForce(OriginrulesError):
+    """The agreement is not in force on the date asked about."""

@@ -133,3 +133,49 @@ def test_the_installed_executable_runs_from_any_directory(tmp_path: Path):
     assert done.stdout.startswith("ORIGINATING")
     done = subprocess.run([exe, "check", EXAMPLE, "--agreement", "uae", "--format", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert json.loads(done.stdout)["rule"]["source"] == "rulesets/india-uae-cepa.roo:88"
+
+
+def test_rules_shows_the_rule_its_place_and_a_plain_reading():
+    result = run("rules", "gb", "8704.21", "--format", "json")
+    assert result.exit_code == 0
+    row = json.loads(result.output)
+    (rule,) = row["rules"]
+    assert rule["text"] == "CTH and qvc(45%, 50%, 40%)"
+    assert rule["source"].startswith("rulesets/india-uk-ceta.roo:")
+    assert rule["legal_source"] == "ORD v1.0 PSR: ex Chapter 87"
+    assert rule["reading"].startswith("every non-originating material must change heading (CTH) and (either the QVC must be at least 45% of the ex-works price")
+
+
+def test_rules_lists_the_subdivision_choices():
+    result = run("rules", "UK", "711311", "--format", "json")
+    subdivisions = [r["subdivision"] for r in json.loads(result.output)["rules"]]
+    assert subdivisions == ["Silver jewellery: Plain", "Silver jewellery: Studded with Gemstones", "Silver jewellery: Studded with Diamonds", "Parts"]
+
+
+def test_rules_compare_puts_every_agreement_side_by_side():
+    result = run("rules", "--compare", "870322", "--format", "json")
+    rows = {r["agreement"]: r for r in json.loads(result.output)}
+    assert set(rows) == {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
+    assert rows["UK"]["rules"][0]["text"] == "QVC >= 35%"
+    assert rows["MAURITIUS"]["rules"] == [] and "MAURITIUS has no rule for HS 870322" == rows["MAURITIUS"]["message"]
+
+
+def test_rules_with_no_rule_exits_3_and_bad_code_exits_2():
+    assert run("rules", "EFTA", "840890").exit_code == 3
+    bad = run("rules", "UK", "87x3")
+    assert bad.exit_code == 2 and "is not an HS code" in bad.output
+
+
+def test_check_refuses_an_agreement_not_yet_in_force_on_the_date():
+    result = run("check", str(REPO / "examples" / "car-uk.json"), "-a", "UK", "--date", "2026-07-14")
+    assert result.exit_code == 2
+    assert "UK (India–UK Comprehensive Economic and Trade Agreement) is not in force on 2026-07-14" in result.output
+    assert run("check", str(REPO / "examples" / "car-uk.json"), "-a", "UK", "--date", "2026-07-15").exit_code == 0
+
+
+def test_agreements_says_how_many_values_are_inferred():
+    rows = {a["code"]: a for a in json.loads(run("agreements", "--format", "json").output)}
+    assert set(rows) == {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
+    assert rows["UK"]["rules"] == 313
+    assert rows["AUSTRALIA"]["inferred"] >= 2
+    assert rows["MAURITIUS"]["in_force"] == "2021-04-01"

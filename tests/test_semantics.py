@@ -125,3 +125,28 @@ def test_two_rules_for_the_same_code_at_the_same_level_are_a_load_time_error():
 def test_overlapping_keys_at_different_levels_are_fine():
     rs = ruleset("87: CTH\n8703: CTSH\n870322: CC\n")
     assert len(rs.rules) == 3
+
+
+EFTA_LIKE = """
+agreement TST "tolerance kept within the rule's MaxNOM" {
+    parties IN, CH           source "test"
+    value_name MaxNOM        source "test"
+    basis ex_works, fob      source "test"
+    de_minimis 10% of basis within VNM  source "test"
+}
+"""
+PARTS_RULE = "8708: CTH or VNM <= 50%\n"
+
+
+def test_tolerance_may_not_push_vnm_past_the_rules_maxnom():
+    capped = ruleset(PARTS_RULE, EFTA_LIKE)
+    uncapped = ruleset(PARTS_RULE, EFTA_LIKE.replace(" within VNM", ""))
+    # a same-heading part worth 8% fails CTH; tolerance would cover it, but VNM is 60% > 50%
+    bom = make_bom("870899", [material("p", "870840", "80"), material("e", "840820", "520")], importing_country="CH")
+    d = originrules.check(bom, capped)
+    assert d.originating is False
+    assert "may not exceed" in d.trace.children[0].detail["de_minimis"]["reason"]
+    assert originrules.check(bom, uncapped).originating is True
+    # within the cap, tolerance applies as usual
+    small = make_bom("870899", [material("p", "870840", "80"), material("e", "840820", "400")], importing_country="CH")
+    assert originrules.check(small, capped).originating is True

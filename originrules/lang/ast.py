@@ -218,13 +218,15 @@ class DeMinimis:
     """Tolerance for tariff-shift tests: `percent` of the basis.
 
     `for_chapters` limits it to products of those chapters (per-chapter rates);
-    `except_chapters` withholds it from products of those chapters.
+    `except_chapters` withholds it from products of those chapters. `within_maxnom`: the
+    tolerance may not push VNM past the applied rule's own VNM limit (EFTA TEPA).
     """
 
     percent: Decimal
     of: str
     for_codes: CodeSet
     except_codes: CodeSet
+    within_maxnom: bool
     provenance: Provenance
     span: Span
 

@@ -83,6 +83,7 @@ def dump(rs: ast.Ruleset) -> str:
             "of": d.of,
             "for": codes_text(d.for_codes),
             "except": codes_text(d.except_codes),
+            "within_maxnom": d.within_maxnom,
             **_prov(d.provenance),
         }
         for d in ag.de_minimis

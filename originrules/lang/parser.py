@@ -128,6 +128,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def dm_for(self, codes: CodeSet) -> tuple[str, CodeSet]:
         return ("for", codes)
 
+    def dm_within(self, name: Token) -> tuple[str, str]:
+        return ("within", str(name))
+
     def dm_except(self, codes: CodeSet) -> tuple[str, CodeSet]:
         return ("except", codes)
 

@@ -105,8 +105,12 @@ class _Resolver:
             if not Decimal(0) <= pct <= Decimal(100):
                 self.problem(p.span, f"de_minimis of {pct}% is outside 0-100%", "ORL218")
             o = dict(opts)
+            if o.get("within", MAXNOM) != MAXNOM:
+                self.problem(p.span, f"de_minimis can be kept within {MAXNOM}, not {o['within']}", "ORL219", f"write: within {MAXNOM}")
             de_minimis.append(
-                ast.DeMinimis(pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), p.provenance, p.span)
+                ast.DeMinimis(
+                    pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), "within" in o, p.provenance, p.span
+                )
             )
         value_names = tuple((one("value_name") or ((),))[0])
         return ast.Agreement(
