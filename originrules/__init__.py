@@ -13,10 +13,14 @@ from originrules.agreements import shipped as agreements  # noqa: E402
 from originrules.bom import Bom, Material, Product, load_bom  # noqa: E402
 from originrules.bom import loads as loads_bom  # noqa: E402
 from originrules.engine import Decision, check  # noqa: E402
+from originrules.advice import Advice, advise, what_if  # noqa: E402
 from originrules.report import render  # noqa: E402
 from originrules.errors import BomError, OriginrulesError, RulesetError, UnknownAgreement  # noqa: E402
 
 __all__ = [
+    "Advice",
+    "advise",
+    "what_if",
     "Bom",
     "BomError",
     "Decision",

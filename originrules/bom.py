@@ -7,6 +7,7 @@ numeric strings.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,23 @@ class Bom:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "total", sum((m.value for m in self.materials), Decimal(0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The BOM in its file format (numbers as exact decimal strings)."""
+
+        def clean(d: dict[str, Any]) -> dict[str, Any]:
+            return {k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
+
+        out: dict[str, Any] = {"product": clean(attrs.asdict(self.product, recurse=False))}
+        if self.costs:
+            out["costs"] = clean(self.costs)
+        out["materials"] = [clean(attrs.asdict(m, recurse=False)) for m in self.materials]
+        return out
+
+    def sha256(self) -> str:
+        """A digest of the BOM's content (not its layout): the same BOM, the same digest."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def scaled(self, factor: Decimal) -> Bom:
         """The same BOM with every money value multiplied by `factor` (a change of currency)."""

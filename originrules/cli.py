@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -18,7 +20,8 @@ from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
 from originrules.lang.words import describe
-from originrules.report import FORMATS, render
+from originrules.advice import advise, what_if
+from originrules.report import EXPLAIN_MODES, FORMATS, render
 
 EXIT_BAD_INPUT = 2
 
@@ -56,25 +59,76 @@ def main() -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The date the goods are imported (YYYY-MM-DD); an agreement not in force then is refused. Default: today.",
 )
-def check(bom: str, agreement: str, fmt: str, assume_origin: bool, ruleset: str | None, on: dt.datetime | None) -> None:
+@click.option(
+    "--explain",
+    type=click.Choice(EXPLAIN_MODES),
+    default="auto",
+    show_default=True,
+    help="full: every test; fails: only the failing path; auto: full if originating, else fails.",
+)
+@click.option(
+    "--what-if",
+    "what_ifs",
+    multiple=True,
+    metavar="ID.FIELD=VALUE",
+    help="Change the BOM before deciding, without editing the file: 7.originating=true, 7.value=30.50, "
+    "7.hs_code=871410, 7.origin=AE. Repeatable.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
+def check(
+    bom: str,
+    agreement: str,
+    fmt: str,
+    assume_origin: bool,
+    ruleset: str | None,
+    on: dt.datetime | None,
+    explain: str,
+    what_ifs: tuple[str, ...],
+    output: str | None,
+) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
+    For a product that does not originate, the report adds the advisor's answer: the fewest
+    materials whose re-sourcing as originating would make it qualify.
+
     \b
-    Example:
+    Examples:
       originrules check examples/motorcycle-uae.json --agreement UAE
       originrules check bom.json -a uk --format json
+      originrules check bom.json -a uae --what-if 25.originating=true --explain full
+      originrules check bom.json -a uae --format html -o report.html
     """
     try:
         crs = load_file(ruleset) if ruleset else find(agreement)
         if ruleset and agreement.upper() not in (crs.agreement.code.upper(), *(a.upper() for a in crs.agreement.aliases)):
             raise OriginrulesError(f"{ruleset} is the ruleset of {crs.agreement.code}, not {agreement}")
         day = on.date() if on else dt.date.today()
-        decision = run_check(load_bom(bom), crs, assume_origin=assume_origin, on=day)
+        the_bom = load_bom(bom)
+        if what_ifs:
+            the_bom = what_if(the_bom, what_ifs)
+        decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
+        advice = advise(the_bom, crs, assume_origin=assume_origin) if decision.originating is False else None
     except OriginrulesError as e:
         _fail(e)
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render(decision, fmt, colour=colour), nl=False)
+    colour = fmt == "text" and output is None and sys.stdout.isatty()
+    text = render(decision, fmt, colour=colour, explain=explain, advice=advice)
+    if output:
+        _write(output, text)
+    else:
+        click.echo(text, nl=False)
     sys.exit(decision.exit_code)
+
+
+def _write(path: str, text: str) -> None:
+    """Write whole or not at all: a temporary file beside the target, then a rename."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        _fail(OriginrulesError(f"cannot write {path}: {e.strerror or e}"))
 
 
 @main.command()

@@ -131,6 +131,64 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works"}
+
+
+def substitute(formula: ast.Arith, values: dict[str, Decimal | None]) -> str:
+    """A method's formula with the BOM's figures in place of the names: (1,090.00 - 145.00) / 1,090.00."""
+    if formula.op == "name":
+        v = values.get(formula.name)  # type: ignore[arg-type]
+        return "?" if v is None else _money(v)
+    if formula.op == "const":
+        return str(formula.constant)
+    left, right = formula.args
+    left_s, right_s = substitute(left, values), substitute(right, values)
+    if formula.op in "*/" and left.op in "+-":
+        left_s = f"({left_s})"
+    if right.args and (formula.op in "-/" or (formula.op == "*" and right.op in "+-")):
+        right_s = f"({right_s})"
+    return f"{left_s} {formula.op} {right_s}"
+
+
+def headroom(
+    formula: Formula | None, q: dict[str, Decimal | None], vnm: Decimal, base: Decimal, threshold: Decimal, passed: bool
+) -> dict[str, str] | None:
+    """How much non-originating value could replace originating value before a met test fails
+    ("could_add"), or how much must be re-sourced as originating before an unmet test is met
+    ("must_remove"), at the same price. None if sourcing does not move the test.
+
+    Every method is linear in that shift (VNM + x, VOM - x), so two evaluations fix the line.
+    """
+    from fractions import Fraction  # exact, and only on the explaining path
+
+    def at(x: Decimal) -> Fraction | None:
+        vom = q.get("VOM")
+        shifted = {**q, "VOM": None if vom is None else vom - x}
+        r = (vnm + x, base) if formula is None else formula(shifted, vnm + x, base)
+        return None if r is None or r[1] == 0 else Fraction(r[0]) / Fraction(r[1])
+
+    f0, f1 = at(Decimal(0)), at(Decimal(1))
+    if f0 is None or f1 is None or f1 == f0:
+        return None
+    x = (Fraction(threshold) / 100 - f0) / (f1 - f0)
+    if passed:
+        amount = max(x, Fraction(0))
+        return {"kind": "could_add", "amount": _round_money(amount, down=True)}
+    needed = max(-x, Fraction(0))
+    out = {"kind": "must_remove", "amount": _round_money(needed, down=False)}
+    if needed > vnm:
+        out["note"] = "more than all non-originating value: re-sourcing alone cannot meet it"
+    return out
+
+
+def _round_money(value: Any, down: bool) -> str:
+    """Cents, rounded against the producer: headroom down, amounts to remove up."""
+    from decimal import ROUND_DOWN, ROUND_UP
+
+    d = _DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return str(d.quantize(Decimal("0.01"), ROUND_DOWN if down else ROUND_UP))
+
+
 # ---------------------------------------------------------------- method arithmetic
 
 
@@ -371,6 +429,9 @@ class Compiler:
                 failing_materials.append(m)
             detail: dict[str, Any] = {"level": word, "failing_materials": failing}
             if not failing and not unknown:
+                if ctx.tolerance is not None and (best := _tolerance_limit(ctx, ctx.tolerance)) is not None:
+                    limit = str(best[0])
+                    detail["de_minimis"] = {"applied": False, "absorbed": [], "percent": str(ctx.tolerance.percent), "basis": best[1], "limit": limit, "used": "0", "left": limit}
                 return Trace("shift", True, text, detail=detail)
             passed, dm = _tolerate(ctx, failing_materials, unknown, withheld)
             detail["de_minimis"] = dm
@@ -412,6 +473,7 @@ class Compiler:
             passed = True if True in results else (None if None in results else False)
             chosen = next((o for o in options if o.passed is passed), options[0])
             detail = {k: chosen.detail[k] for k in ("method", "basis", "percent", "threshold", "operator") if k in chosen.detail}
+            detail["headroom"] = _best_headroom([o.detail.get("headroom") for o in options if o.passed is passed])
             if passed is None:
                 detail["missing"] = chosen.detail.get("missing", [])
             return Trace("value", passed, label, options, detail)
@@ -451,7 +513,26 @@ class Compiler:
         shown = percent_text(ratio, threshold, op)
         detail["percent"] = shown
         verdict = "met" if passed else "not met"
-        return Trace("value", passed, f"{head} = {shown}% {op} {detail['threshold']}%  {verdict}", detail=detail)
+        if method is None:
+            arithmetic = f"{_money(vnm)} / {_money(base_value)}"
+            words = f"VNM on {_BASIS_WORDS[basis]}"
+        else:
+            arithmetic = substitute(self.agreement.method(method).formula, {**q, "VNM": vnm, "basis": base_value})  # type: ignore[union-attr]
+            words = f"{name} {method.replace('_', '-')} on {_BASIS_WORDS[basis]}"
+        detail["formula"] = self.formulas[method][1] if method else "VNM / basis"
+        detail["headroom"] = headroom(self.formulas[method][0] if method else None, q, vnm, base_value, threshold, passed)
+        text = f"{words} = {arithmetic} = {shown}% {op} {detail['threshold']}%  {verdict}"
+        return Trace("value", passed, text, detail=detail)
+
+
+def _best_headroom(rooms: list[dict[str, str] | None]) -> dict[str, str] | None:
+    """Producer's choice: the most room among met options, the least to re-source among unmet."""
+    known = [r for r in rooms if r]
+    if not known:
+        return None
+    if known[0]["kind"] == "could_add":
+        return max(known, key=lambda r: Decimal(r["amount"]))
+    return min(known, key=lambda r: Decimal(r["amount"]))
 
 
 def _tolerate(
@@ -481,6 +562,8 @@ def _tolerate(
         return (False if failing else None), info
     limit, basis = best
     info.update({"basis": basis, "limit": str(limit)})
+    info["used"] = str(total) if total <= limit else "0"
+    info["left"] = str(limit - total) if total <= limit else str(limit)
     if total <= limit:
         info["applied"] = True
         info["absorbed"] = [m.id for m in candidates]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,43 @@ class Decision:
     warnings: tuple[str, ...]
     reasons: tuple[str, ...]  # why undetermined (no rule; missing data), or why refused outright
     choices: tuple[RuleRef, ...] = ()  # the subdivisions to choose from, when the BOM names none
+    assume_origin: bool = False
+
+    @property
+    def input_sha256(self) -> str:
+        return self.bom.sha256()
+
+    @property
+    def decision_id(self) -> str:
+        """Deterministic: the same originrules, rule text, BOM and options give the same id."""
+        seed = "|".join((__version__, self.ruleset.sha256, self.input_sha256, self.agreement.code, str(self.assume_origin)))
+        return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+
+    def headroom(self) -> list[dict[str, Any]]:
+        """For every value test, how much non-originating value could be added (met) or must be
+        re-sourced as originating (not met) before the result flips; for tariff-shift tests with
+        tolerance, the tolerance used and left. Amounts are in the BOM's currency."""
+        out: list[dict[str, Any]] = []
+
+        def walk(t: Trace, in_group: bool) -> None:
+            room = t.detail.get("headroom")
+            if t.test == "value" and room and not in_group:
+                out.append({"test": t.text, "passed": t.passed, **room, "currency": self.bom.product.currency})
+            dm = t.detail.get("de_minimis")
+            if t.test == "shift" and dm and "limit" in dm:
+                out.append({"test": t.text, "passed": t.passed, "kind": "tolerance", "used": dm.get("used", dm.get("value")), "left": dm.get("left"), "limit": dm["limit"], "currency": self.bom.product.currency})
+            for c in t.children:
+                walk(c, in_group or (t.test == "value" and bool(t.children)))
+
+        if self.trace:
+            walk(self.trace, False)
+        return out
+
+    def explain(self, mode: str = "auto") -> str:
+        """The decision in plain words (the text report). mode: "full", "fails" or "auto"."""
+        from originrules.report import render
+
+        return render(self, "text", explain=mode)
 
     @property
     def materials(self) -> tuple[MaterialStatus, ...]:
@@ -65,6 +103,8 @@ class Decision:
         non = [m for m in materials if not m.originating]
         return {
             "originrules": __version__,
+            "decision_id": self.decision_id,
+            "input_sha256": self.input_sha256,
             "originating": self.originating,
             "verdict": self.verdict,
             "agreement": {
@@ -89,6 +129,7 @@ class Decision:
                 "non_originating_value": str(sum((m.value for m in non), Decimal(0))),
                 "items": [m.to_dict() for m in materials],
             },
+            "headroom": self.headroom(),
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
         }
@@ -198,7 +239,7 @@ def check(
         "cumulation zone; hold a supplier declaration"
         for mid in sorted(assumed)
     ]
-    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed)
+    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed, assume_origin=assume_origin)
 
     chosen, choices, reason = select_rule(crs, bom)
     if chosen is None:

@@ -30,4 +30,4 @@ def test_the_motorcycle_figures_in_the_readme():
     assert d.to_dict()["materials"]["non_originating_value"] == "145"
     text = (REPO / "examples" / "README.md").read_text(encoding="utf-8")
     assert "86.70%" in text
-    assert "VA(build_down, fob) = 86.70% >= 45%" in originrules.render(d, "text")
+    assert "VA build-down on FOB = (1,090.00 - 145.00) / 1,090.00 = 86.70% >= 45%  met" in originrules.render(d, "text")

@@ -1,21 +1,40 @@
-"""Renderers of a Decision: text for a compliance officer, JSON for programs."""
+"""Renderers of a Decision: text for a compliance officer, JSON for programs, Markdown and HTML
+to file, and the CAROTAR 2020 worksheet an Indian importer must be able to produce."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from originrules.engine import Decision
+from originrules.report.carotar import carotar_blocks
+from originrules.report.markup import render_html, render_markdown
+from originrules.report.model import EXPLAIN_MODES, build
 from originrules.report.text import render_text
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "markdown", "html", "carotar")
 
 
-def render(decision: Decision, fmt: str = "text", colour: bool = False) -> str:
+def render(decision: Decision, fmt: str = "text", *, colour: bool = False, explain: str = "auto", advice: Any = None) -> str:
+    """The decision as `fmt`: text, json, markdown, html or carotar. Same input, same bytes."""
+    if explain not in EXPLAIN_MODES:
+        raise ValueError(f"unknown explain mode {explain!r}; choose one of {', '.join(EXPLAIN_MODES)}")
+    title = f"Origin determination: {decision.bom.product.description or 'HS ' + decision.bom.product.hs_code}"
     if fmt == "json":
-        return json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        data = decision.to_dict()
+        if advice is not None:
+            data["advice"] = advice.to_dict()
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "carotar":
+        return render_markdown(carotar_blocks(decision), "CAROTAR 2020 origin worksheet")
+    blocks = build(decision, explain, advice)
     if fmt == "text":
-        return render_text(decision, colour=colour)
+        return render_text(blocks, colour=colour)
+    if fmt == "markdown":
+        return render_markdown(blocks, title)
+    if fmt == "html":
+        return render_html(blocks, title)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "render", "render_text"]
+__all__ = ["EXPLAIN_MODES", "FORMATS", "render"]

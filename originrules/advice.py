@@ -1,0 +1,130 @@
+"""What would change the verdict: the sourcing advisor, and what-if changes to a BOM."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+import attrs
+
+from originrules.agreements import CompiledRuleset, find
+from originrules.bom import Bom, from_dict
+from originrules.compile import Context
+from originrules.engine import _insufficient, _split, check, select_rule
+from originrules.errors import BomError, Problem
+
+#: how many candidate sets the advisor may try before it settles for the best found
+SEARCH_LIMIT = 200_000
+
+
+@attrs.frozen
+class Advice:
+    """The fewest materials (ties: lowest total value) whose becoming originating would make the
+    product qualify under the applied rule; or why no such set exists."""
+
+    possible: bool | None  # None: the question does not arise (no rule, or already originating)
+    materials: tuple[str, ...]
+    total_value: Decimal
+    message: str
+    complete: bool = True  # False: the search limit was reached; the set is the best found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "possible": self.possible,
+            "materials": list(self.materials),
+            "total_value": str(self.total_value),
+            "message": self.message,
+            "complete": self.complete,
+        }
+
+
+def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: bool = False, on: dt.date | None = None) -> Advice:
+    crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
+    decision = check(bom, crs, assume_origin=assume_origin, explain=False, on=on)
+    if decision.originating:
+        return Advice(None, (), Decimal(0), "The product already originates: nothing needs re-sourcing.")
+    chosen, _, reason = select_rule(crs, bom)
+    if chosen is None:
+        return Advice(None, (), Decimal(0), f"No advice: {reason}.")
+    ag = crs.agreement
+    non_originating, vnm, _ = _split(bom, ag.zone, assume_origin)
+    insufficient = _insufficient(ag, bom)
+    if insufficient is not None and insufficient.passed is False:
+        return Advice(False, (), Decimal(0), "No set of materials exists: the declared processes are all insufficient operations, so no sourcing makes the product originate.")
+    tolerance = crs.tolerance(bom.product.hs_code)
+    currency = f" {bom.product.currency}" if bom.product.currency else ""
+
+    def qualifies(flipped: tuple[int, ...]) -> bool:
+        keep = [m for i, m in enumerate(non_originating) if i not in flipped]
+        moved = sum((non_originating[i].value for i in flipped), Decimal(0))
+        ctx = Context(bom, keep, vnm - moved, bom.total, tolerance, ag.bases, [], chosen.maxnom)
+        return chosen.verdict(ctx) is True
+
+    everything = tuple(range(len(non_originating)))
+    if not qualifies(everything):
+        return Advice(
+            False,
+            (),
+            Decimal(0),
+            f"No set of materials exists: even with every material originating, rule {chosen.ref.key} ({chosen.rule.text}) "
+            "is not met; it needs more than sourcing (for example wholly obtained goods, a specific process, or data the BOM lacks).",
+        )
+    tried = 0
+    for k in range(1, len(non_originating) + 1):
+        best: tuple[Decimal, tuple[int, ...]] | None = None
+        for combo in combinations(everything, k):
+            tried += 1
+            if tried > SEARCH_LIMIT:
+                break
+            total = sum((non_originating[i].value for i in combo), Decimal(0))
+            if (best is None or total < best[0]) and qualifies(combo):
+                best = (total, combo)
+        if best is not None or tried > SEARCH_LIMIT:
+            if best is None:  # search exhausted: fall back to the most valuable materials first
+                order = sorted(everything, key=lambda i: -non_originating[i].value)
+                combo = next(tuple(order[:j]) for j in range(1, len(order) + 1) if qualifies(tuple(order[:j])))
+                best = (sum((non_originating[i].value for i in combo), Decimal(0)), combo)
+            total, combo = best
+            chosen_materials = [non_originating[i] for i in combo]
+            names = ", ".join(f"{m.id} ({m.description or 'no description'}, {m.value:,.2f})" for m in chosen_materials)
+            complete = tried <= SEARCH_LIMIT
+            message = (
+                f"Re-source {len(combo)} material{'s' if len(combo) > 1 else ''} as originating (from a party, with an origin "
+                f"declaration): {names}; {total:,.2f}{currency} in all. The product would then originate under rule {chosen.ref.key}."
+            )
+            if not complete:
+                message += " (The search was cut short; a smaller set may exist.)"
+            return Advice(True, tuple(m.id for m in chosen_materials), total, message, complete)
+    raise AssertionError("unreachable: flipping everything qualifies")  # pragma: no cover
+
+
+_FIELDS = ("originating", "value", "hs_code", "origin")
+
+
+def what_if(bom: Bom, changes: list[str] | tuple[str, ...]) -> Bom:
+    """The BOM with changes such as "25.originating=true", "7.value=30.50", "9.hs_code=871410",
+    "9.origin=AE" applied, and validated again as a whole."""
+    data = bom.to_dict()
+    by_id = {m["id"]: m for m in data["materials"]}
+    problems = []
+    for change in changes:
+        target, eq, value = change.partition("=")
+        mid, dot, field = target.rpartition(".")
+        if not eq or not dot or field not in _FIELDS:
+            problems.append(Problem(f"--what-if {change!r}: expected MATERIAL_ID.FIELD=VALUE with FIELD one of {', '.join(_FIELDS)}", code="CLI003"))
+            continue
+        if mid not in by_id:
+            problems.append(Problem(f"--what-if {change!r}: no material with id {mid!r}", code="CLI003"))
+            continue
+        if field == "originating":
+            if value.lower() not in ("true", "false"):
+                problems.append(Problem(f"--what-if {change!r}: originating is true or false", code="CLI003"))
+                continue
+            by_id[mid]["originating"] = value.lower() == "true"
+        else:
+            by_id[mid][field] = value
+    if problems:
+        raise BomError(problems)
+    return from_dict(data, f"{bom.source} (with --what-if {' '.join(changes)})")

@@ -1,0 +1,176 @@
+"""What a report says, independent of how it is printed: text, Markdown and HTML all render this.
+
+A report is a list of blocks: headings, key-value facts, lines of the test tree, and tables.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from originrules.compile import Trace
+from originrules.engine import Decision
+
+EXPLAIN_MODES = ("auto", "full", "fails")
+
+
+@attrs.frozen
+class Heading:
+    text: str
+    level: int = 2
+
+
+@attrs.frozen
+class Facts:
+    rows: tuple[tuple[str, str], ...]
+
+
+@attrs.frozen
+class TreeLine:
+    depth: int
+    passed: bool | None
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@attrs.frozen
+class Paragraph:
+    text: str
+    passed: bool | None = None  # colours the verdict line
+
+
+Block = Heading | Facts | TreeLine | Table | Paragraph
+
+
+def money(value: Any, currency: str | None = None) -> str:
+    text = f"{Decimal(value):,.2f}"
+    return f"{text} {currency}" if currency else text
+
+
+def _keep(t: Trace, mode: str) -> bool:
+    return mode == "full" or t.passed is not True
+
+
+def _tree(t: Trace, depth: int, mode: str, currency: str | None, out: list[Block]) -> None:
+    if not _keep(t, mode):
+        return
+    notes = []
+    for f in t.detail.get("failing_materials", ()):
+        notes.append(f"material {f['id']} (HS {f['hs_code']}, {money(f['value'])}): {f['reason']}")
+    dm = t.detail.get("de_minimis")
+    if dm:
+        if dm.get("applied"):
+            notes.append(
+                f"de minimis: {money(dm['value'])} within {dm['percent']}% of {dm['basis']} ({money(dm['limit'])}); "
+                f"absorbed {', '.join(dm['absorbed'])}; {money(dm['left'])} of tolerance left"
+            )
+        elif dm.get("reason"):
+            notes.append(f"de minimis not applied: {dm['reason']}")
+    room = t.detail.get("headroom")
+    if room and not (t.test == "value" and t.children):  # a group shows its options' headroom
+        if room["kind"] == "could_add":
+            notes.append(f"headroom: {money(room['amount'], currency)} more non-originating value before this fails")
+        else:
+            extra = f" ({room['note']})" if room.get("note") else ""
+            notes.append(f"to meet it: re-source {money(room['amount'], currency)} of non-originating value as originating{extra}")
+    if t.passed is None and t.detail.get("missing"):
+        notes.append(f"needs: {', '.join(t.detail['missing'])}")
+    out.append(TreeLine(depth, t.passed, t.text, tuple(notes)))
+    for c in t.children:
+        _tree(c, depth + 1, mode, currency, out)
+
+
+def _material_results(trace: Trace | None) -> tuple[dict[str, list[str]], set[str]]:
+    """Per material id: the tariff-shift tests it failed; and the ids de minimis absorbed."""
+    failed: dict[str, list[str]] = {}
+    absorbed: set[str] = set()
+
+    def walk(t: Trace) -> None:
+        for f in t.detail.get("failing_materials", ()):
+            failed.setdefault(f["id"], []).append(f"{t.text.split(':')[0]} fails: {f['reason']}")
+        dm = t.detail.get("de_minimis") or {}
+        absorbed.update(dm.get("absorbed", ()))
+        for c in t.children:
+            walk(c)
+
+    if trace:
+        walk(trace)
+    return failed, absorbed
+
+
+def build(decision: Decision, explain: str = "auto", advice: Any = None) -> list[Block]:
+    """The blocks of a decision report. explain "auto": everything for an originating good, only
+    the failing path otherwise."""
+    d, p = decision, decision.bom.product
+    mode = explain if explain != "auto" else ("full" if d.originating else "fails")
+    out: list[Block] = []
+    what = f"{p.description} (HS {p.hs_code})" if p.description else f"HS {p.hs_code}"
+    out.append(Paragraph(f"{d.verdict.upper()}: {what}", d.originating))
+    facts = [("agreement", f"{d.agreement.code}, {d.agreement.name}")]
+    if d.rule:
+        r = d.rule
+        facts.append(("rule", f"{r.key}" + (f' "{r.description}"' if r.description else "") + f": {r.text}"))
+        facts.append(("written at", r.source))
+        if r.legal_source:
+            facts.append(("legal source", r.legal_source))
+        if r.inferred:
+            facts.append(("caution", "this rule is marked inferred in the ruleset: check it against the annex"))
+    for reason in d.reasons:
+        facts.append(("why undetermined" if d.originating is None else "reason", reason))
+    for c in d.choices:
+        facts.append(("choice", f'subdivision "{c.subdivision}": {c.text} ({c.source})'))
+    out.append(Facts(tuple(facts)))
+    if d.trace:
+        out.append(Heading("Tests" + (" (failing path only; --explain full shows all)" if mode == "fails" else "")))
+        _tree(d.trace, 0, mode, p.currency, out)
+    rooms = d.headroom()
+    if rooms:
+        out.append(Heading("Headroom"))
+        rows = []
+        for h in rooms:
+            if h["kind"] == "tolerance":
+                rows.append((h["test"], "tolerance", f"used {money(h['used'])} of {money(h['limit'])}; {money(h['left'])} left"))
+            elif h["kind"] == "could_add":
+                rows.append((h["test"], "met", f"could add {money(h['amount'], p.currency)} of non-originating value"))
+            else:
+                rows.append((h["test"], "not met", f"must re-source {money(h['amount'], p.currency)} as originating" + (f" ({h['note']})" if h.get("note") else "")))
+        out.append(Table(("test", "result", "headroom"), tuple(rows)))
+    if advice is not None:
+        out.append(Heading("Advice"))
+        out.append(Paragraph(advice.message))
+    if d.materials:
+        failed, absorbed = _material_results(d.trace)
+        non = [m for m in d.materials if not m.originating]
+        total = sum((m.value for m in non), Decimal(0))
+        out.append(Heading("Materials"))
+        out.append(Paragraph(f"{len(d.materials)} materials, of which {len(non)} non-originating ({money(total, p.currency)})"))
+        rows = []
+        for m in d.materials:
+            if mode == "fails" and m.originating:
+                continue
+            shift = "; ".join(failed.get(m.id, [])) or ("-" if m.originating else "passes")
+            rows.append((m.id, m.description, m.hs_code or "-", money(m.value), "originating" if m.originating else m.why, shift, "yes" if m.id in absorbed else ""))
+        out.append(Table(("id", "description", "HS", "value", "origin status", "tariff shift", "de minimis"), tuple(rows)))
+    if d.warnings:
+        out.append(Heading("Warnings"))
+        out.extend(Paragraph(w) for w in d.warnings)
+    out.append(Heading("Record"))
+    out.append(
+        Facts(
+            (
+                ("decision id", d.decision_id),
+                ("originrules", d.to_dict()["originrules"]),
+                ("ruleset", f"{d.ruleset.path} sha256 {d.ruleset.sha256}"),
+                ("input", f"sha256 {d.input_sha256}"),
+            )
+        )
+    )
+    return out

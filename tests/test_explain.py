@@ -1,0 +1,171 @@
+"""Explanations: headroom, the sourcing advisor, what-if, and reports in every format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import originrules
+from originrules.errors import BomError
+from tests.conftest import REPO, make_bom, material, ruleset
+from tests.test_examples import ROWS
+
+
+def example(name: str):  # type: ignore[no-untyped-def]
+    return originrules.load_bom(REPO / "examples" / name)
+
+
+def rooms(decision) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    return {h["test"]: h for h in decision.headroom()}
+
+
+# ---------------------------------------------------------------- headroom, computed by hand
+
+
+def test_headroom_of_a_met_value_test_is_how_much_more_non_originating_value_fits():
+    # UAE motorcycle: VNM 145. FOB: 45% needs VNM <= 0.55 * 1090 = 599.50, so 454.50 more;
+    # ex-works: 40% needs VNM <= 0.60 * 1050 = 630, so 485 more.
+    h = rooms(originrules.check(example("motorcycle-uae.json"), "UAE"))
+    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("could_add", "454.50")
+    assert h["VA(ex_works) >= 40%"]["amount"] == "485.00"
+
+
+def test_headroom_of_an_unmet_value_test_is_how_much_must_be_re_sourced():
+    # VNM 695: FOB needs 695 - 599.50 = 95.50 re-sourced; ex-works 695 - 630 = 65
+    h = rooms(originrules.check(example("motorcycle-uae-fail.json"), "UAE"))
+    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("must_remove", "95.50")
+    assert h["VA(ex_works) >= 40%"]["amount"] == "65.00"
+
+
+def test_headroom_of_a_maxnom_test():
+    rs = ruleset("87: VNM(ex_works) <= 50%\n")
+    d = originrules.check(make_bom("870322", [material("a", "840790", "400")], ex_works="1000"), rs)
+    assert d.headroom()[0]["kind"] == "could_add" and d.headroom()[0]["amount"] == "100.00"
+
+
+def test_headroom_takes_the_producers_best_method():
+    # Mauritius 210690 (FOB 1000): VNM 700, VOM 100, labour 100, overhead 50, profit 99.99.
+    # Build-down needs 50 re-sourced; build-up (349.99 -> 350) needs only 0.01.
+    bom = make_bom("210690", [material("s", "170199", "700"), material("o", "090411", "100", "IN", True)], fob="1000", ex_works=None,
+                   costs={"direct_labour": "100", "direct_overhead": "50", "profit": "99.99"})
+    d = originrules.check(bom, "MU")
+    room = next(h for h in d.headroom() if h["kind"] == "must_remove")
+    assert room["amount"] == "0.01"
+
+
+def test_tolerance_used_and_left():
+    rs = ruleset("87: CTH\n")
+    d = originrules.check(make_bom("871120", [material("a", "871190", "60")], fob="1000", ex_works="900"), rs)
+    (tol,) = d.headroom()
+    assert (tol["kind"], tol["used"], tol["left"], tol["limit"]) == ("tolerance", "60", "40", "100")
+
+
+# ---------------------------------------------------------------- the advisor, by hand
+
+
+def test_advisor_finds_the_fewest_materials_then_the_cheapest():
+    # VNM 695 must fall by 65 (ex-works) at least: no single material is worth 65; the cheapest
+    # pair reaching it is 42 + 24 = 66 (materials 1 and 3, the first such pair in BOM order).
+    a = originrules.advise(example("motorcycle-uae-fail.json"), agreement="UAE")
+    assert (a.possible, a.materials, str(a.total_value)) == (True, ("1", "3"), "66")
+
+
+def test_advisor_for_the_uk_car_kit():
+    # one material suffices: the 38,000 transmission brings FOB build-down to 35.99%
+    a = originrules.advise(example("car-uk-fail.json"), agreement="UK")
+    assert a.materials == ("3",)
+
+
+def test_advisor_re_sources_the_material_that_fails_the_tariff_shift():
+    # 'a' (heading 8711) fails CTH beyond tolerance; only re-sourcing it can meet CTH, and it also
+    # brings VA to 50%. Re-sourcing the dearer 'b' alone leaves CTH failing.
+    rs = ruleset("87: CTH and VA >= 45%\n")
+    bom = make_bom("871120", [material("a", "871190", "150"), material("b", "840991", "500")], costs={"direct_labour": "0", "direct_overhead": "0"})
+    a = originrules.advise(bom, agreement=rs)
+    assert a.materials == ("a",)
+    assert originrules.check(originrules.what_if(bom, ["a.origin=IN", "a.originating=true"]), rs).originating is True
+
+
+def test_advisor_says_when_no_set_exists():
+    rs = ruleset("01: WO\n")
+    a = originrules.advise(make_bom("010121", [material("f", "230990", "10")]), agreement=rs)
+    assert a.possible is False and a.materials == ()
+    assert "No set of materials exists" in a.message
+
+
+def test_advisor_has_nothing_to_say_for_an_originating_product():
+    a = originrules.advise(example("motorcycle-uae.json"), agreement="UAE")
+    assert a.possible is None and "already originates" in a.message
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def test_what_if_changes_the_bom_without_touching_the_file():
+    bom = example("motorcycle-uae-fail.json")
+    changed = originrules.what_if(bom, ["1.origin=IN", "1.originating=true", "3.origin=IN", "3.originating=true"])
+    assert originrules.check(changed, "UAE").originating is True
+    assert originrules.check(bom, "UAE").originating is False
+    cheaper = originrules.what_if(bom, ["25.value=0", "23.value=0", "22.value=0"])
+    assert originrules.check(cheaper, "UAE").originating is True  # VNM 549 -> ex-works VA 47.7%
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [("99.value=1", "no material with id '99'"), ("1.colour=red", "FIELD one of"), ("1.originating=maybe", "true or false"), ("1.value=abc", "expected a non-negative number")],
+)
+def test_a_bad_what_if_is_a_clear_error(change: str, message: str):
+    with pytest.raises(BomError) as e:
+        originrules.what_if(example("motorcycle-uae-fail.json"), [change])
+    assert message in e.value.render()
+
+
+# ---------------------------------------------------------------- decision record and formats
+
+
+def test_same_input_same_bytes_and_a_deterministic_decision_id():
+    one = originrules.render(originrules.check(example("car-uk.json"), "UK"), "json")
+    two = originrules.render(originrules.check(example("car-uk.json"), "UK"), "json")
+    assert one == two
+    d = json.loads(one)
+    assert len(d["decision_id"]) == 32 and len(d["input_sha256"]) == 64 and d["originrules"] == originrules.__version__
+
+
+def test_a_changed_bom_changes_the_input_digest_and_the_decision_id():
+    a = originrules.check(example("car-uk.json"), "UK")
+    b = originrules.check(originrules.what_if(example("car-uk.json"), ["1.value=1"]), "UK")
+    assert a.input_sha256 != b.input_sha256 and a.decision_id != b.decision_id
+
+
+def test_html_is_one_self_contained_page():
+    html = originrules.render(originrules.check(example("car-uk.json"), "UK"), "html")
+    assert html.startswith("<!DOCTYPE html>") and "<style>" in html
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def test_explain_fails_shows_only_the_failing_path():
+    d = originrules.check(example("motorcycle-uae-fail.json"), "UAE")  # CTH is met, VA is not
+    fails = originrules.render(d, "text", explain="fails")
+    full = originrules.render(d, "text", explain="full")
+    assert "[met]" not in fails and "[met]" in full
+    assert d.explain() == fails  # the default for a good that does not originate
+
+
+def test_carotar_worksheet_marks_what_the_bom_cannot_fill():
+    text = originrules.render(originrules.check(example("car-uk.json"), "UK"), "carotar")
+    assert "4. cumulation applied**: yes: 8 (GB)" in text
+    assert text.count("[to be filled in by the importer]") >= 5
+    assert "originating materials (VOM)" in text
+
+
+FORMATS = ["text", "json", "markdown", "html", "carotar"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
+def test_report_snapshot(row: dict[str, str], fmt: str, snapshot) -> None:  # type: ignore[no-untyped-def]
+    bom = example(row["file"])
+    decision = originrules.check(bom, row["agreement"])
+    advice = originrules.advise(bom, agreement=row["agreement"]) if decision.originating is False else None
+    assert originrules.render(decision, fmt, advice=advice) == snapshot
