@@ -14,11 +14,12 @@ class Problem:
     code: str = ""  # a stable code such as "ORL201"; docs/errors.md explains each
     hint: str = ""
     excerpt: str = ""  # the source line and a caret, for syntax errors
+    severity: str = "error"  # "error", "warning" or "note"
 
     def render(self) -> str:
         head = f"{self.where}: " if self.where else ""
         code = f"[{self.code}] " if self.code else ""
-        out = f"{head}error: {code}{self.message}"
+        out = f"{head}{self.severity}: {code}{self.message}"
         if self.excerpt:
             out += "\n" + self.excerpt
         if self.hint:

@@ -17,6 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from uk_annex import key_of, load_rule_sets, prose, short  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from originrules.lang.format import format_text  # noqa: E402
+
 # The annex's rule texts (boilerplate removed, entries joined by ' || ') -> originrules rule bodies.
 _ABC = " - a) {a}% of the ex-works price under the build-down method. || - b) {b}% of the {fob} value under the build-down method. || - c) {c}% of either the ex-works price or free-on-board value under the build-up method."
 _CEREALS = (
@@ -158,7 +161,8 @@ def main(argv: list[str]) -> int:
         if note:
             line += f"\n    inferred {quote(note)}"
         out.append(line)
-    sys.stdout.write("\n".join(out) + "\n")
+    # the canonical layout, as `originrules fmt` writes it
+    sys.stdout.write(format_text("\n".join(out) + "\n", "rulesets/india-uk-ceta.roo"))
     return 0
 
 

@@ -104,3 +104,176 @@ def dump(rs: ast.Ruleset) -> str:
         for r in rs.rules
     ]
     return json.dumps({"agreement": header, "lets": lets, "rules": rules}, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- fmt: the canonical layout
+
+from lark import Lark, Token  # noqa: E402
+
+from originrules.lang.parser import parse  # noqa: E402
+
+
+def _codes_written(codes: CodeSet) -> str:
+    """Codes as a rule writer reads them: chapters named as such (`chapter 04`), others bare."""
+    parts = []
+    for r in codes.ranges:
+        if r.digits == 2:
+            parts.append(f"chapters {r}" if r.low != r.high else f"chapter {r}")
+        else:
+            parts.append(str(r))
+    return ", ".join(parts)
+
+
+def _arg_text(a: Any) -> str:
+    if isinstance(a, ast.Quoted):
+        return f'"{a.text}"'
+    return str(a)
+
+
+def raw_text(e: Any, parent: str | None = None) -> str:
+    """The canonical text of a parsed (not yet resolved) rule body."""
+    if isinstance(e, (ast.And, ast.Or)):
+        word = " and " if isinstance(e, ast.And) else " or "
+        text = word.join(raw_text(i, type(e).__name__) for i in e.items)
+        return f"({text})" if parent == "And" and isinstance(e, ast.Or) else text
+    if isinstance(e, ast.Term):
+        text = e.name
+        if e.args is not None:
+            text += "(" + ", ".join(_arg_text(a) for a in e.args) + ")"
+        if e.scope:
+            text += f" from {_codes_written(e.scope)}"
+        if e.comparison:
+            text += f" {e.comparison[0]} {e.comparison[1]}"
+        if e.exception:
+            text += f" except {_codes_written(e.exception)}"
+        if e.tolerance is True:
+            text += " without tolerance"
+        elif e.tolerance:
+            text += f" without tolerance for {_codes_written(e.tolerance)}"
+        return text
+    return expr_text(e, parent)
+
+
+def _provenance_lines(p: ast.Provenance, indent: str) -> list[str]:
+    out = []
+    if p.source is not None:
+        out.append(f'{indent}source "{p.source}"')
+    if p.inferred:
+        out.append(f"{indent}inferred" + (f' "{p.note}"' if p.note is not None else ""))
+    return out
+
+
+def _header_item(item: Any) -> tuple[list[str], int]:
+    """Canonical lines of one header item, and the line it starts at in the source (0 if unknown)."""
+    if isinstance(item, tuple):  # ("instrument", text)
+        return [f'    instrument "{item[1]}"'], 0
+    kw, values = item.keyword, item.value
+    if kw == "method":
+        body = f"method {values[0]} = {values[1]}"
+    elif kw == "de_minimis":
+        pct, of, *opts = values
+        body = f"de_minimis {str(pct).replace(' ', '')} of {of}"
+        for name, v in opts:
+            body += f" within {v}" if name == "within" else f" {name} {_codes_written(v)}"
+    elif kw == "cumulation":
+        body = f"cumulation {values[0]}" + (f" with {', '.join(values[1])}" if len(values) > 1 else "")
+    elif kw == "in_force":
+        body = f"in_force {values[0]}"
+    else:
+        body = f"{kw} {', '.join(values[0])}"
+    return [f"    {body}", *_provenance_lines(item.provenance, " " * 8)], item.span.line
+
+
+def _statement(kind: str, node: Any) -> list[str]:
+    if kind == "let":
+        params = f"({', '.join(node.params)})" if node.params else ""
+        return [f"let {node.name}{params} = {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]
+    keys = "general" if not node.keys else ", ".join(("ex " if k.ex else "") + str(k.codes) for k in node.keys)
+    head = keys + (f' "{node.description}"' if node.description is not None else "")
+    head += f' subdivision "{node.subdivision}"' if node.subdivision is not None else ""
+    return [f"{head}: {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]
+
+
+_COMMENTS: list[Token] = []
+
+
+def _comment_lexer() -> Lark:
+    from originrules import resources
+
+    global _COMMENT_LARK
+    if _COMMENT_LARK is None:
+        _COMMENT_LARK = Lark(resources.grammar_text(), parser="lalr", lexer_callbacks={"COMMENT": _COMMENTS.append})
+    return _COMMENT_LARK
+
+
+_COMMENT_LARK: Lark | None = None
+
+
+def _comments(text: str) -> list[Token]:
+    _COMMENTS.clear()
+    _comment_lexer().parse(text)
+    return list(_COMMENTS)
+
+
+def format_text(text: str, filename: str = "<string>") -> str:
+    """The canonical layout of a ruleset, comments kept. Raises RulesetError if it does not parse."""
+    statements = parse(text, filename)
+    comments = _comments(text)
+    source_lines = text.splitlines()
+    chunks: list[tuple[int, int, list[str], bool]] = []  # (first line, last line, lines, inside the header)
+    for kind, node in statements:
+        if kind == "agreement":
+            code, name, items, span = node
+            chunks.append((span.line, span.line, [f"agreement {code}" + (f' "{name}"' if name is not None else "") + " {"], False))
+            for item in items:
+                lines, start = _header_item(item)
+                if not start:  # instrument carries no span: place it just after the opening line
+                    start = span.line
+                end = item.span.end_line if hasattr(item, "span") else start
+                chunks.append((start, end, lines, True))
+            chunks.append((span.end_line, span.end_line, ["}"], False))
+        else:
+            chunks.append((node.span.line, node.span.end_line, _statement(kind, node), False))
+    out: list[str] = []
+    pending = sorted(comments, key=lambda c: (c.line, c.column))
+    previous_end = 0
+    for first, last, lines, inside in chunks:
+        leading = [c for c in pending if c.line < first or (c.line <= last and c.line != first and c.line != last)]
+        trailing = [c for c in pending if c.line == last and c.line >= first and c not in leading and _after_code(source_lines, c)]
+        pending = [c for c in pending if c not in leading and c not in trailing]
+        block_start = min([first, *(c.line for c in leading)])
+        if out and previous_end and any(not source_lines[i - 1].strip() for i in range(previous_end + 1, block_start) if 0 < i <= len(source_lines)):
+            if out[-1] != "" and not out[-1].endswith("{"):
+                out.append("")
+        pad = "    " if inside else ""
+        out.extend(pad + str(c).rstrip() for c in leading)
+        out.extend(lines)
+        if trailing:
+            out[-1] += "  " + "  ".join(str(c).rstrip() for c in trailing)
+        previous_end = last
+    if pending:
+        if out and previous_end < len(source_lines) and any(not line.strip() for line in source_lines[previous_end:pending[0].line - 1]):
+            out.append("")
+        out.extend(str(c).rstrip() for c in pending)
+    return "\n".join(out) + "\n"
+
+
+def _after_code(source_lines: list[str], comment: Token) -> bool:
+    """Is this comment at the end of a line that also holds code?"""
+    line = source_lines[comment.line - 1] if 0 < comment.line <= len(source_lines) else ""
+    return bool(line[: comment.column - 1].strip())
+
+
+def structure(obj: Any) -> Any:
+    """A parse result without positions or source text, for comparing meaning: parse(fmt(x)) == parse(x)."""
+    import attrs as _attrs
+
+    if isinstance(obj, Token):
+        return str(obj)
+    if _attrs.has(type(obj)):
+        return (type(obj).__name__,) + tuple(
+            (f.name, structure(getattr(obj, f.name))) for f in _attrs.fields(type(obj)) if f.name not in ("span", "text")
+        )
+    if isinstance(obj, (list, tuple)):
+        return tuple(structure(x) for x in obj if not isinstance(x, ast.Span))
+    return obj

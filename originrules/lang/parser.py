@@ -14,6 +14,7 @@ from originrules import resources
 from originrules.errors import Problem, RulesetError
 from originrules.hs import CodeRange, CodeSet
 from originrules.lang import ast
+from originrules.lang.syntax_errors import SAMPLES, examples
 
 # Words for the tokens a rule writer may be told were expected; Lark's own names
 # (RPAR, __ANON_3) mean nothing to a compliance officer.
@@ -307,26 +308,8 @@ def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:
     try:
         tree = _lark().parse(text)
         return _Build(text).transform(tree)  # type: ignore[no-any-return]
-    except lark.exceptions.UnexpectedCharacters as e:
-        raise RulesetError(
-            Problem(
-                f"unexpected character {text[e.pos_in_stream]!r}",
-                f"{filename}:{e.line}:{e.column}",
-                "ORL101",
-                excerpt=excerpt(text, e.line, e.column),
-            )
-        ) from None
-    except lark.exceptions.UnexpectedToken as e:
-        got = "the end of the file" if e.token.type == "$END" else repr(str(e.token))
-        line, col = (e.line, e.column) if e.line not in (None, -1) else _end(text)
-        raise RulesetError(
-            Problem(
-                f"unexpected {got}; expected {_expected_words(set(e.expected))}",
-                f"{filename}:{line}:{col}",
-                "ORL102",
-                excerpt=excerpt(text, line, col),
-            )
-        ) from None
+    except lark.exceptions.UnexpectedInput as e:
+        raise RulesetError(_syntax_problem(e, text, filename)) from None
     except lark.exceptions.VisitError as e:
         inner = e.orig_exc
         if isinstance(inner, _TransformProblem):
@@ -336,6 +319,33 @@ def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:
         raise
     except RecursionError:
         raise RulesetError(Problem("rule nested too deeply to read", filename, "ORL104")) from None
+
+
+def _syntax_problem(e: lark.exceptions.UnexpectedInput, text: str, filename: str) -> Problem:
+    """A syntax error in words: the sample it resembles (syntax_errors.py), else what was expected."""
+    line, col = (e.line, e.column) if getattr(e, "line", -1) not in (None, -1) else _end(text)
+    if isinstance(e, lark.exceptions.UnexpectedCharacters):
+        got = repr(text[e.pos_in_stream]) if e.pos_in_stream < len(text) else "the end of the file"
+        found = f"unexpected character {got}"
+        if got == '\'"\'':
+            found += " (a text is not closed on its line)"
+    else:
+        token = getattr(e, "token", None)
+        found = "unexpected end of the file" if token is None or token.type == "$END" else f"unexpected {str(token)!r}"
+    code = _matching_sample(e)
+    if code is not None:
+        message, hint, _ = SAMPLES[code]
+        return Problem(f"{found}: {message}", f"{filename}:{line}:{col}", code, hint, excerpt(text, line, col))
+    expected = getattr(e, "expected", None) or getattr(e, "allowed", None)
+    tail = f"; expected {_expected_words(set(expected))}" if expected else ""
+    return Problem(found + tail, f"{filename}:{line}:{col}", "ORL101" if isinstance(e, lark.exceptions.UnexpectedCharacters) else "ORL102", excerpt=excerpt(text, line, col))
+
+
+def _matching_sample(e: lark.exceptions.UnexpectedInput) -> str | None:
+    try:
+        return e.match_examples(_lark().parse, examples(), use_accepts=True)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a failed match only loses the nicer message
+        return None
 
 
 def _end(text: str) -> tuple[int, int]:

@@ -270,13 +270,12 @@ def _check_let_cycles(r: _Resolver, lets: dict[str, ast.LetDef]) -> None:
                 stack.extend(graph[n])
 
 
-def load_text(text: str, filename: str = "<string>") -> ast.Ruleset:
-    """Parse and resolve ruleset text; raise RulesetError listing every problem."""
-    statements = parse(text, filename)
+def resolve(statements: list[tuple[str, Any]], text: str, filename: str) -> tuple[ast.Ruleset | None, list[Problem]]:
+    """Resolve parsed statements; return the ruleset (None if there were errors) and every problem."""
     r = _Resolver(text, filename)
     agreements = [s[1] for s in statements if s[0] == "agreement"]
     if not agreements:
-        raise RulesetError(Problem("no agreement header", filename, "ORL200", 'start with: agreement CODE "Name" { ... }'))
+        return None, [Problem("no agreement header", filename, "ORL200", 'start with: agreement CODE "Name" { ... }')]
     if len(agreements) > 1:
         r.problem(agreements[1][3], "a second agreement header; one file holds one agreement", "ORL200")
     ag = r.agreement(agreements[0])
@@ -297,6 +296,14 @@ def load_text(text: str, filename: str = "<string>") -> ast.Ruleset:
     _check_keys(r, rules)
     _check_let_cycles(r, lets)
     if r.problems:
-        raise RulesetError(r.problems)
+        return None, r.problems
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return ast.Ruleset(filename, ag, tuple(lets.values()), tuple(rules), sha)
+    return ast.Ruleset(filename, ag, tuple(lets.values()), tuple(rules), sha), []
+
+
+def load_text(text: str, filename: str = "<string>") -> ast.Ruleset:
+    """Parse and resolve ruleset text; raise RulesetError listing every problem."""
+    ruleset, problems = resolve(parse(text, filename), text, filename)
+    if ruleset is None:
+        raise RulesetError(problems)
+    return ruleset

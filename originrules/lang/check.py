@@ -1,0 +1,136 @@
+"""Lint: every problem in a ruleset, without evaluating anything.
+
+Errors are what `check` would refuse (syntax, unknown names, overlapping keys, thresholds out
+of range, a basis the agreement does not permit). Warnings are what is legal but probably wrong
+(an unused sub-rule, an `or` arm that can never matter, a value without its legal source, a
+code missing from the HS nomenclature). Notes list what is marked inferred.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from originrules.errors import Problem, RulesetError
+from originrules.lang import ast
+from originrules.lang.format import raw_text
+from originrules.lang.parser import excerpt, parse
+from originrules.lang.resolve import resolve
+
+
+class _Lint:
+    def __init__(self, text: str, filename: str):
+        self.text, self.filename = text, filename
+        self.problems: list[Problem] = []
+
+    def add(self, span: ast.Span | None, severity: str, code: str, message: str, hint: str = "") -> None:
+        where = f"{self.filename}:{span.line}:{span.column}" if span else self.filename
+        snippet = excerpt(self.text, span.line, span.column) if span and severity != "note" else ""
+        self.problems.append(Problem(message, where, code, hint, snippet, severity))
+
+
+def lint_text(text: str, filename: str = "<string>", nomenclature: set[str] | None = None) -> list[Problem]:
+    """Every problem in `text`, errors first by position, then warnings and notes."""
+    try:
+        statements = parse(text, filename)
+    except RulesetError as e:
+        return e.problems
+    _, problems = resolve(statements, text, filename)
+    lint = _Lint(text, filename)
+    lint.problems.extend(problems)
+    lets = [s[1] for s in statements if s[0] == "let"]
+    rules = [s[1] for s in statements if s[0] == "rule"]
+    agreements = [s[1] for s in statements if s[0] == "agreement"]
+    _unused_lets(lint, lets, rules)
+    for item in [*lets, *rules]:
+        _redundant_arms(lint, item.body)
+    if agreements:
+        _header_sources(lint, agreements[0])
+    for item in [*lets, *rules]:
+        _provenance(lint, item.provenance, item.span, "rule " + raw_key(item) if isinstance(item, ast.Rule) else f"sub-rule {item.name}")
+    if nomenclature is not None:
+        _nomenclature(lint, rules, nomenclature)
+    order = {"error": 0, "warning": 1, "note": 2}
+    return sorted(lint.problems, key=lambda p: (order[p.severity], _position(p.where)))
+
+
+def raw_key(rule: ast.Rule) -> str:
+    return rule.key_text
+
+
+def _position(where: str) -> tuple[int, int]:
+    parts = where.rsplit(":", 2)
+    try:
+        return int(parts[-2]), int(parts[-1])
+    except (ValueError, IndexError):
+        return 0, 0
+
+
+def _calls(e: Any) -> set[str]:
+    if isinstance(e, (ast.And, ast.Or)):
+        return set().union(*(_calls(i) for i in e.items))
+    return {e.name} if isinstance(e, ast.Term) else set()
+
+
+def _unused_lets(lint: _Lint, lets: list[ast.LetDef], rules: list[ast.Rule]) -> None:
+    used = set().union(*(_calls(r.body) for r in rules), *(_calls(let.body) for let in lets)) if (rules or lets) else set()
+    for let in lets:
+        if let.name not in used:
+            lint.add(let.span, "warning", "ORL250", f"sub-rule {let.name} is never used", "use it in a rule, or remove it")
+
+
+def _redundant_arms(lint: _Lint, e: Any) -> None:
+    """`X or X` and `X or (X and Y)`: the second arm can never change the result."""
+    if isinstance(e, (ast.And, ast.Or)):
+        for i in e.items:
+            _redundant_arms(lint, i)
+    if not isinstance(e, ast.Or):
+        return
+    texts = [raw_text(i) for i in e.items]
+    for j, arm in enumerate(e.items):
+        for k, other in enumerate(texts):
+            if k == j:
+                continue
+            same = texts[j] == other and k < j
+            absorbed = isinstance(arm, ast.And) and other in {raw_text(x) for x in arm.items}
+            if same or absorbed:
+                why = "repeats an earlier arm" if same else f"is met only when {other} is, which already meets the rule"
+                lint.add(arm.span, "warning", "ORL251", f"the 'or' arm {texts[j]} can never matter: it {why}", "remove the arm, or fix the rule")
+                break
+
+
+def _header_sources(lint: _Lint, agreement: tuple[str, Any, list[Any], ast.Span]) -> None:
+    _, _, items, _ = agreement
+    for item in items:
+        if isinstance(item, ast.Param) and item.keyword != "aliases":
+            _provenance(lint, item.provenance, item.span, item.keyword)
+
+
+def _provenance(lint: _Lint, prov: ast.Provenance, span: ast.Span, what: str) -> None:
+    if not prov.source:
+        lint.add(span, "warning", "ORL252", f"{what} has no legal source", 'add: source "article, rule or notification"')
+    if prov.inferred and not prov.note:
+        lint.add(span, "warning", "ORL254", f"{what} is marked inferred without saying why", 'write: inferred "what could not be confirmed"')
+    elif prov.inferred:
+        lint.add(span, "note", "ORL253", f"{what} is inferred: {prov.note}")
+
+
+def _nomenclature(lint: _Lint, rules: list[ast.Rule], codes: set[str]) -> None:
+    for rule in rules:
+        for key in rule.keys:
+            for end in {key.codes.low, key.codes.high}:
+                if len(end) <= 6 and end not in codes:
+                    lint.add(rule.span, "warning", "ORL260", f"{end} is not a code of the HS edition given", "check the code against the nomenclature")
+
+
+def load_nomenclature(path: str | Path) -> set[str]:
+    """The codes of an HS nomenclature CSV with an `hscode` column (shared/data/hs/)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames is None or "hscode" not in reader.fieldnames:
+                raise RulesetError(Problem("expected a CSV with an 'hscode' column", str(path), "ORL100"))
+            return {row["hscode"].strip() for row in reader if row.get("hscode")}
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulesetError(Problem(f"cannot read: {e}", str(path), "ORL100")) from None
