@@ -6,6 +6,7 @@ Exit codes: 0 originating, 1 not originating, 2 bad input or usage, 3 undetermin
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import sys
@@ -19,7 +20,12 @@ from originrules.bom import load_bom
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
+from originrules.lang.check import lint_text, load_nomenclature
+from originrules.lang.format import format_text
 from originrules.lang.words import describe
+from originrules.resources import rulesets_dir
+from originrules.tester import Coverage
+from originrules.tester import run as run_tests
 from originrules.advice import advise, what_if
 from originrules.report import EXPLAIN_MODES, FORMATS, render
 
@@ -228,6 +234,117 @@ def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
         lines.append(f"    {r['source']}" + (f"; {r['legal_source']}" if r["legal_source"] else "") + ("; INFERRED" if r["inferred"] else ""))
         lines.append(f"    in plain words: {r['reading']}")
     return "\n".join(lines) + "\n"
+
+
+def _roo_files(paths: tuple[str, ...]) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(sorted(p.glob("*.roo")) if p.is_dir() else [p])
+    return out
+
+
+def _read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OriginrulesError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise OriginrulesError(f"{path}: cannot read: {e}") from None
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--hs-nomenclature", type=click.Path(dir_okay=False), help="An HS nomenclature CSV (column 'hscode'): also report rule keys not in it.")
+def lint(files: tuple[str, ...], fmt: str, hs_nomenclature: str | None) -> None:
+    """Check ruleset files without evaluating anything; report every problem.
+
+    \b
+    Each problem has a stable code (docs/errors.md), a severity, file:line:col and a hint.
+    Exit codes: 0 clean (notes only), 1 errors or warnings, 2 unreadable input.
+    """
+    try:
+        codes = load_nomenclature(hs_nomenclature) if hs_nomenclature else None
+        problems = [p for path in _roo_files(files) for p in lint_text(_read_source(path), str(path), codes)]
+    except OriginrulesError as e:
+        _fail(e)
+    if fmt == "json":
+        click.echo(json.dumps([{"code": p.code, "severity": p.severity, "where": p.where, "message": p.message, "hint": p.hint} for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            click.echo(p.render())
+        counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "note")}
+        click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes")
+    sys.exit(1 if any(p.severity in ("error", "warning") for p in problems) else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout.")
+@click.option("--diff", is_flag=True, help="Change nothing; print what formatting would change.")
+def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
+    """Rewrite ruleset files in the one canonical layout (comments kept).
+
+    Formatting never changes a rule's meaning, and formatting twice changes nothing more.
+    """
+    changed = []
+    try:
+        for path in _roo_files(files):
+            text = _read_source(path)
+            new = format_text(text, str(path))
+            if new == text:
+                continue
+            changed.append(path)
+            if diff:
+                click.echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(path), f"{path} (formatted)")), nl=False)
+            elif not check_only:
+                _write(str(path), new)
+    except OriginrulesError as e:
+        _fail(e)
+    for path in changed:
+        click.echo(f"{'would reformat' if check_only or diff else 'reformatted'} {path}", err=True)
+    sys.exit(1 if changed and (check_only or diff) else 0)
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--coverage", is_flag=True, help="Also report, per ruleset, the rules and 'or' arms no case reached.")
+def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
+    """Run the test cases written next to the rules (YAML; default: the shipped rulesets/tests).
+
+    Exit 1 if any case fails, 2 if a case file is unreadable.
+    """
+    targets = [Path(p) for p in paths] or [rulesets_dir() / "tests"]
+    cov = Coverage() if coverage else None
+    try:
+        results = run_tests(targets, cov)
+    except OriginrulesError as e:
+        _fail(e)
+    failed = [r for r in results if not r.passed]
+    if fmt == "json":
+        out: dict[str, object] = {"passed": len(results) - len(failed), "failed": len(failed), "cases": [r.to_dict() for r in results]}
+        if cov:
+            out["coverage"] = cov.report()
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            click.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.file}::{r.name}")
+            if not r.passed:
+                click.echo(f"      expected {r.expected}, got {r.got}")
+                for d in r.details:
+                    click.echo(f"      {d}")
+        if cov:
+            for c in cov.report():
+                click.echo(f"coverage {c['ruleset']}: {c['rules_reached']} of {c['rules']} rules reached")
+                for item in c["rules_not_reached"][:50]:
+                    click.echo(f"    rule not reached: {item}")
+                if len(c["rules_not_reached"]) > 50:
+                    click.echo(f"    ... and {len(c['rules_not_reached']) - 50} more")
+                for item in c["or_arms_never_met"]:
+                    click.echo(f"    'or' arm never met: {item}")
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,12 +18,18 @@ def codes_text(codes: CodeSet) -> str:
     return ", ".join(str(r) for r in codes.ranges)
 
 
+def _needs_parens(e: ast.And | ast.Or, parent: str | None) -> bool:
+    """`and` binds tighter than `or`, so only an `and` inside an `or` goes bare; other nestings
+    keep their parentheses, so that printing and parsing again gives the same tree."""
+    return parent is not None and not (isinstance(e, ast.And) and parent == "Or")
+
+
 def expr_text(e: ast.Expr, parent: str | None = None) -> str:
     """One canonical spelling; `and` inside `or` needs no parentheses, `or` inside `and` does."""
     if isinstance(e, (ast.And, ast.Or)):
         word = " and " if isinstance(e, ast.And) else " or "
         text = word.join(expr_text(i, type(e).__name__) for i in e.items)
-        return f"({text})" if parent == "And" and isinstance(e, ast.Or) else text
+        return f"({text})" if _needs_parens(e, parent) else text
     if isinstance(e, ast.Shift):
         text = e.test
         if e.exception:
@@ -135,7 +141,7 @@ def raw_text(e: Any, parent: str | None = None) -> str:
     if isinstance(e, (ast.And, ast.Or)):
         word = " and " if isinstance(e, ast.And) else " or "
         text = word.join(raw_text(i, type(e).__name__) for i in e.items)
-        return f"({text})" if parent == "And" and isinstance(e, ast.Or) else text
+        return f"({text})" if _needs_parens(e, parent) else text
     if isinstance(e, ast.Term):
         text = e.name
         if e.args is not None:

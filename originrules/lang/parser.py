@@ -31,6 +31,7 @@ _TOKEN_WORDS = {
 }
 
 MAX_NESTING = 100  # parentheses deeper than this are refused before parsing (docs/language.md)
+MAX_SIZE = 5_000_000  # characters in one ruleset file
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,6 +84,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def __init__(self, text: str):
         super().__init__()
         self.text = text
+        self._line_starts: list[int] | None = None
 
     # -- header
     def name_list(self, *names: Token) -> tuple[str, ...]:
@@ -258,12 +260,24 @@ class _Build(Transformer):  # type: ignore[type-arg]
         return ("rule", rule)
 
     def _body_text(self, body: Any) -> str:
+        """The body as written, with parentheses around the whole of it, on one line."""
+        if self._line_starts is None:
+            self._line_starts = [0]
+            for i, ch in enumerate(self.text):
+                if ch == "\n":
+                    self._line_starts.append(i + 1)
         span = body.span
-        lines = self.text.splitlines()[span.line - 1 : span.end_line]
-        if len(lines) == 1:
-            return lines[0][span.column - 1 : span.end_column - 1]
-        lines[0] = lines[0][span.column - 1 :]
-        lines[-1] = lines[-1][: span.end_column - 1]
+        start = self._line_starts[span.line - 1] + span.column - 1
+        end = self._line_starts[span.end_line - 1] + span.end_column - 1
+        while True:  # parentheses around the whole body are not part of any node's span
+            before = self.text[:start].rstrip()
+            after = self.text[end:].lstrip()
+            if before.endswith("(") and after.startswith(")"):
+                start = len(before) - 1
+                end = len(self.text) - len(after) + 1
+            else:
+                break
+        lines = self.text[start:end].split("\n")
         return " ".join(line.split("#")[0].strip() for line in lines).strip()
 
     def start(self, *statements: Any) -> list[Any]:
@@ -298,6 +312,8 @@ def excerpt(text: str, line: int, column: int) -> str:
 
 def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:
     """Parse ruleset text into ("agreement"|"let"|"rule", node) statements, or raise RulesetError."""
+    if len(text) > MAX_SIZE:
+        raise RulesetError(Problem(f"the ruleset is {len(text):,} characters; the limit is {MAX_SIZE:,}", filename, "ORL105"))
     depth = max_depth = 0
     for ch in text:
         depth += ch == "("

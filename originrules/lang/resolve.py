@@ -22,6 +22,7 @@ QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct
 BASES = ("ex_works", "fob")
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
+MAX_CALL_DEPTH = 50  # sub-rules using sub-rules; documented in docs/language.md
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -258,6 +259,16 @@ def _check_let_cycles(r: _Resolver, lets: dict[str, ast.LetDef]) -> None:
         return {e.name} if isinstance(e, ast.Call) else set()
 
     graph = {n: calls(d.body) for n, d in lets.items()}
+
+    def depth(name: str, seen: frozenset[str]) -> int:
+        if name in seen or name not in graph:
+            return 0
+        return 1 + max((depth(c, seen | {name}) for c in graph[name]), default=0)
+
+    for name in graph:
+        if depth(name, frozenset()) > MAX_CALL_DEPTH:
+            r.problem(lets[name].span, f"sub-rule {name} calls sub-rules more than {MAX_CALL_DEPTH} deep", "ORL244", "flatten the chain of sub-rules")
+            break
     for start in graph:
         seen, stack = set(), list(graph[start])
         while stack:

@@ -75,7 +75,7 @@ SAMPLES: dict[str, tuple[str, str, list[str]]] = {
         [H + "87: WO source", H + "87: WO source Rule", A + " parties IN source Rule\n}", A + " instrument Notification\n}"],
     ),
     "ORL122": (
-        "a method is written: method NAME = formula",
+        "a method is written: method name = formula",
         "e.g. method build_down = (basis - VNM) / basis",
         [A + " method build_down (basis - VNM) / basis\n}", A + " method = VNM / basis\n}", A + " method bd = \n}"],
     ),
@@ -90,7 +90,7 @@ SAMPLES: dict[str, tuple[str, str, list[str]]] = {
         [H + "87: CTH except", H + "87: CTH except heading", H + "87: CTH except and WO"],
     ),
     "ORL125": (
-        "a sub-rule is written: let NAME = test, or let NAME(p) = test",
+        "a sub-rule is written: let name = test, or let name(p) = test",
         "e.g. let va(p) = VA(fob) >= p",
         [H + "let = CTH", H + "let x CTH", H + "let 5 = CTH"],
     ),
