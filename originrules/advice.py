@@ -49,7 +49,8 @@ def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin:
     if chosen is None:
         return Advice(None, (), Decimal(0), f"No advice: {reason}.")
     ag = crs.agreement
-    non_originating, vnm, _ = _split(bom, ag.zone, assume_origin)
+    bom = decision.bom  # intermediates already decided
+    non_originating, vnm, _, shift, ignored = _split(bom, ag.zone, assume_origin, ag.treatments)
     insufficient = _insufficient(ag, bom)
     if insufficient is not None and insufficient.passed is False:
         return Advice(False, (), Decimal(0), "No set of materials exists: the declared processes are all insufficient operations, so no sourcing makes the product originate.")
@@ -58,8 +59,10 @@ def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin:
 
     def qualifies(flipped: tuple[int, ...]) -> bool:
         keep = [m for i, m in enumerate(non_originating) if i not in flipped]
+        gone = {non_originating[i].id for i in flipped}
         moved = sum((non_originating[i].value for i in flipped), Decimal(0))
-        ctx = Context(bom, keep, vnm - moved, bom.total, tolerance, ag.bases, [], chosen.maxnom)
+        shifting = None if shift is None else [m for m in shift if m.id not in gone]
+        ctx = Context(bom, keep, vnm - moved, bom.total - ignored, tolerance, ag.bases, [], chosen.maxnom, shifting)
         return chosen.verdict(ctx) is True
 
     everything = tuple(range(len(non_originating)))

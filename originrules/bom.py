@@ -34,6 +34,12 @@ class Material:
     origin: str  # ISO 3166 alpha-2, or "unknown"
     originating: bool | None  # None: not declared (counts as non-originating)
     wholly_obtained: bool = False
+    role: str | None = None  # accessory, spare_part, ...: treated as the agreement's header says
+    currency: str | None = None  # the currency `quoted_value` is in, if not the BOM's
+    quoted_value: Decimal | None = None  # the value as given, before conversion
+    materials: tuple[Material, ...] | None = None  # an intermediate made by the producer
+    ex_works: Decimal | None = None  # an intermediate's own value bases
+    fob: Decimal | None = None
 
 
 @attrs.frozen
@@ -56,11 +62,16 @@ class Bom:
     materials: tuple[Material, ...]
     costs: dict[str, Decimal] = attrs.field(factory=dict)
     source: str = "<bom>"
+    exchange_rates: dict[str, Decimal] = attrs.field(factory=dict)
+    warnings: tuple[str, ...] = ()  # what loading repaired, e.g. a lost leading zero
     #: the value of all materials, summed once at load: every check needs it (VOM = total - VNM)
     total: Decimal = attrs.field(init=False)
+    #: whether any material is an intermediate with materials of its own
+    nested: bool = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "total", sum((m.value for m in self.materials), Decimal(0)))
+        object.__setattr__(self, "nested", any(m.materials is not None for m in self.materials))
 
     def to_dict(self) -> dict[str, Any]:
         """The BOM in its file format (numbers as exact decimal strings)."""
@@ -68,10 +79,22 @@ class Bom:
         def clean(d: dict[str, Any]) -> dict[str, Any]:
             return {k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
 
+        def material(m: Material) -> dict[str, Any]:
+            d = clean({k: v for k, v in attrs.asdict(m, recurse=False).items() if k not in ("materials", "quoted_value", "wholly_obtained")})
+            if m.wholly_obtained:
+                d["wholly_obtained"] = True
+            if m.currency:
+                d["value"] = str(m.quoted_value)  # as given; the rate is in exchange_rates
+            if m.materials is not None:
+                d["materials"] = [material(x) for x in m.materials]
+            return d
+
         out: dict[str, Any] = {"product": clean(attrs.asdict(self.product, recurse=False))}
         if self.costs:
             out["costs"] = clean(self.costs)
-        out["materials"] = [clean(attrs.asdict(m, recurse=False)) for m in self.materials]
+        if self.exchange_rates:
+            out["exchange_rates"] = clean(self.exchange_rates)
+        out["materials"] = [material(m) for m in self.materials]
         return out
 
     def sha256(self) -> str:
@@ -100,6 +123,7 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
 
     def bad(self, path: str, message: str) -> None:
         self.problems.append(Problem(f"{path}: {message}", self.source, "BOM001"))
@@ -167,10 +191,18 @@ class _Reader:
             if required:
                 self.bad(where, "is required (an HS code of 6 to 10 digits)")
             return None
+        if isinstance(raw, Decimal) and raw == raw.to_integral_value() and raw > 0:
+            self.warnings.append(f"{where}: HS code given as the number {raw}; write HS codes as text")
+            raw = str(int(raw))  # a spreadsheet cell that became a number; a lost zero is repaired below
         if not isinstance(raw, str):
             self.bad(where, f'expected an HS code as a text such as "8711.20", got {_show(raw)}')
             return None
         code = normalise(raw)
+        if code is not None and len(code) % 2 == 1 and 5 <= len(code) <= 9:
+            # HS codes have an even number of digits: an odd count means a spreadsheet dropped
+            # the leading zero of chapters 01-09 (30590 for 030590)
+            self.warnings.append(f"{where}: HS code {raw} has {len(code)} digits; read as 0{code} (a leading zero lost in a spreadsheet?)")
+            code = "0" + code
         low = 6 if product else 2
         if code is None or not low <= len(code) <= 10:
             what = "6 to 10 digits" if product else "2 to 10 digits"
@@ -208,16 +240,122 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
-def from_dict(data: Any, source: str = "<bom>") -> Bom:
+PRODUCT_FIELDS = {
+    "hs_code": "HS code of the product, 6 to 10 digits (dots and spaces allowed)",
+    "description": "what the product is",
+    "ex_works": "ex-works price, > 0",
+    "fob": "free-on-board value, > 0",
+    "currency": "ISO 4217 code of every value in the BOM",
+    "exporting_country": "ISO 3166 alpha-2",
+    "importing_country": "ISO 3166 alpha-2",
+    "wholly_obtained": "true if the product is wholly obtained",
+    "processes": "operations the producer carried out",
+    "subdivision": "which of several rules for one code applies",
+}
+MATERIAL_FIELDS = {
+    "id": "unique within its list",
+    "description": "what the material is",
+    "hs_code": "HS code, 2 to 10 digits",
+    "value": "value for one unit of the product, in the BOM currency unless `currency` says otherwise",
+    "currency": "ISO 4217 code of `value`, if not the BOM currency (needs exchange_rates)",
+    "origin": 'ISO 3166 alpha-2, or "unknown"',
+    "originating": "true only if known to originate (a declaration is held)",
+    "wholly_obtained": "true if wholly obtained in a party",
+    "role": "accessory, spare_part, tool, retail_packing, transport_packing or indirect",
+    "ex_works": "for an intermediate: its ex-works value (default: value)",
+    "fob": "for an intermediate: its FOB value",
+    "materials": "for an intermediate made by the producer: its own materials",
+}
+ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")
+MAX_DEPTH = 10  # levels of intermediate materials
+
+
+class _Loader:
+    """The whole-BOM reading: product, costs, exchange rates, materials at every level."""
+
+    def __init__(self, r: _Reader, rates: dict[str, Decimal], currency: str | None):
+        self.r, self.rates, self.currency = r, rates, currency
+
+    def materials(self, raw: Any, path: str, depth: int) -> tuple[Material, ...]:
+        r = self.r
+        if depth > MAX_DEPTH:
+            r.bad(path, f"intermediate materials nested more than {MAX_DEPTH} levels deep")
+            return ()
+        if raw is None:
+            r.bad(path, "is required (a list, possibly empty)")
+            return ()
+        if not isinstance(raw, list):
+            r.bad(path, f"expected a list, got {_show(raw)}")
+            return ()
+        out = []
+        seen: dict[str, int] = {}
+        for i, m in enumerate(raw):
+            where = f"{path}[{i}]"
+            if not isinstance(m, dict):
+                r.bad(where, f"expected an object, got {_show(m)}")
+                continue
+            for key in m:
+                if key not in MATERIAL_FIELDS and not key.startswith("_"):
+                    r.bad(f"{where}.{key}", f"unknown field (expected one of {', '.join(MATERIAL_FIELDS)})")
+            mid = r.text(m, "id", where, required=True)
+            if mid is not None:
+                if mid in seen:
+                    r.bad(f"{where}.id", f"{mid!r} is used twice (also {path}[{seen[mid]}])")
+                seen[mid] = i
+            origin = r.country(m, "origin", where, allow_unknown=True, required=True)
+            quoted = r.number(m, "value", where, required=True)
+            currency = r.text(m, "currency", where)
+            value = self.convert(quoted, currency, where)
+            role = r.text(m, "role", where)
+            if role is not None and role not in ROLES:
+                r.bad(f"{where}.role", f"expected one of {', '.join(ROLES)}, got {_show(role)}")
+            sub = self.materials(m["materials"], f"{where}.materials", depth + 1) if "materials" in m else None
+            material = Material(
+                id=mid or f"#{i}",
+                description=r.text(m, "description", where) or "",
+                hs_code=r.hs(m, "hs_code", where, required=sub is not None, product=sub is not None),
+                value=value if value is not None else Decimal(0),
+                origin=origin or UNKNOWN_ORIGIN,
+                originating=r.boolean(m, "originating", where),
+                wholly_obtained=bool(r.boolean(m, "wholly_obtained", where)),
+                role=role,
+                currency=currency,
+                quoted_value=quoted if currency else None,
+                materials=sub,
+                ex_works=r.number(m, "ex_works", where, positive=True),
+                fob=r.number(m, "fob", where, positive=True),
+            )
+            if material.originating and origin == UNKNOWN_ORIGIN:
+                r.bad(f"{where}.originating", 'is true but origin is "unknown": a material of unknown origin is non-originating')
+            if sub is not None and material.originating is not None:
+                r.bad(f"{where}.originating", "an intermediate's origin is decided from its own materials; leave originating out")
+            out.append(material)
+        return tuple(out)
+
+    def convert(self, value: Decimal | None, currency: str | None, where: str) -> Decimal | None:
+        """A value quoted in another currency, at the BOM's own rate: never a guessed rate."""
+        if value is None or currency is None or currency == self.currency:
+            return value
+        rate = self.rates.get(currency)
+        if rate is None:
+            self.r.bad(f"{where}.currency", f"{currency} has no rate in exchange_rates (the BOM is in {self.currency or 'an unnamed currency'}); give one, e.g. \"exchange_rates\": {{\"{currency}\": \"90.50\"}}")
+            return None
+        return value * rate
+
+
+def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = ()) -> Bom:
     """Build a BOM from decoded JSON (numbers as Decimal); raise BomError naming every bad path."""
     r = _Reader(source)
     if not isinstance(data, dict):
         raise BomError(Problem(f"expected a JSON object at the top, got {_show(data)}", source, "BOM001"))
-    known_top = {"product", "materials", "costs"}
+    known_top = {"product", "materials", "costs", "exchange_rates"}
     for key in data:
         if key not in known_top and not key.startswith("_"):
             r.bad(key, f"unknown field (expected {', '.join(sorted(known_top))})")
     p = r.obj(data, "product", "", required=True) or {}
+    for key in p:
+        if key not in PRODUCT_FIELDS and not key.startswith("_"):
+            r.bad(f"product.{key}", f"unknown field (expected one of {', '.join(PRODUCT_FIELDS)})")
     processes = p.get("processes")
     if processes is not None and not (isinstance(processes, list) and all(isinstance(x, str) for x in processes)):
         r.bad("product.processes", f"expected a list of process names, got {_show(processes)}")
@@ -246,41 +384,18 @@ def from_dict(data: Any, source: str = "<bom>") -> Bom:
             value = r.number(c, key, "costs")
             if value is not None:
                 costs[key] = value
-    materials = []
-    raw_materials = data.get("materials")
-    if raw_materials is None:
-        r.bad("materials", "is required (a list, possibly empty)")
-        raw_materials = []
-    elif not isinstance(raw_materials, list):
-        r.bad("materials", f"expected a list, got {_show(raw_materials)}")
-        raw_materials = []
-    seen: dict[str, int] = {}
-    for i, m in enumerate(raw_materials):
-        path = f"materials[{i}]"
-        if not isinstance(m, dict):
-            r.bad(path, f"expected an object, got {_show(m)}")
-            continue
-        mid = r.text(m, "id", path, required=True)
-        if mid is not None:
-            if mid in seen:
-                r.bad(f"{path}.id", f"{mid!r} is used twice (also materials[{seen[mid]}])")
-            seen[mid] = i
-        origin = r.country(m, "origin", path, allow_unknown=True, required=True)
-        material = Material(
-            id=mid or f"#{i}",
-            description=r.text(m, "description", path) or "",
-            hs_code=r.hs(m, "hs_code", path, required=False, product=False),
-            value=r.number(m, "value", path, required=True) or Decimal(0),
-            origin=origin or UNKNOWN_ORIGIN,
-            originating=r.boolean(m, "originating", path),
-            wholly_obtained=bool(r.boolean(m, "wholly_obtained", path)),
-        )
-        if material.originating and origin == UNKNOWN_ORIGIN:
-            r.bad(f"{path}.originating", 'is true but origin is "unknown": a material of unknown origin is non-originating')
-        materials.append(material)
+    rates: dict[str, Decimal] = {}
+    raw_rates = r.obj(data, "exchange_rates", "", required=False)
+    if raw_rates is not None:
+        for key in raw_rates:
+            rate = r.number(raw_rates, key, "exchange_rates", positive=True)
+            if rate is not None:
+                rates[key] = rate
+    materials = _Loader(r, rates, product.currency).materials(data.get("materials"), "materials", 0)
+    warnings = warnings + tuple(r.warnings)
     if r.problems:
         raise BomError(r.problems)
-    return Bom(product, tuple(materials), costs, source)
+    return Bom(product, materials, costs, source, rates, warnings)
 
 
 def _no_constant(name: str) -> Any:

@@ -53,7 +53,7 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("bom", "code", "non_originating", "quantities", "tolerance", "bases", "warnings", "maxnom", "_index")
+    __slots__ = ("bom", "code", "non_originating", "shift_materials", "quantities", "tolerance", "bases", "warnings", "maxnom", "_index")
 
     def __init__(
         self,
@@ -65,8 +65,12 @@ class Context:
         bases: tuple[str, ...],
         warnings: list[str],
         maxnom: Decimal | None = None,
+        shift_materials: Sequence[Material] | None = None,
     ):
         self.bom = bom
+        # the non-originating materials a tariff shift tests: all of them, less roles the
+        # agreement counts in value only (accessories, packing, ...)
+        self.shift_materials = non_originating if shift_materials is None else shift_materials
         self.maxnom = maxnom  # the applied rule's VNM limit, for tolerance `within VNM`
         self.bases = bases
         self.code = bom.product.hs_code
@@ -304,7 +308,7 @@ class Compiler:
             failing: list[Material] = []
             unknown = Decimal(0)
             has_unknown = False
-            for m in ctx.non_originating:
+            for m in ctx.shift_materials:
                 h = m.hs_code
                 if h is None:
                     has_unknown = True
@@ -411,7 +415,7 @@ class Compiler:
             failing: list[dict[str, Any]] = []
             failing_materials: list[Material] = []
             unknown: list[Material] = []
-            for m in ctx.non_originating:
+            for m in ctx.shift_materials:
                 h = m.hs_code
                 if h is None:
                     unknown.append(m)

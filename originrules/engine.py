@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+
+import attrs
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +51,7 @@ class Decision:
     reasons: tuple[str, ...]  # why undetermined (no rule; missing data), or why refused outright
     choices: tuple[RuleRef, ...] = ()  # the subdivisions to choose from, when the BOM names none
     assume_origin: bool = False
+    intermediates: tuple[tuple[str, Decision], ...] = ()  # (material id, its own decision)
 
     @property
     def input_sha256(self) -> str:
@@ -130,6 +133,7 @@ class Decision:
                 "items": [m.to_dict() for m in materials],
             },
             "headroom": self.headroom(),
+            "intermediates": [{"material": mid, **sub.to_dict()} for mid, sub in self.intermediates],
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
         }
@@ -139,18 +143,27 @@ def _str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _split(bom: Bom, zone: frozenset[str], assume_origin: bool) -> tuple[list[Material], Decimal, frozenset[str]]:
-    """(non-originating materials, VNM, ids assumed originating).
+def _split(
+    bom: Bom, zone: frozenset[str], assume_origin: bool, treatments: dict[str, str] | None = None
+) -> tuple[list[Material], Decimal, frozenset[str], list[Material] | None, Decimal]:
+    """(non-originating materials, VNM, ids assumed originating, materials a tariff shift tests
+    (None: the same list), value of materials the agreement ignores).
 
     A material counts as originating only if declared so; undeclared ones do not, as the law
-    presumes, unless --assume-origin and its origin is in the cumulation zone. One pass, as
-    this runs for every BOM of a catalogue.
+    presumes, unless --assume-origin and its origin is in the cumulation zone. Materials with a
+    role count as the agreement's header says. One pass, as this runs for every BOM.
     """
     non_originating: list[Material] = []
     vnm = Decimal(0)
     assumed: list[str] = []
     problems = []
+    shift: list[Material] | None = None
+    ignored = Decimal(0)
     for m in bom.materials:
+        treatment = treatments.get(m.role, "normal") if (treatments and m.role) else "normal"
+        if treatment == "ignored":
+            ignored += m.value
+            continue
         declared = m.originating
         if declared:
             if m.origin not in zone:
@@ -164,14 +177,19 @@ def _split(bom: Bom, zone: frozenset[str], assume_origin: bool) -> tuple[list[Ma
                     )
                 )
             continue
-        if declared is None and assume_origin and m.origin in zone:
-            assumed.append(m.id)
+        if treatment == "originating" or (declared is None and assume_origin and m.origin in zone):
+            if treatment != "originating":
+                assumed.append(m.id)
             continue
         non_originating.append(m)
         vnm += m.value
+        if treatment == "value_only":
+            shift = shift if shift is not None else list(non_originating[:-1])
+        elif shift is not None:
+            shift.append(m)
     if problems:
         raise BomError(problems)
-    return non_originating, vnm, frozenset(assumed)
+    return non_originating, vnm, frozenset(assumed), shift, ignored
 
 
 def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
@@ -179,7 +197,9 @@ def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus
     out = []
     exporter = bom.product.exporting_country
     for m in bom.materials:
-        if m.originating:
+        if m.materials is not None:
+            why = "intermediate: " + ("originates under its own rule" if m.originating else "does not originate under its own rule")
+        elif m.originating:
             why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
         elif m.id in assumed:
             why = "assumed originating (--assume-origin)"
@@ -233,13 +253,19 @@ def check(
         raise NotInForce(
             Problem(f"{ag.code} ({ag.name}) is not in force on {on.isoformat()}: it entered into force on {ag.in_force.isoformat()}", code="CLI002")
         )
-    non_originating, vnm, assumed = _split(bom, ag.zone, assume_origin)
-    warnings = [
+    intermediates: tuple[tuple[str, Decision], ...] = ()
+    if bom.nested:
+        bom, intermediates = _roll_up(bom, crs, assume_origin, explain)
+    non_originating, vnm, assumed, shift, ignored = _split(bom, ag.zone, assume_origin, ag.treatments)
+    warnings = list(bom.warnings) + [
         f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
         "cumulation zone; hold a supplier declaration"
         for mid in sorted(assumed)
     ]
-    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed, assume_origin=assume_origin)
+    for mid, sub in intermediates:
+        if sub.originating is None:
+            warnings.append(f"intermediate material {mid}: undetermined ({'; '.join(sub.reasons)}); counted as non-originating")
+    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed, assume_origin=assume_origin, intermediates=intermediates)
 
     chosen, choices, reason = select_rule(crs, bom)
     if chosen is None:
@@ -248,7 +274,7 @@ def check(
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = Context(bom, non_originating, vnm, bom.total, crs.tolerance(bom.product.hs_code), ag.bases, warnings, chosen.maxnom)
+    ctx = Context(bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases, warnings, chosen.maxnom, shift)
     insufficient = _insufficient(ag, bom)
     if not explain:
         passed = chosen.verdict(ctx)
@@ -272,6 +298,32 @@ def check(
         reasons=tuple(reasons),
         **base,
     )
+
+
+def _roll_up(bom: Bom, crs: CompiledRuleset, assume_origin: bool, explain: bool) -> tuple[Bom, tuple[tuple[str, Decision], ...]]:
+    """Decide each intermediate material under its own PSR; one that originates counts in full
+    as originating in its parent, one that does not (or is undetermined) in full as not."""
+    p = bom.product
+    decided = []
+    materials = []
+    for m in bom.materials:
+        if m.materials is None:
+            materials.append(m)
+            continue
+        sub_bom = Bom(
+            attrs.evolve(
+                p, hs_code=m.hs_code or "", description=m.description, ex_works=m.ex_works or m.value, fob=m.fob,
+                wholly_obtained=None, processes=None, subdivision=None,
+            ),
+            m.materials,
+            {},
+            f"{bom.source} > material {m.id}",
+            bom.exchange_rates,
+        )
+        sub = check(sub_bom, crs, assume_origin=assume_origin, explain=explain)
+        decided.append((m.id, sub))
+        materials.append(attrs.evolve(m, originating=sub.originating is True, origin=p.exporting_country or m.origin))
+    return attrs.evolve(bom, materials=tuple(materials)), tuple(decided)
 
 
 def _insufficient(ag: ast.Agreement, bom: Bom) -> Trace | None:

@@ -181,8 +181,8 @@ class Coverage:
             return
         self.rules[path].add(chosen.rule.span.line)
         ag = crs.agreement
-        non, vnm, _ = _split(decision.bom, ag.zone, decision.assume_origin)
-        ctx = Context(decision.bom, non, vnm, decision.bom.total, crs.tolerance(decision.bom.product.hs_code), ag.bases, [], chosen.maxnom)
+        non, vnm, _, shift, ignored = _split(decision.bom, ag.zone, decision.assume_origin, ag.treatments)
+        ctx = Context(decision.bom, non, vnm, decision.bom.total - ignored, crs.tolerance(decision.bom.product.hs_code), ag.bases, [], chosen.maxnom, shift)
         compiler = self._compilers.setdefault(path, Compiler(crs.ruleset))
         self._arms(compiler, crs.ruleset, chosen.rule.body, {}, ctx, self.arms[path])
 

@@ -67,3 +67,11 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the repository")
     return SHARED
+
+
+def rule_line(ruleset_file: str, key: str) -> str:
+    """`rulesets/<file>:<line>` of the rule with this key, as decisions cite it."""
+    for n, line in enumerate((REPO / "rulesets" / ruleset_file).read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(f"{key} ") or line.startswith(f"{key}:"):
+            return f"rulesets/{ruleset_file}:{n}"
+    raise AssertionError(f"no rule {key} in {ruleset_file}")

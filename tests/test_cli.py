@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from originrules.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, rule_line
 
 EXAMPLE = str(REPO / "examples" / "motorcycle-uae.json")
 
@@ -26,7 +26,7 @@ def test_check_prints_the_verdict_first_and_exits_0_when_originating():
     result = run("check", EXAMPLE, "--agreement", "UAE")
     assert result.exit_code == 0
     assert result.output.startswith("ORIGINATING: ")
-    assert "rulesets/india-uae-cepa.roo:98" in result.output
+    assert rule_line("india-uae-cepa.roo", "87") in result.output
 
 
 def test_check_exits_1_when_not_originating():
@@ -50,7 +50,7 @@ def test_json_output_has_the_documented_fields():
     assert d["agreement"]["code"] == "UAE" and len(d["agreement"]["ruleset_sha256"]) == 64
     assert d["product"]["hs_code"] == "871120"
     assert d["rule"]["key"] == "87" and d["rule"]["text"] == "CTH and va(45%)"
-    assert d["rule"]["source"] == "rulesets/india-uae-cepa.roo:98"
+    assert d["rule"]["source"] == rule_line("india-uae-cepa.roo", "87")
 
     def nodes(t):  # type: ignore[no-untyped-def]
         yield t
@@ -132,7 +132,7 @@ def test_the_installed_executable_runs_from_any_directory(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ORIGINATING")
     done = subprocess.run([exe, "check", EXAMPLE, "--agreement", "uae", "--format", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
-    assert json.loads(done.stdout)["rule"]["source"] == "rulesets/india-uae-cepa.roo:98"
+    assert json.loads(done.stdout)["rule"]["source"] == rule_line("india-uae-cepa.roo", "87")
 
 
 def test_rules_shows_the_rule_its_place_and_a_plain_reading():

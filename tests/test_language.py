@@ -8,7 +8,7 @@ import pytest
 import originrules
 from originrules.lang import ast
 from originrules.lang.resolve import load_text
-from tests.conftest import HEADER, make_bom, material, ruleset
+from tests.conftest import HEADER, make_bom, material, rule_line, ruleset
 
 
 def verdict(bom, agreement):  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def test_row1_uae_chapter87_every_non_originating_material_changes_heading_and_v
     d = originrules.check(bom, "UAE")
     assert d.originating is True
     assert d.rule.key == "87"
-    assert d.rule.source == "rulesets/india-uae-cepa.roo:98"
+    assert d.rule.source == rule_line("india-uae-cepa.roo", "87")
 
 
 def test_row1_va_45_is_on_fob_and_40_on_ex_works_five_points_lower():

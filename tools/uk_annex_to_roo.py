@@ -117,6 +117,15 @@ agreement UK "India–UK Comprehensive Economic and Trade Agreement" {
                                         inferred "list paraphrased from comparable agreements; text not re-read"
     proof       origin_declaration, certificate_of_origin, importers_knowledge
                                         source "ORD v1.0, Article 15(1)(a)(i)-(iii)"
+    treat accessory, spare_part, tool, retail_packing as value_only
+        source "CETA Chapter 3, articles on accessories, packing and neutral elements"
+        inferred "the article was not re-read; the usual provision of India's agreements: disregarded for tariff shift, counted in value"
+    treat transport_packing as ignored
+        source "CETA Chapter 3, articles on accessories, packing and neutral elements"
+        inferred "the article was not re-read; packing for transport is disregarded in India's agreements"
+    treat indirect as originating
+        source "CETA Chapter 3, articles on accessories, packing and neutral elements"
+        inferred "the article was not re-read; indirect materials are treated as originating in India's agreements"
 }
 
 # A QVC of not less than a) x% of the ex-works price (build-down), b) y% of the FOB value

@@ -246,6 +246,7 @@ class Agreement:
     de_minimis: tuple[DeMinimis, ...]
     insufficient_operations: tuple[str, ...]
     proofs: tuple[str, ...]
+    treatments: dict[str, str]  # material role -> ignored | value_only | originating | normal
     instrument: str | None
     params: tuple[Param, ...]  # every header line, for provenance and inferred counts
     span: Span

@@ -78,6 +78,8 @@ def dump(rs: ast.Ruleset) -> str:
         if p.keyword == "method":
             name, formula = p.value
             header[f"method {name}"] = {"formula": str(formula), **_prov(p.provenance)}
+        elif p.keyword == "treat":
+            header[f"treat {', '.join(p.value[0])}"] = {"as": str(p.value[1]), **_prov(p.provenance)}
         elif p.keyword == "de_minimis":
             continue
         elif p.keyword != "aliases":
@@ -185,6 +187,8 @@ def _header_item(item: Any) -> tuple[list[str], int]:
         body = f"cumulation {values[0]}" + (f" with {', '.join(values[1])}" if len(values) > 1 else "")
     elif kw == "in_force":
         body = f"in_force {values[0]}"
+    elif kw == "treat":
+        body = f"treat {', '.join(values[0])} as {values[1]}"
     else:
         body = f"{kw} {', '.join(values[0])}"
     return [f"    {body}", *_provenance_lines(item.provenance, " " * 8)], item.span.line

@@ -124,6 +124,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
     de_minimis = _header("de_minimis")
     insufficient = _header("insufficient_operations")
     proof = _header("proof")
+    treat = _header("treat")
 
     def instrument(self, text: Token) -> tuple[str, str]:
         return ("instrument", _unquote(text))

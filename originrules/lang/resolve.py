@@ -22,6 +22,9 @@ QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct
 BASES = ("ex_works", "fob")
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
+ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")  # as bom.ROLES
+# how a material of a role counts: not at all; in value only (no tariff shift); as originating; as any other
+TREATMENTS = ("ignored", "value_only", "originating", "normal")
 MAX_CALL_DEPTH = 50  # sub-rules using sub-rules; documented in docs/language.md
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -60,7 +63,7 @@ class _Resolver:
             else:
                 found.setdefault(item.keyword, []).append(item)
         for kw, params in found.items():
-            if kw not in ("method", "de_minimis") and len(params) > 1:
+            if kw not in ("method", "de_minimis", "treat") and len(params) > 1:
                 self.problem(params[1].span, f"{kw} is given twice", "ORL210", "keep one line")
         for kw in ("parties", "value_name", "basis"):
             if kw not in found:
@@ -114,6 +117,17 @@ class _Resolver:
                 )
             )
         value_names = tuple((one("value_name") or ((),))[0])
+        treatments: dict[str, str] = {}
+        for p in found.get("treat", []):
+            roles, treatment = p.value
+            if str(treatment) not in TREATMENTS:
+                self.problem(p.span, f"unknown treatment {treatment}", "ORL231", self.did_you_mean(str(treatment), list(TREATMENTS)))
+            for role in roles:
+                if role not in ROLES:
+                    self.problem(p.span, f"unknown material role {role}", "ORL232", self.did_you_mean(role, list(ROLES)))
+                elif role in treatments:
+                    self.problem(p.span, f"role {role} is treated twice", "ORL233")
+                treatments[role] = str(treatment)
         return ast.Agreement(
             code=code,
             name=name or code,
@@ -128,6 +142,7 @@ class _Resolver:
             de_minimis=tuple(de_minimis),
             insufficient_operations=tuple(process_name(o) for o in (one("insufficient_operations") or ((),))[0]),
             proofs=tuple((one("proof") or ((),))[0]),
+            treatments=treatments,
             instrument=instrument,
             params=tuple(p for ps in found.values() for p in ps),
             span=span,
