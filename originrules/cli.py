@@ -5,21 +5,24 @@ Exit codes: 0 originating, 1 not originating, 2 bad input or usage, 3 undetermin
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from originrules import __version__
 from originrules.agreements import CompiledRuleset, find, load_file, shipped
-from originrules.bom import load_bom
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
+from originrules.inputs import bom_schema
+from originrules.inputs import load as load_any
 from originrules.lang.check import lint_text, load_nomenclature
 from originrules.lang.format import format_text
 from originrules.lang.words import describe
@@ -81,6 +84,7 @@ def main() -> None:
     "7.hs_code=871410, 7.origin=AE. Repeatable.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
+@click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="The BOM's format; default: by extension (.csv, .xlsx, else JSON).")
 def check(
     bom: str,
     agreement: str,
@@ -91,6 +95,7 @@ def check(
     explain: str,
     what_ifs: tuple[str, ...],
     output: str | None,
+    input_format: str | None,
 ) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
@@ -109,7 +114,7 @@ def check(
         if ruleset and agreement.upper() not in (crs.agreement.code.upper(), *(a.upper() for a in crs.agreement.aliases)):
             raise OriginrulesError(f"{ruleset} is the ruleset of {crs.agreement.code}, not {agreement}")
         day = on.date() if on else dt.date.today()
-        the_bom = load_bom(bom)
+        the_bom = load_any(bom, input_format)
         if what_ifs:
             the_bom = what_if(the_bom, what_ifs)
         decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
@@ -345,6 +350,93 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
                     click.echo(f"    'or' arm never met: {item}")
         click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("catalogue", type=click.Path(dir_okay=False))
+@click.option("-a", "--agreement", required=True, help="Agreement code or alias.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Decisions as JSON Lines, or a CSV summary if it ends in .csv. Default: standard output.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
+@click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="json (JSON Lines: one BOM per line), csv or xlsx (a bom_id column). Default: by extension.")
+@click.option("--explain", is_flag=True, help="Write the full decision (with its trace) for each BOM, not the summary record.")
+@click.option("--assume-origin", is_flag=True, help="As for check.")
+@click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
+def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None) -> None:
+    """Check every BOM of a catalogue: one decision per BOM, in input order.
+
+    \b
+    A BOM that cannot be read becomes an error record with its line number, and the batch goes
+    on. A summary (originating / not / undetermined / errors, by rule) ends the run on
+    standard error. Exit 0 when every record was decided, 1 if any was an error record.
+    Examples:
+      originrules batch catalogue.jsonl --agreement UK -o decisions.jsonl --jobs 2
+      originrules batch catalogue.csv -a UAE -o summary.csv
+    """
+    from originrules import batch as core
+
+    summary = core.Summary()
+    try:
+        if ruleset:
+            load_file(ruleset)
+        else:
+            find(agreement)
+        items = list(core.records(catalogue, input_format))
+    except OriginrulesError as e:
+        _fail(e)
+    target = Path(output) if output else None
+    as_csv = bool(target and target.suffix.lower() == ".csv")
+    tmp = target.with_name(f".{target.name}.tmp") if target else None
+    out = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout  # noqa: SIM115 - closed below
+    writer = csv.writer(out) if as_csv else None
+    if writer:
+        writer.writerow(core.SUMMARY_COLUMNS)
+    stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin)
+    show = sys.stderr.isatty()
+    try:
+        with click.progressbar(stream, length=len(items), label="checking", file=sys.stderr) if show else _nullbar(stream) as bar:
+            for line in bar:
+                record = json.loads(line)
+                summary.add(record)
+                if writer:
+                    writer.writerow(core.summary_row(record))
+                else:
+                    out.write(line + "\n")
+    finally:
+        if tmp:
+            out.close()
+    if target and tmp:
+        os.replace(tmp, target)
+    totals = summary.to_dict()
+    click.echo(
+        f"{totals['total']} BOMs: {totals['originating']} originating, {totals['not originating']} not originating, "
+        f"{totals['undetermined']} undetermined, {totals['error']} errors",
+        err=True,
+    )
+    for rule, counts in totals["by_rule"].items():
+        click.echo(f"  rule {rule}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
+    sys.exit(1 if totals["error"] else 0)
+
+
+class _nullbar:  # noqa: N801 - stands in for click.progressbar off a terminal
+    def __init__(self, it: Any):
+        self.it = it
+
+    def __enter__(self) -> Any:
+        return self.it
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+@main.group()
+def schema() -> None:
+    """Print the JSON Schema of originrules' file formats."""
+
+
+@schema.command(name="bom")
+def schema_bom() -> None:
+    """The JSON Schema of the BOM file (docs/bom-format.md)."""
+    click.echo(json.dumps(bom_schema(), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,138 @@
+"""Check a whole catalogue: one decision per BOM, in input order, errors as records.
+
+The same pure function, `decide`, serves `originrules batch` (processes on one machine) and
+`originrules.scale` (Dask, Spark): a record in, a JSON-ready record out.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from originrules.agreements import CompiledRuleset, find, load_file
+from originrules.bom import Bom, loads
+from originrules.engine import check
+from originrules.errors import OriginrulesError
+from originrules.inputs import input_format, read_rows, rows_to_boms
+
+SUMMARY_COLUMNS = ("line", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
+
+
+def decide(item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset, *, explain: bool = False, assume_origin: bool = False) -> dict[str, Any]:
+    """(line, JSON text or BOM or its loading error) -> the decision record, or an error record."""
+    line, source = item
+    try:
+        if isinstance(source, OriginrulesError):
+            raise source
+        bom = loads(source, f"line {line}") if isinstance(source, str) else source
+        decision = check(bom, crs, explain=explain, assume_origin=assume_origin)
+    except OriginrulesError as e:
+        return {"line": line, "error": e.render()}
+    if explain:
+        return {"line": line, **decision.to_dict()}
+    return {
+        "line": line,
+        "hs_code": bom.product.hs_code,
+        "originating": decision.originating,
+        "verdict": decision.verdict,
+        "rule": decision.rule.key if decision.rule else None,
+        "rule_source": decision.rule.source if decision.rule else None,
+        "reasons": list(decision.reasons),
+        "warnings": list(decision.warnings),
+        "decision_id": decision.decision_id,
+    }
+
+
+def records(path: str | Path, fmt: str | None = None) -> Iterator[tuple[int, str | Bom | OriginrulesError]]:
+    """(line or row, the BOM's JSON text, or the BOM, or why it could not be read) for each BOM."""
+    kind = input_format(path, fmt)
+    if kind == "json":  # JSON Lines: one BOM per line
+        try:
+            with open(path, encoding="utf-8") as f:
+                for n, text in enumerate(f, start=1):
+                    if text.strip():
+                        yield n, text
+        except FileNotFoundError:
+            raise OriginrulesError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise OriginrulesError(f"{path}: cannot read: {e}") from None
+        return
+    rows = read_rows(path, kind)
+    first_row: dict[str, int] = {}
+    for n, cells in rows:
+        first_row.setdefault(cells.get("bom_id", ""), n)
+    for (_, n), bom in zip(first_row.items(), rows_to_boms(rows, str(path))):
+        yield n, bom
+
+
+class Summary:
+    """Counts by verdict and by rule, as a batch goes."""
+
+    def __init__(self) -> None:
+        self.verdicts: Counter[str] = Counter()
+        self.by_rule: dict[str, Counter[str]] = {}
+
+    def add(self, record: dict[str, Any]) -> None:
+        verdict = "error" if "error" in record else record["verdict"]
+        self.verdicts[verdict] += 1
+        rule = record.get("rule")
+        if isinstance(rule, dict):
+            rule = rule.get("key")
+        if rule is not None:
+            self.by_rule.setdefault(str(rule), Counter())[verdict] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = ("originating", "not originating", "undetermined", "error")
+        return {
+            "total": sum(self.verdicts.values()),
+            **{k: self.verdicts.get(k, 0) for k in keys},
+            "by_rule": {rule: dict(sorted(c.items())) for rule, c in sorted(self.by_rule.items())},
+        }
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(agreement: str, ruleset: str | None, explain: bool, assume_origin: bool) -> None:
+    _WORKER["crs"] = load_file(ruleset) if ruleset else find(agreement)
+    _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin}
+
+
+def _work(item: tuple[int, str | Bom | OriginrulesError]) -> str:
+    return _dumps(decide(item, _WORKER["crs"], **_WORKER["opts"]))
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def run(
+    items: Iterable[tuple[int, str | Bom | OriginrulesError]],
+    agreement: str,
+    *,
+    ruleset: str | None = None,
+    jobs: int = 1,
+    explain: bool = False,
+    assume_origin: bool = False,
+) -> Iterator[str]:
+    """JSON lines of decisions, in input order, using `jobs` processes."""
+    if jobs <= 1:
+        _init_worker(agreement, ruleset, explain, assume_origin)
+        yield from map(_work, items)
+        return
+    _init_worker(agreement, ruleset, explain, assume_origin)  # fail early, in this process, on a bad agreement
+    with multiprocessing.get_context().Pool(jobs, _init_worker, (agreement, ruleset, explain, assume_origin)) as pool:
+        yield from pool.imap(_work, items, chunksize=256)
+
+
+def summary_row(record: dict[str, Any]) -> list[str]:
+    if "error" in record:
+        return [str(record["line"]), "", "error", "", "", "", "", "", record["error"]]
+    rule = record.get("rule")
+    key, source = (rule.get("key"), rule.get("source")) if isinstance(rule, dict) else (rule, record.get("rule_source"))
+    hs = record.get("hs_code") or record.get("product", {}).get("hs_code", "")
+    return [str(record["line"]), hs, record["verdict"], key or "", source or "", "; ".join(record["reasons"]), "; ".join(record["warnings"]), record["decision_id"], ""]

@@ -1,0 +1,125 @@
+"""Catalogues: batch over JSON Lines, CSV and Excel, in input order, errors as records; Dask gives
+the same records; the BOM schema is in step with the loader."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import originrules
+from originrules.bom import MATERIAL_FIELDS, PRODUCT_FIELDS
+from originrules.cli import main
+from originrules.inputs import bom_schema
+from tests.conftest import REPO
+
+EXAMPLES = sorted((REPO / "examples").glob("*-uae*.json"))
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Path:
+    lines = [json.dumps(json.loads(p.read_text(encoding="utf-8"))) for p in EXAMPLES] * 3
+    lines.insert(2, '{"product": {"hs_code": "87"}, "materials": []}')  # bad: line 3
+    lines.insert(4, "")  # a blank line is skipped
+    path = tmp_path / "catalogue.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_batch_writes_one_record_per_bom_in_input_order_and_goes_on_after_errors(catalogue: Path, tmp_path: Path):
+    out = tmp_path / "decisions.jsonl"
+    result = run("batch", str(catalogue), "--agreement", "UAE", "-o", str(out))
+    assert result.exit_code == 1  # there was an error record
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 3, 4, 6, 7, 8]
+    assert "product.hs_code: expected an HS code of 6 to 10 digits" in records[2]["error"]
+    assert [r.get("verdict") for r in records if "error" not in r] == ["not originating", "originating"] * 3
+    assert "6 BOMs" not in result.output and "7 BOMs: 3 originating, 3 not originating, 0 undetermined, 1 errors" in result.output
+
+
+def test_batch_with_two_jobs_gives_the_same_bytes(catalogue: Path, tmp_path: Path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(one))
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(two), "--jobs", "2")
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_batch_csv_summary(catalogue: Path, tmp_path: Path):
+    out = tmp_path / "summary.csv"
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(out))
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "line,hs_code,verdict,rule,rule_source,reasons,warnings,decision_id,error"
+    assert rows[1].startswith("1,871120,not originating,87,rulesets/india-uae-cepa.roo:")
+
+
+def test_check_reads_the_csv_and_excel_templates():
+    csv_path = REPO / "examples" / "motorcycle-uae.csv"
+    from_csv = originrules.check(originrules.inputs.load(csv_path), "UAE")
+    from_json = originrules.check(originrules.load_bom(REPO / "examples" / "motorcycle-uae.json"), "UAE")
+    assert (from_csv.originating, from_csv.trace.to_dict()) == (from_json.originating, from_json.trace.to_dict())
+    xlsx = originrules.inputs.load(REPO / "examples" / "motorcycle-uae.xlsx")
+    assert xlsx.materials == from_json.bom.materials and xlsx.product.fob == from_json.bom.product.fob
+    assert run("check", str(csv_path), "-a", "UAE").exit_code == 0
+
+
+def test_csv_errors_name_the_row(tmp_path: Path):
+    path = tmp_path / "bad.csv"
+    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,871120,,,1000\nmaterial,1,840991,abc,JP,\nmaterial,2,30590,5,NO,\n", encoding="utf-8")
+    result = run("check", str(path), "-a", "UAE")
+    assert result.exit_code == 2
+    assert "row 3 (materials[0].value: expected a non-negative number, got \"abc\")" in result.output
+
+
+def test_a_csv_code_that_lost_its_leading_zero_is_restored(tmp_path: Path):
+    path = tmp_path / "fish.csv"
+    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,160420,,,100\nmaterial,1,30590,40,NO,\n", encoding="utf-8")
+    d = originrules.check(originrules.inputs.load(path), "UAE")
+    assert d.bom.materials[0].hs_code == "030590"
+    assert any("read as 030590" in w for w in d.warnings)
+
+
+def test_csv_intermediates_by_parent_and_cycles(tmp_path: Path):
+    ok = tmp_path / "ok.csv"
+    ok.write_text("type,id,hs_code,value,origin,parent,fob,ex_works\nproduct,,871120,,,,1000,1000\nmaterial,frame,871410,400,IN,,,\nmaterial,tube,730630,300,CN,frame,,\n", encoding="utf-8")
+    bom = originrules.inputs.load(ok)
+    assert bom.materials[0].materials[0].id == "tube"
+    cyc = tmp_path / "cycle.csv"
+    cyc.write_text("type,id,hs_code,value,origin,parent,fob\nproduct,,871120,,,,1000\nmaterial,a,871410,1,IN,b,\nmaterial,b,871410,1,IN,a,\n", encoding="utf-8")
+    result = run("check", str(cyc), "-a", "UAE")
+    assert result.exit_code == 2 and "is its own ancestor" in result.output
+
+
+def test_the_bom_schema_is_in_step_with_the_loader():
+    schema = bom_schema()
+    assert set(schema["properties"]["product"]["properties"]) == set(PRODUCT_FIELDS)
+    assert set(schema["$defs"]["material"]["properties"]) == set(MATERIAL_FIELDS)
+    import jsonschema
+
+    for path in (REPO / "examples").glob("*.json"):
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"product": {"hs_code": "871120", "colour": "red"}, "materials": []}, schema)
+    assert json.loads(run("schema", "bom").output) == schema
+
+
+def test_dask_bag_on_the_synchronous_scheduler_matches_batch(catalogue: Path, tmp_path: Path):
+    import dask
+    import dask.bag as db
+
+    import originrules.scale as ors
+
+    out = tmp_path / "decisions.jsonl"
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(out))
+    expected = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    lines = [(n, t) for n, t in enumerate(catalogue.read_text(encoding="utf-8").splitlines(), start=1) if t.strip()]
+    bag = db.from_sequence(lines, npartitions=3)
+    with dask.config.set(scheduler="synchronous"):
+        got = ors.check_bag(bag, "UAE").compute()
+    assert got == expected
