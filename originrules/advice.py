@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from originrules.agreements import CompiledRuleset, find
+from originrules.registry import CompiledRuleset, find
 from originrules.bom import Bom, from_dict
 from originrules.compile import Context
 from originrules.engine import _insufficient, _split, check, select_rule

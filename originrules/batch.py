@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from originrules.agreements import CompiledRuleset, find, load_file
+from originrules.registry import CompiledRuleset, find, load_file
 from originrules.bom import Bom, loads
 from originrules.engine import check
 from originrules.errors import OriginrulesError

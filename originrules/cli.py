@@ -17,20 +17,16 @@ from typing import Any
 import click
 
 from originrules import __version__
-from originrules.agreements import CompiledRuleset, find, load_file, shipped
+from originrules.registry import CompiledRuleset, find, load_file, shipped
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
-from originrules.inputs import bom_schema
-from originrules.inputs import load as load_any
-from originrules.lang.check import lint_text, load_nomenclature
-from originrules.lang.format import format_text
-from originrules.lang.words import describe
 from originrules.resources import rulesets_dir
-from originrules.tester import Coverage
-from originrules.tester import run as run_tests
-from originrules.advice import advise, what_if
-from originrules.report import EXPLAIN_MODES, FORMATS, render
+
+# Commands import what they need when they run (originrules.report, .advice, .tester, .lang.*):
+# a one-off `originrules check` should start quickly.
+FORMATS = ("text", "json", "markdown", "html", "carotar")  # as originrules.report.FORMATS
+from originrules.report.model import EXPLAIN_MODES
 
 EXIT_BAD_INPUT = 2
 
@@ -109,6 +105,10 @@ def check(
       originrules check bom.json -a uae --what-if 25.originating=true --explain full
       originrules check bom.json -a uae --format html -o report.html
     """
+    from originrules.advice import advise, what_if
+    from originrules.inputs import load as load_any
+    from originrules.report import render
+
     try:
         crs = load_file(ruleset) if ruleset else find(agreement)
         if ruleset and agreement.upper() not in (crs.agreement.code.upper(), *(a.upper() for a in crs.agreement.aliases)):
@@ -208,6 +208,8 @@ def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
 
 
 def rule_info(crs: CompiledRuleset, code: str) -> dict[str, object]:
+    from originrules.lang.words import describe
+
     ag = crs.agreement
     found = crs.candidates(code.ljust(6, "0")) if len(code) < 6 else crs.candidates(code)
     return {
@@ -268,6 +270,8 @@ def lint(files: tuple[str, ...], fmt: str, hs_nomenclature: str | None) -> None:
     Each problem has a stable code (docs/errors.md), a severity, file:line:col and a hint.
     Exit codes: 0 clean (notes only), 1 errors or warnings, 2 unreadable input.
     """
+    from originrules.lang.check import lint_text, load_nomenclature
+
     try:
         codes = load_nomenclature(hs_nomenclature) if hs_nomenclature else None
         problems = [p for path in _roo_files(files) for p in lint_text(_read_source(path), str(path), codes)]
@@ -292,6 +296,8 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
 
     Formatting never changes a rule's meaning, and formatting twice changes nothing more.
     """
+    from originrules.lang.format import format_text
+
     changed = []
     try:
         for path in _roo_files(files):
@@ -320,6 +326,9 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
 
     Exit 1 if any case fails, 2 if a case file is unreadable.
     """
+    from originrules.tester import Coverage
+    from originrules.tester import run as run_tests
+
     targets = [Path(p) for p in paths] or [rulesets_dir() / "tests"]
     cov = Coverage() if coverage else None
     try:
@@ -436,6 +445,8 @@ def schema() -> None:
 @schema.command(name="bom")
 def schema_bom() -> None:
     """The JSON Schema of the BOM file (docs/bom-format.md)."""
+    from originrules.inputs import bom_schema
+
     click.echo(json.dumps(bom_schema(), indent=2, ensure_ascii=False))
 
 

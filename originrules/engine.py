@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from originrules import __version__
-from originrules.agreements import CompiledRule, CompiledRuleset, RuleRef, find
+from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import Context, Trace
 from originrules.errors import BomError, NotInForce, Problem

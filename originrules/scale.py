@@ -18,7 +18,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from originrules.agreements import CompiledRuleset, find
+from originrules.registry import CompiledRuleset, find
 from originrules.batch import decide
 
 

@@ -25,7 +25,7 @@ import attrs
 import yaml
 
 from originrules.advice import what_if
-from originrules.agreements import CompiledRuleset, find
+from originrules.registry import CompiledRuleset, find
 from originrules.bom import from_dict, load_bom
 from originrules.compile import Compiler, Context, Trace
 from originrules.engine import Decision, _split, check, select_rule

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from originrules.agreements import CompiledRuleset, compile_ruleset
+from originrules.registry import CompiledRuleset, compile_ruleset
 from originrules.bom import Bom, from_dict
 from originrules.lang.resolve import load_text
 

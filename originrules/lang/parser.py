@@ -110,7 +110,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
         @v_args(meta=True)
         def build(self, meta, children):  # type: ignore[no-untyped-def]
             *values, prov = children
-            return ast.Param(kw, tuple(values), prov, _span(meta))
+            # plain strings, not Lark tokens: the AST is cached (agreements.py) without Lark
+            values = tuple(str(v) if isinstance(v, Token) else v for v in values)
+            return ast.Param(kw, values, prov, _span(meta))
 
         return build
 

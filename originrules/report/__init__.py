@@ -7,10 +7,7 @@ import json
 from typing import Any
 
 from originrules.engine import Decision
-from originrules.report.carotar import carotar_blocks
-from originrules.report.markup import render_html, render_markdown
 from originrules.report.model import EXPLAIN_MODES, build
-from originrules.report.text import render_text
 
 FORMATS = ("text", "json", "markdown", "html", "carotar")
 
@@ -25,15 +22,21 @@ def render(decision: Decision, fmt: str = "text", *, colour: bool = False, expla
         if advice is not None:
             data["advice"] = advice.to_dict()
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # each renderer is imported when asked for
     if fmt == "carotar":
+        from originrules.report.carotar import carotar_blocks
+        from originrules.report.markup import render_markdown
+
         return render_markdown(carotar_blocks(decision), "CAROTAR 2020 origin worksheet")
     blocks = build(decision, explain, advice)
     if fmt == "text":
+        from originrules.report.text import render_text
+
         return render_text(blocks, colour=colour)
-    if fmt == "markdown":
-        return render_markdown(blocks, title)
-    if fmt == "html":
-        return render_html(blocks, title)
+    if fmt in ("markdown", "html"):
+        from originrules.report.markup import render_html, render_markdown
+
+        return render_markdown(blocks, title) if fmt == "markdown" else render_html(blocks, title)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

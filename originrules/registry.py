@@ -1,0 +1,292 @@
+"""Find and load the shipped rulesets by agreement code or alias, case-insensitively."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import re
+from pathlib import Path
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from originrules import resources
+from originrules.compile import Compiler, Test, Verdict
+from originrules.errors import Problem, RulesetError, UnknownAgreement
+from originrules.hs import CodeRange
+from originrules.lang import ast
+
+
+@attrs.frozen
+class RuleRef:
+    """A rule as a decision cites it: key, text as written, file:line and legal source."""
+
+    key: str
+    text: str
+    source: str  # "rulesets/india-uae-cepa.roo:88"
+    legal_source: str | None
+    description: str | None
+    subdivision: str | None
+    inferred: bool
+
+    @classmethod
+    def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
+        legal = rule.provenance.source or ruleset.agreement.instrument
+        return cls(
+            rule.key_text,
+            rule.text,
+            f"{ruleset.path}:{rule.span.line}",
+            legal,
+            rule.description,
+            rule.subdivision,
+            rule.provenance.inferred,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+class CompiledRule:
+    """A rule and its two compiled forms. Each is compiled once, when first used: a check of
+    one product needs one rule of an annex of hundreds."""
+
+    __slots__ = ("rule", "ref", "partial", "maxnom", "_compiler", "_test", "_verdict")
+
+    def __init__(self, rule: ast.Rule, compiler: Compiler, ref: RuleRef, partial: bool, maxnom: Decimal | None):
+        self.rule = rule
+        self.ref = ref
+        self.partial = partial  # an "ex" key: the rule covers only part of its code
+        self.maxnom = maxnom  # the rule's lowest VNM limit (VNM <= x%), for tolerance `within VNM`
+        self._compiler = compiler
+        self._test: Test | None = None
+        self._verdict: Verdict | None = None
+
+    @property
+    def test(self) -> Test:
+        """Explains: returns the trace."""
+        if self._test is None:
+            self._test = self._compiler.compile(self.rule.body)
+        return self._test
+
+    @property
+    def verdict(self) -> Verdict:
+        """Decides only: the same law, no trace (for catalogues)."""
+        if self._verdict is None:
+            self._verdict = self._compiler.verdict(self.rule.body)
+        return self._verdict
+
+    def compile(self) -> CompiledRule:
+        """Compile both forms now."""
+        _ = self.test, self.verdict
+        return self
+
+    def __repr__(self) -> str:
+        return f"CompiledRule({self.ref.key!r}, {self.ref.source!r})"
+
+
+@attrs.frozen
+class CompiledRuleset:
+    """A ruleset with every rule compiled once, and an index from HS code to rule."""
+
+    ruleset: ast.Ruleset
+    rules: tuple[CompiledRule, ...]
+    general: CompiledRule | None
+    by_prefix: dict[str, tuple[CompiledRule, ...]]  # "8716" -> rules keyed exactly so
+    ranges: tuple[tuple[CodeRange, CompiledRule], ...]  # keys that are real ranges
+    # look-ups by product code, memoised: a catalogue repeats codes
+    _found: dict[str, list[CompiledRule]] = attrs.field(factory=dict, eq=False, repr=False)
+    _tolerances: dict[str, ast.DeMinimis | None] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def agreement(self) -> ast.Agreement:
+        return self.ruleset.agreement
+
+    def candidates(self, code: str) -> list[CompiledRule]:
+        """The rules of the most specific level that covers `code`.
+
+        Most specific wins: subheading > heading > chapter > the general rule.
+        """
+        found = self._found.get(code)
+        if found is None:
+            found = self._found[code] = self._candidates(code)
+        return found
+
+    def _candidates(self, code: str) -> list[CompiledRule]:
+        for digits in (10, 8, 6, 4, 2):
+            if len(code) < digits:
+                continue
+            found = list(self.by_prefix.get(code[:digits], ()))
+            found += [cr for rng, cr in self.ranges if rng.digits == digits and rng.contains(code)]
+            if found:
+                return found
+        return [self.general] if self.general else []
+
+    def tolerance(self, code: str) -> ast.DeMinimis | None:
+        """The de minimis for a product of this code: a line `for` its chapter beats a general
+        line; a product in an `except` list gets none."""
+        if code not in self._tolerances:
+            de_minimis = self.agreement.de_minimis
+            specific = [d for d in de_minimis if d.for_codes and d.for_codes.contains(code)]
+            general = [d for d in de_minimis if not d.for_codes]
+            chosen = (specific or general or [None])[0]
+            if chosen is not None and chosen.except_codes and chosen.except_codes.contains(code):
+                chosen = None
+            self._tolerances[code] = chosen
+        return self._tolerances[code]
+
+
+def compile_ruleset(ruleset: ast.Ruleset, eager: bool = False) -> CompiledRuleset:
+    """Index a ruleset's rules by code; compile each rule now if `eager`, else on first use."""
+    compiler = Compiler(ruleset)
+    rules, by_prefix, ranges = [], {}, []
+    general = None
+    for rule in ruleset.rules:
+        cr = CompiledRule(
+            rule,
+            compiler,
+            RuleRef.of(ruleset, rule),
+            any(k.ex for k in rule.keys),
+            _maxnom(rule.body, {let.name: let for let in ruleset.lets}, {}),
+        )
+        rules.append(cr)
+        if rule.is_general:
+            general = cr
+        for key in rule.keys:
+            if key.codes.low == key.codes.high:
+                by_prefix.setdefault(key.codes.low, []).append(cr)
+            else:
+                ranges.append((key.codes, cr))
+    if eager:
+        for cr in rules:
+            cr.compile()
+    return CompiledRuleset(ruleset, tuple(rules), general, {k: tuple(v) for k, v in by_prefix.items()}, tuple(ranges))
+
+
+def _maxnom(expr: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Threshold]) -> Decimal | None:
+    """The lowest unscoped `VNM <= x%` anywhere in a rule, sub-rules included."""
+    if isinstance(expr, (ast.And, ast.Or)):
+        found = [v for v in (_maxnom(i, lets, env) for i in expr.items) if v is not None]
+        return min(found) if found else None
+    if isinstance(expr, ast.Call):
+        let = lets[expr.name]
+        return _maxnom(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+    if isinstance(expr, ast.ValueTest) and expr.name == "VNM" and expr.scope is None and expr.operator in ("<=", "<"):
+        return expr.threshold.bind(env).value()
+    return None
+
+
+def load_file(path: str | Path, cite_as: str | None = None) -> CompiledRuleset:
+    """Load, check and compile one `.roo` file. `cite_as` is the name used in citations."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulesetError(Problem(f"cannot read ruleset: {e}", str(path), "ORL100")) from None
+    return compile_ruleset(_parsed(text, cite_as or str(path)))
+
+
+# ---------------------------------------------------------------- the parsed-ruleset cache
+# Parsing the whole UK annex takes a fifth of a second; a command-line check should not pay it
+# every time. The checked AST is cached, keyed by the ruleset text, the grammar and the
+# version, so any change to either is a miss. Set ORIGINRULES_CACHE=off to disable it, or to
+# a directory to move it. Only originrules' own AST classes are ever unpickled from it.
+
+_ALLOWED = {
+    "originrules.lang.ast": None,  # any class of the AST module
+    "originrules.hs": {"CodeRange", "CodeSet"},
+    "decimal": {"Decimal"},
+    "datetime": {"date"},
+}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = _ALLOWED.get(module, set())
+        if allowed is None or name in allowed:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a ruleset")
+
+
+def _cache_dir() -> Path | None:
+    setting = os.environ.get("ORIGINRULES_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "originrules"
+
+
+def _parsed(text: str, cite_as: str) -> ast.Ruleset:
+    from originrules import __version__
+
+    directory = _cache_dir()
+    key = hashlib.sha256("\0".join((__version__, resources.grammar_text(), cite_as, text)).encode("utf-8")).hexdigest()
+    entry = directory / f"{key}.pickle" if directory else None
+    if entry is not None:
+        try:
+            with open(entry, "rb") as f:
+                return _SafeUnpickler(f).load()  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001 - a missing or unreadable entry is a miss
+            pass
+    from originrules.lang.resolve import load_text  # the parser (and Lark) only on a miss
+
+    ruleset = load_text(text, cite_as)
+    if entry is not None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, entry)
+        except OSError:
+            pass  # a read-only home is no reason to fail
+    return ruleset
+
+
+# ---------------------------------------------------------------- finding agreements
+
+_HEADER = re.compile(r"^\s*agreement\s+(\w+)", re.M)
+_ALIASES = re.compile(r"^\s*aliases\s+([\w ,]+?)\s*(?:source|inferred|#|$)", re.M)
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
+    """Code -> (file, aliases) of every shipped ruleset, read from the headers without parsing."""
+    out = {}
+    for path in sorted(resources.rulesets_dir().glob("*.roo")):
+        head = path.read_text(encoding="utf-8")[:20_000]
+        code = _HEADER.search(head)
+        if code:
+            aliases = _ALIASES.search(head[code.end():])
+            names = tuple(a.strip() for a in aliases.group(1).split(",")) if aliases else ()
+            out[code.group(1)] = (path, names)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _load_shipped(code: str) -> CompiledRuleset:
+    path, _ = _catalogue()[code]
+    crs = load_file(path, f"rulesets/{path.name}")
+    if crs.agreement.code != code:  # pragma: no cover - the header scan and the parser disagree
+        raise RulesetError(Problem(f"header scan read {code}, the parser {crs.agreement.code}", str(path), "ORL100"))
+    return crs
+
+
+def shipped() -> dict[str, CompiledRuleset]:
+    """Every shipped ruleset, by agreement code."""
+    return {code: _load_shipped(code) for code in _catalogue()}
+
+
+def find(name: str) -> CompiledRuleset:
+    """The ruleset whose code or alias is `name`, case-insensitively. Only that file is read."""
+    wanted = name.strip().upper()
+    for code, (_, aliases) in _catalogue().items():
+        if wanted == code.upper() or wanted in (a.upper() for a in aliases):
+            crs = _load_shipped(code)
+            if wanted == crs.agreement.code.upper() or wanted in (a.upper() for a in crs.agreement.aliases):
+                return crs
+    known = ", ".join(code + (f" ({', '.join(aliases)})" if aliases else "") for code, (_, aliases) in _catalogue().items())
+    raise UnknownAgreement(Problem(f"unknown agreement {name!r}; known: {known}", code="CLI001"))
