@@ -102,8 +102,10 @@ def _init_worker(agreement: str, ruleset: str | None, explain: bool, assume_orig
     _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin}
 
 
-def _work(item: tuple[int, str | Bom | OriginrulesError]) -> str:
-    return _dumps(decide(item, _WORKER["crs"], **_WORKER["opts"]))
+def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[dict[str, Any], str]:
+    """The record and its JSON line: the parent writes the line and counts the record."""
+    record = decide(item, _WORKER["crs"], **_WORKER["opts"])
+    return record, _dumps(record)
 
 
 def _dumps(record: dict[str, Any]) -> str:
@@ -118,8 +120,8 @@ def run(
     jobs: int = 1,
     explain: bool = False,
     assume_origin: bool = False,
-) -> Iterator[str]:
-    """JSON lines of decisions, in input order, using `jobs` processes."""
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """(record, JSON line) per BOM, in input order, using `jobs` processes."""
     if jobs <= 1:
         _init_worker(agreement, ruleset, explain, assume_origin)
         yield from map(_work, items)

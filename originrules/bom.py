@@ -12,7 +12,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -25,8 +25,10 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 COST_FIELDS = ("direct_labour", "direct_overhead", "profit", "other_costs")
 
 
-@attrs.frozen
-class Material:
+class Material(NamedTuple):
+    """One material of a BOM. A named tuple, not an attrs class: a catalogue has millions, and
+    a tuple is built several times faster; it is just as immutable (change one with _replace)."""
+
     id: str
     description: str
     hs_code: str | None  # normalised digits; None if the BOM does not give it
@@ -37,7 +39,7 @@ class Material:
     role: str | None = None  # accessory, spare_part, ...: treated as the agreement's header says
     currency: str | None = None  # the currency `quoted_value` is in, if not the BOM's
     quoted_value: Decimal | None = None  # the value as given, before conversion
-    materials: tuple[Material, ...] | None = None  # an intermediate made by the producer
+    materials: tuple["Material", ...] | None = None  # an intermediate made by the producer
     ex_works: Decimal | None = None  # an intermediate's own value bases
     fob: Decimal | None = None
 
@@ -64,6 +66,7 @@ class Bom:
     source: str = "<bom>"
     exchange_rates: dict[str, Decimal] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()  # what loading repaired, e.g. a lost leading zero
+    digest: str | None = attrs.field(default=None, eq=False)  # SHA-256 of the JSON text it was read from
     #: the value of all materials, summed once at load: every check needs it (VOM = total - VNM)
     total: Decimal = attrs.field(init=False)
     #: whether any material is an intermediate with materials of its own
@@ -80,7 +83,7 @@ class Bom:
             return {k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
 
         def material(m: Material) -> dict[str, Any]:
-            d = clean({k: v for k, v in attrs.asdict(m, recurse=False).items() if k not in ("materials", "quoted_value", "wholly_obtained")})
+            d = clean({k: v for k, v in m._asdict().items() if k not in ("materials", "quoted_value", "wholly_obtained")})
             if m.wholly_obtained:
                 d["wholly_obtained"] = True
             if m.currency:
@@ -98,7 +101,10 @@ class Bom:
         return out
 
     def sha256(self) -> str:
-        """A digest of the BOM's content (not its layout): the same BOM, the same digest."""
+        """The SHA-256 of the JSON text the BOM was read from; for a BOM built otherwise (CSV,
+        --what-if, Python), of its canonical JSON."""
+        if self.digest is not None:
+            return self.digest
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -112,7 +118,7 @@ class Bom:
                 ex_works=None if p.ex_works is None else p.ex_works * factor,
                 fob=None if p.fob is None else p.fob * factor,
             ),
-            materials=tuple(attrs.evolve(m, value=m.value * factor) for m in self.materials),
+            materials=tuple(m._replace(value=m.value * factor) for m in self.materials),
             costs={k: v * factor for k, v in self.costs.items()},
         )
 
@@ -290,6 +296,11 @@ class _Loader:
         out = []
         seen: dict[str, int] = {}
         for i, m in enumerate(raw):
+            fast = _plain_material(m)
+            if fast is not None and fast.id not in seen:
+                seen[fast.id] = i
+                out.append(fast)
+                continue
             where = f"{path}[{i}]"
             if not isinstance(m, dict):
                 r.bad(where, f"expected an object, got {_show(m)}")
@@ -343,7 +354,44 @@ class _Loader:
         return value * rate
 
 
-def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = ()) -> Bom:
+_PLAIN_KEYS = frozenset({"id", "description", "hs_code", "value", "origin", "originating"})
+
+
+def _plain_material(m: Any) -> Material | None:
+    """The common material, read fast: every field present and well-formed. Anything else
+    (None) goes through the full reading, which names each problem."""
+    if type(m) is not dict or not _PLAIN_KEYS.issuperset(m):
+        return None
+    mid = m.get("id")
+    hs = m.get("hs_code")
+    origin = m.get("origin")
+    value = m.get("value")
+    originating = m.get("originating")
+    description = m.get("description", "")
+    if (
+        type(mid) is not str
+        or type(hs) is not str
+        or type(origin) is not str
+        or type(description) is not str
+        or not (originating is None or originating is True or originating is False)
+        or len(hs) not in (2, 4, 6, 8, 10)
+        or not hs.isdigit()
+        or len(origin) != 2
+        or not (origin.isupper() and origin.isalpha() and origin.isascii())
+    ):
+        return None
+    if type(value) is str:
+        if not _NUMBER.match(value):
+            return None
+        value = Decimal(value)
+    elif type(value) is not Decimal or not value.is_finite():
+        return None
+    if value < 0:
+        return None
+    return Material(mid, description, hs, value, origin, originating)
+
+
+def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), digest: str | None = None) -> Bom:
     """Build a BOM from decoded JSON (numbers as Decimal); raise BomError naming every bad path."""
     r = _Reader(source)
     if not isinstance(data, dict):
@@ -395,7 +443,7 @@ def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = ()) 
     warnings = warnings + tuple(r.warnings)
     if r.problems:
         raise BomError(r.problems)
-    return Bom(product, materials, costs, source, rates, warnings)
+    return Bom(product, materials, costs, source, rates, warnings, digest)
 
 
 def _no_constant(name: str) -> Any:
@@ -409,7 +457,8 @@ def loads(text: str, source: str = "<bom>") -> Bom:
         raise BomError(Problem(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", source, "BOM000")) from None
     except ValueError as e:
         raise BomError(Problem(f"not valid JSON: {e}", source, "BOM000")) from None
-    return from_dict(data, source)
+    # surrounding whitespace is not content: a BOM file and the same BOM as a JSON line agree
+    return from_dict(data, source, digest=hashlib.sha256(text.strip().encode("utf-8")).hexdigest())
 
 
 def load_bom(path: str | Path) -> Bom:

@@ -403,8 +403,7 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     show = sys.stderr.isatty()
     try:
         with click.progressbar(stream, length=len(items), label="checking", file=sys.stderr) if show else _nullbar(stream) as bar:
-            for line in bar:
-                record = json.loads(line)
+            for record, line in bar:
                 summary.add(record)
                 if writer:
                     writer.writerow(core.summary_row(record))

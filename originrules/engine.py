@@ -322,7 +322,7 @@ def _roll_up(bom: Bom, crs: CompiledRuleset, assume_origin: bool, explain: bool)
         )
         sub = check(sub_bom, crs, assume_origin=assume_origin, explain=explain)
         decided.append((m.id, sub))
-        materials.append(attrs.evolve(m, originating=sub.originating is True, origin=p.exporting_country or m.origin))
+        materials.append(m._replace(originating=sub.originating is True, origin=p.exporting_country or m.origin))
     return attrs.evolve(bom, materials=tuple(materials)), tuple(decided)
 
 

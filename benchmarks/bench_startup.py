@@ -1,0 +1,66 @@
+"""Cold start of `originrules check` vs `python -c pass`, and loading all shipped rulesets.
+
+    python benchmarks/bench_startup.py
+
+Each command is run 20 times in a fresh interpreter; the best time is kept (the machine's noise
+only ever adds). The parsed-ruleset cache is measured warm (its normal state) and off.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "car-uk.json"
+
+
+def best(cmd: list[str], env: dict[str, str] | None = None, n: int = 20) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+LOAD_ALL = """
+import time
+t = time.perf_counter()
+from originrules.registry import shipped
+for crs in shipped().values():
+    for rule in crs.rules:
+        rule.compile()
+print((time.perf_counter() - t) * 1000)
+"""
+
+
+def load_all(env: dict[str, str]) -> float:
+    out = [float(subprocess.run([sys.executable, "-c", LOAD_ALL], capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout) for _ in range(10)]
+    return min(out)
+
+
+def main() -> None:
+    cache = tempfile.mkdtemp()
+    warm = {**os.environ, "ORIGINRULES_CACHE": cache}
+    off = {**os.environ, "ORIGINRULES_CACHE": "off"}
+    check = [sys.executable, "-m", "originrules.cli", "check", str(EXAMPLE), "-a", "UK"]
+    subprocess.run(check, env=warm, stdout=subprocess.DEVNULL, cwd=ROOT, check=False)  # fill the cache
+    base = best([sys.executable, "-c", "pass"])
+    imports = best([sys.executable, "-c", "import click, attrs"])
+    warm_t = best(check, warm)
+    off_t = best(check, off, n=10)
+    print(f"python -c pass                       {base * 1000:6.0f} ms")
+    print(f"python -c 'import click, attrs'      {imports * 1000:6.0f} ms  ({imports / base:.1f}x)")
+    print(f"originrules check (cache warm)       {warm_t * 1000:6.0f} ms  ({warm_t / base:.1f}x)")
+    print(f"originrules check (cache off)        {off_t * 1000:6.0f} ms  ({off_t / base:.1f}x)")
+    print(f"load + compile all rulesets, warm    {load_all(warm):6.0f} ms (including imports)")
+    print(f"load + compile all rulesets, off     {load_all(off):6.0f} ms (including imports)")
+
+
+if __name__ == "__main__":
+    main()
