@@ -103,9 +103,16 @@ def _init_worker(agreement: str, ruleset: str | None, explain: bool, assume_orig
 
 
 def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[dict[str, Any], str]:
-    """The record and its JSON line: the parent writes the line and counts the record."""
+    """What the parent needs: the record's summary fields (small, cheap to send between
+    processes) and its JSON line, which the parent writes as it is."""
     record = decide(item, _WORKER["crs"], **_WORKER["opts"])
-    return record, _dumps(record)
+    rule = record.get("rule")
+    brief = {k: record[k] for k in ("line", "verdict", "error", "reasons", "warnings", "decision_id", "hs_code", "rule_source") if k in record}
+    brief["rule"] = rule.get("key") if isinstance(rule, dict) else rule
+    if "product" in record:
+        brief["hs_code"] = record["product"]["hs_code"]
+        brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
+    return brief, _dumps(record)
 
 
 def _dumps(record: dict[str, Any]) -> str:
