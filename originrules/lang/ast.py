@@ -304,3 +304,73 @@ class Ruleset:
     lets: tuple[LetDef, ...]
     rules: tuple[Rule, ...]
     sha256: str
+
+
+# ---------------------------------------------------------------- tariff schedules (docs/tariffs.md)
+
+
+@attrs.frozen
+class Segment:
+    """One step of a rate path. kind: immediate | mfn | flat | linear | reduce | category."""
+
+    kind: str
+    start: int = 1  # the first agreement year it applies in
+    end: int | None = None  # linear and reduce: the year the target is reached
+    rate: Decimal | None = None  # flat: the rate; linear: the target
+    from_rate: Decimal | None = None  # linear: the starting rate, if not the rate before
+    by: Decimal | None = None  # reduce: the share of the starting rate cut
+    category: str | None = None
+
+
+@attrs.frozen
+class RatePath:
+    segments: tuple[Segment, ...]
+
+
+@attrs.frozen
+class Condition:
+    """A product attribute a schedule line depends on: cc > 1500, propulsion in petrol, diesel."""
+
+    attribute: str
+    op: str  # ">", ">=", "<", "<=", "in", "is"
+    values: tuple[str, ...]  # for in / is; one number for comparisons
+    unit: str | None = None  # a currency for cif: cif > 40000 GBP
+
+
+@attrs.frozen
+class QuotaPoint:
+    kind: str  # at | rising | from
+    amount: Decimal
+    year: int
+
+
+@attrs.frozen
+class TariffLine:
+    keys: tuple[Key, ...]
+    conditions: tuple[Condition, ...]
+    description: str | None
+    mfn: Decimal | None
+    excluded: bool
+    preferential: RatePath | None
+    in_quota: RatePath | None
+    out_quota: RatePath | None
+    quota_unit: str | None
+    quota: tuple[QuotaPoint, ...]
+    provenance: Provenance
+    span: Span
+
+
+@attrs.frozen
+class Schedule:
+    agreement: str
+    importers: tuple[str, ...]
+    name: str
+    exporters: tuple[str, ...]
+    years: str  # anniversary | calendar
+    categories: dict[str, RatePath]
+    instrument: str | None
+    params: tuple[Param, ...]
+    lines: tuple[TariffLine, ...]
+    path: str
+    sha256: str
+    span: Span

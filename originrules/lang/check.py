@@ -36,6 +36,14 @@ def lint_text(text: str, filename: str = "<string>", nomenclature: set[str] | No
         statements = parse(text, filename)
     except RulesetError as e:
         return e.problems
+    if any(s[0] in ("schedule", "tariff_line") for s in statements):
+        from originrules.tariff import load_schedule_text
+
+        try:
+            load_schedule_text(text, filename)
+        except RulesetError as e:
+            return e.problems
+        return []
     _, problems = resolve(statements, text, filename)
     lint = _Lint(text, filename)
     lint.problems.extend(problems)

@@ -228,6 +228,10 @@ def _comments(text: str) -> list[Token]:
 def format_text(text: str, filename: str = "<string>") -> str:
     """The canonical layout of a ruleset, comments kept. Raises RulesetError if it does not parse."""
     statements = parse(text, filename)
+    if any(kind in ("schedule", "tariff_line") for kind, _ in statements):
+        from originrules.errors import Problem, RulesetError
+
+        raise RulesetError(Problem("fmt formats rule files; tariff schedules are checked when loaded", filename, "ORL309"))
     comments = _comments(text)
     source_lines = text.splitlines()
     chunks: list[tuple[int, int, list[str], bool]] = []  # (first line, last line, lines, inside the header)

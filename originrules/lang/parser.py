@@ -53,6 +53,16 @@ def _unquote(token: Token) -> str:
     return str(token)[1:-1]
 
 
+def _pct(tok: Token) -> Decimal:
+    return Decimal(str(tok).rstrip("% \t"))
+
+
+def _year(tok: Token) -> int:
+    if "." in str(tok) or int(str(tok)) < 1:
+        raise _TransformProblem(tok, f"{tok} is not an agreement year", "agreement years are 1, 2, 3, ...")
+    return int(str(tok))
+
+
 def _codes(low: Token, high: Token | None, where: Token) -> CodeRange:
     if "." in low or (high is not None and "." in high):
         raise _TransformProblem(where, f"{low if '.' in low else high!s} is not an HS code", "write codes as digits, e.g. 8407")
@@ -282,6 +292,93 @@ class _Build(Transformer):  # type: ignore[type-arg]
                 break
         lines = self.text[start:end].split("\n")
         return " ".join(line.split("#")[0].strip() for line in lines).strip()
+
+    # -- tariff schedules: ("schedule", ...) and ("tariff_line", ...) statements
+    exporters = _header("exporters")
+    years = _header("years")
+    category = _header("category")
+
+    @v_args(meta=True)
+    def schedule(self, meta: Any, children: list[Any]) -> tuple[str, Any]:
+        code, importers, *rest = children
+        name = _unquote(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        return ("schedule", (str(code), importers, name, rest, _span(meta)))
+
+    def cond_compare(self, name: Token, op: Token, number: Token, unit: Token | None = None) -> ast.Condition:
+        return ast.Condition(str(name), str(op), (str(number),), str(unit) if unit is not None else None)
+
+    def cond_in(self, name: Token, values: tuple[str, ...]) -> ast.Condition:
+        return ast.Condition(str(name), "in", values)
+
+    def cond_is(self, name: Token, value: Token) -> ast.Condition:
+        return ast.Condition(str(name), "is", (str(value),))
+
+    def when(self, *conditions: ast.Condition) -> tuple[str, tuple[ast.Condition, ...]]:
+        return ("when", conditions)
+
+    def mfn(self, pct: Token) -> tuple[str, Decimal]:
+        return ("mfn", _pct(pct))
+
+    def excluded(self) -> tuple[str, bool]:
+        return ("excluded", True)
+
+    def preferential(self, path: ast.RatePath) -> tuple[str, ast.RatePath]:
+        return ("preferential", path)
+
+    def in_quota(self, path: ast.RatePath) -> tuple[str, ast.RatePath]:
+        return ("in_quota", path)
+
+    def out_quota(self, path: ast.RatePath) -> tuple[str, ast.RatePath]:
+        return ("out_quota", path)
+
+    def quota(self, unit: Token, *points: ast.QuotaPoint) -> tuple[str, tuple[str, tuple[ast.QuotaPoint, ...]]]:
+        return ("quota", (str(unit), points))
+
+    def quota_at(self, amount: Token, year: Token) -> ast.QuotaPoint:
+        return ast.QuotaPoint("at", Decimal(str(amount)), _year(year))
+
+    def quota_rising(self, amount: Token, year: Token) -> ast.QuotaPoint:
+        return ast.QuotaPoint("rising", Decimal(str(amount)), _year(year))
+
+    def quota_from(self, amount: Token, year: Token) -> ast.QuotaPoint:
+        return ast.QuotaPoint("from", Decimal(str(amount)), _year(year))
+
+    def rate_path(self, *segments: ast.Segment) -> ast.RatePath:
+        return ast.RatePath(segments)
+
+    def seg_immediate(self) -> ast.Segment:
+        return ast.Segment("immediate")
+
+    def seg_mfn(self) -> ast.Segment:
+        return ast.Segment("mfn")
+
+    def seg_flat(self, pct: Token, year: Token | None = None) -> ast.Segment:
+        return ast.Segment("flat", start=_year(year) if year is not None else 1, rate=_pct(pct))
+
+    def seg_linear(self, *toks: Token) -> ast.Segment:
+        *rates, a, b = toks
+        start, end = _year(a), _year(b)
+        if end < start:
+            raise _TransformProblem(a, f"years {start}-{end} run backwards", f"write years {end}-{start}")
+        return ast.Segment("linear", start=start, end=end, rate=_pct(rates[-1]), from_rate=_pct(rates[0]) if len(rates) == 2 else None)
+
+    def seg_reduce(self, pct: Token, a: Token, b: Token) -> ast.Segment:
+        return ast.Segment("reduce", start=_year(a), end=_year(b), by=_pct(pct))
+
+    def seg_category(self, name: Token) -> ast.Segment:
+        return ast.Segment("category", category=str(name))
+
+    @v_args(meta=True)
+    def tariff_line(self, meta: Any, children: list[Any]) -> tuple[str, ast.TariffLine]:
+        keys, *rest = children
+        parts: dict[str, Any] = dict(c for c in rest if isinstance(c, tuple))
+        prov = next(c for c in rest if isinstance(c, ast.Provenance))
+        unit, points = parts.get("quota", (None, ()))
+        line = ast.TariffLine(
+            keys, parts.get("when", ()), parts.get("description"), parts.get("mfn"), parts.get("excluded", False),
+            parts.get("preferential"), parts.get("in_quota"), parts.get("out_quota"), unit, points, prov, _span(meta),
+        )
+        return ("tariff_line", line)
 
     def start(self, *statements: Any) -> list[Any]:
         return list(statements)

@@ -299,6 +299,8 @@ def _check_let_cycles(r: _Resolver, lets: dict[str, ast.LetDef]) -> None:
 def resolve(statements: list[tuple[str, Any]], text: str, filename: str) -> tuple[ast.Ruleset | None, list[Problem]]:
     """Resolve parsed statements; return the ruleset (None if there were errors) and every problem."""
     r = _Resolver(text, filename)
+    if any(s[0] in ("schedule", "tariff_line") for s in statements):
+        return None, [Problem("this is a tariff schedule file; rules and schedules are kept in separate files", filename, "ORL301", "schedules live in rulesets/tariffs/ (docs/tariffs.md)")]
     agreements = [s[1] for s in statements if s[0] == "agreement"]
     if not agreements:
         return None, [Problem("no agreement header", filename, "ORL200", 'start with: agreement CODE "Name" { ... }')]
