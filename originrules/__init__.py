@@ -33,6 +33,8 @@ _API = {
     "RulesetError": "originrules.errors",
     "UnknownAgreement": "originrules.errors",
     "render": "originrules.report",
+    "duty": "originrules.tariff",
+    "compare": "originrules.tariff",
 }
 
 __all__ = ["__version__", *_API]

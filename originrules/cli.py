@@ -81,6 +81,9 @@ def main() -> None:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="The BOM's format; default: by extension (.csv, .xlsx, else JSON).")
+@click.option("--duty", "with_duty", is_flag=True, help="For an originating product, add the duty saved per unit on its customs value (the importing country's schedule).")
+@click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="With --duty: a product attribute schedules use (cc=1200, propulsion=petrol, cif=30000GBP).")
+@click.option("--customs-value", type=str, help="With --duty: the customs value per unit (default: the BOM's FOB value).")
 def check(
     bom: str,
     agreement: str,
@@ -92,6 +95,9 @@ def check(
     what_ifs: tuple[str, ...],
     output: str | None,
     input_format: str | None,
+    with_duty: bool,
+    attrs_: tuple[str, ...],
+    customs_value: str | None,
 ) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
@@ -119,15 +125,65 @@ def check(
             the_bom = what_if(the_bom, what_ifs)
         decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
         advice = advise(the_bom, crs, assume_origin=assume_origin) if decision.originating is False else None
+        saving = _duty_saving(decision, day, attrs_, customs_value) if with_duty else None
     except OriginrulesError as e:
         _fail(e)
     colour = fmt == "text" and output is None and sys.stdout.isatty()
     text = render(decision, fmt, colour=colour, explain=explain, advice=advice)
+    if saving is not None:
+        if fmt == "json":
+            data = json.loads(text)
+            data["duty"] = saving
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text += _saving_text(saving)
     if output:
         _write(output, text)
     else:
         click.echo(text, nl=False)
     sys.exit(decision.exit_code)
+
+
+def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: str | None) -> dict[str, Any]:
+    """The duty question for a checked product: what it pays with and without preference."""
+    from decimal import Decimal, InvalidOperation
+
+    from originrules.tariff import DutyError, duty, parse_attributes
+
+    p = decision.bom.product
+    if not (p.exporting_country and p.importing_country):
+        raise DutyError("--duty needs product.exporting_country and product.importing_country in the BOM")
+    try:
+        value = Decimal(customs_value) if customs_value else p.fob
+    except InvalidOperation:
+        raise DutyError(f"--customs-value {customs_value!r} is not a number") from None
+    d = duty(decision.agreement.code, p.hs_code, exporter=p.exporting_country, importer=p.importing_country, on=day, attributes=parse_attributes(attrs_))
+    out = d.to_dict()
+    out["customs_value"] = None if value is None else str(value)
+    out["currency"] = p.currency
+    if customs_value is None:
+        out["notes"].append("customs value taken as the BOM's FOB value; give --customs-value for the CIF value")
+    if not decision.originating:
+        out["saving"] = "0.00"
+        out["notes"].append("the product does not originate: no preference")
+    elif value is not None and d.margin is not None:
+        margin = Decimal(d.margin.numerator) / Decimal(d.margin.denominator)
+        out["saving"] = str((margin * value / 100).quantize(Decimal("0.01")))
+    else:
+        out["saving"] = None
+    return out
+
+
+def _saving_text(s: dict[str, Any]) -> str:
+    line = s["line"] or {}
+    cur = f" {s['currency']}" if s["currency"] else ""
+    lines = ["", "Duty:", f"  {s['importer']} imports from {s['exporter']} under {s['agreement']}, agreement year {s['agreement_year']}"]
+    lines.append(f"  MFN {s['mfn']}%; under the agreement {s['preferential'] or 'no preference'}{'%' if s['preferential'] else ''} ({s['applied']})")
+    if line:
+        lines.append(f"  schedule line {line['key']} \"{line['description']}\" at {line['source']}; {line['legal_source']}")
+    lines.append(f"  duty saved per unit: {s['saving'] if s['saving'] is not None else 'unknown'}{cur} on a customs value of {s['customs_value']}{cur}")
+    lines.extend(f"  note: {n}" for n in s["notes"])
+    return "\n".join(lines) + "\n"
 
 
 def _write(path: str, text: str) -> None:
@@ -434,6 +490,90 @@ class _nullbar:  # noqa: N801 - stands in for click.progressbar off a terminal
 
     def __exit__(self, *exc: Any) -> None:
         return None
+
+
+@main.command(name="duty")
+@click.argument("agreement")
+@click.argument("hs")
+@click.option("--from", "exporter", required=True, help="Exporting country (ISO alpha-2).")
+@click.option("--to", "importer", required=True, help="Importing country (ISO alpha-2).")
+@click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day of import, instead of --year.")
+@click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes: cc=1200, propulsion=petrol|diesel|electric|hybrid, cif=30000GBP, condition=new|used, form=CBU|CKD|SKD, wheels=3.")
+@click.option("--quota-used", type=str, help="Units (or tonnes) of the year's quota already used.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | None, on: dt.datetime | None, attrs_: tuple[str, ...], quota_used: str | None, fmt: str) -> None:
+    """The MFN rate, the preferential rate that year (in or out of quota) and the margin.
+
+    \b
+    Example:
+      originrules duty UK 8703.22 --from GB --to IN --year 2031 --attr cc=1200 --attr propulsion=petrol
+    Assumed unless given: condition=new, form=CBU, wheels=4.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from originrules.tariff import duty, parse_attributes
+
+    try:
+        used = Decimal(quota_used) if quota_used else None
+    except InvalidOperation:
+        raise click.BadParameter(f"{quota_used!r} is not a number", param_hint="--quota-used") from None
+    try:
+        d = duty(agreement, hs, exporter=exporter, importer=importer, year=year, on=on.date() if on else None, attributes=parse_attributes(attrs_), quota_used=used)
+    except OriginrulesError as e:
+        _fail(e)
+    data = d.to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    line = data["line"]
+    click.echo(f"{data['agreement']}: {data['exporter']} to {data['importer']} on {data['date']} (agreement year {data['agreement_year']})")
+    click.echo(f"  MFN rate:           {data['mfn'] or 'unknown'}%")
+    click.echo(f"  preferential rate:  {data['preferential'] + '%' if data['preferential'] else 'none'} ({data['applied']})")
+    if data["quota"] is not None:
+        click.echo(f"  in quota:           {data['in_quota']}% for {data['quota']} {data['quota_unit']} this year; out of quota: {data['out_quota'] + '%' if data['out_quota'] else 'MFN'}")
+    click.echo(f"  margin:             {data['margin'] + ' points' if data['margin'] else 'none'}")
+    if line:
+        click.echo(f"  schedule line {line['key']} \"{line['description']}\" at {line['source']}")
+        click.echo(f"    {line['legal_source']}" + (f"; INFERRED: {line['inferred']}" if line["inferred"] else ""))
+    for note in data["notes"]:
+        click.echo(f"  note: {note}")
+
+
+@main.command(name="compare")
+@click.argument("bom", type=click.Path(dir_okay=False))
+@click.option("--to", "importer", required=True, help="Importing country (ISO alpha-2).")
+@click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
+@click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes for the schedules (see duty).")
+@click.option("--customs-value", type=str, help="Customs value per unit (default: the BOM's FOB value).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ...], customs_value: str | None, fmt: str) -> None:
+    """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first."""
+    from decimal import Decimal, InvalidOperation
+
+    from originrules.inputs import load as load_any
+    from originrules.tariff import compare, parse_attributes
+
+    try:
+        value = Decimal(customs_value) if customs_value else None
+    except InvalidOperation:
+        raise click.BadParameter(f"{customs_value!r} is not a number", param_hint="--customs-value") from None
+    try:
+        rows = compare(load_any(bom), importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value)
+    except OriginrulesError as e:
+        _fail(e)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no shipped agreement covers this route to {importer.upper()}")
+        sys.exit(3)
+    click.echo(f"{'agreement':<10} {'verdict':<16} {'rule':<12} {'MFN':>7} {'rate':>7} {'saving':>12}")
+    for r in rows:
+        mfn = (r.get("duty") or {}).get("mfn")
+        click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {str(r['rule'] or '-'):<12} {str(mfn or '-') + '%':>7} {str(r['rate'] or '-') + '%':>7} {str(r['saving'] or '-'):>12}")
+        if r.get("duty_error"):
+            click.echo(f"    {r['duty_error']}")
 
 
 @main.group()

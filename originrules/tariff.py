@@ -273,6 +273,9 @@ def select_line(schedule: ast.Schedule, hs: str, attributes: dict[str, str]) -> 
             if all(results):
                 (conditioned if line.conditions else plain).append(line)
         chosen = conditioned or plain
+        exclusions = [x for x in chosen if x.excluded]
+        if exclusions:  # an exclusion takes the good out of the commitments, whatever else applies
+            return exclusions[0]
         if len(chosen) > 1:
             lines = ", ".join(f"{schedule.path}:{x.span.line}" for x in chosen)
             raise DutyError(Problem(f"HS {hs}: several schedule lines apply ({lines}); give the attribute that tells them apart", code="CLI004"))
