@@ -81,7 +81,7 @@ def main() -> None:
             assert originrules.check(bom, crs, explain=False).originating == hand_written(bom)
         reps = max(2, 4000 // n)
 
-        def per_bom(fn) -> float:  # type: ignore[no-untyped-def]
+        def per_bom(fn, boms=boms, reps=reps) -> float:  # type: ignore[no-untyped-def]
             return min(timeit.repeat(lambda: [fn(b) for b in boms], number=reps, repeat=7)) / (reps * len(boms))
 
         hand = per_bom(hand_written)

@@ -39,7 +39,7 @@ class Material(NamedTuple):
     role: str | None = None  # accessory, spare_part, ...: treated as the agreement's header says
     currency: str | None = None  # the currency `quoted_value` is in, if not the BOM's
     quoted_value: Decimal | None = None  # the value as given, before conversion
-    materials: tuple["Material", ...] | None = None  # an intermediate made by the producer
+    materials: tuple[Material, ...] | None = None  # an intermediate made by the producer
     ex_works: Decimal | None = None  # an intermediate's own value bases
     fob: Decimal | None = None
 

@@ -17,16 +17,16 @@ from typing import Any
 import click
 
 from originrules import __version__
-from originrules.registry import CompiledRuleset, find, load_file, shipped
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
+from originrules.registry import CompiledRuleset, find, load_file, shipped
+from originrules.report.model import EXPLAIN_MODES
 from originrules.resources import rulesets_dir
 
 # Commands import what they need when they run (originrules.report, .advice, .tester, .lang.*):
 # a one-off `originrules check` should start quickly.
 FORMATS = ("text", "json", "markdown", "html", "carotar")  # as originrules.report.FORMATS
-from originrules.report.model import EXPLAIN_MODES
 
 EXIT_BAD_INPUT = 2
 

@@ -454,7 +454,6 @@ class Compiler:
         is_maxnom = node.name == "VNM"
         methods: list[str | None] = [None] if is_maxnom else ([node.method] if node.method else [m.name for m in ag.methods])
         scope = node.scope
-        formulas = self.formulas
         label = node.name
         args = [a for a in (node.method, node.basis) if a]
         if args:

@@ -9,7 +9,6 @@ import attrs
 from decimal import Decimal
 from typing import Any
 
-import attrs
 
 from originrules import __version__
 from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find

@@ -266,7 +266,7 @@ def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_shipped(code: str) -> CompiledRuleset:
     path, _ = _catalogue()[code]
     crs = load_file(path, f"rulesets/{path.name}")

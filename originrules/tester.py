@@ -205,12 +205,12 @@ class Coverage:
             missed_rules = [f"{r.key_text} (line {r.span.line})" for r in rs.rules if r.span.line not in self.rules[path]]
             arms: list[tuple[int, int, str]] = []
 
-            def collect(e: Any) -> None:
+            def collect(e: Any, into: list[tuple[int, int, str]] = arms) -> None:
                 if isinstance(e, (ast.And, ast.Or)):
                     if isinstance(e, ast.Or):
-                        arms.extend((a.span.line, a.span.column, _arm_text(a)) for a in e.items)
+                        into.extend((a.span.line, a.span.column, _arm_text(a)) for a in e.items)
                     for i in e.items:
-                        collect(i)
+                        collect(i, into)
 
             reached_lets = self._reached_lets(rs, path)
             for r in rs.rules:

@@ -4,7 +4,6 @@ the same records; the BOM schema is in step with the loader."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest

@@ -19,7 +19,7 @@ from originrules.lang.format import format_text, structure
 from originrules.lang.parser import parse
 from originrules.lang.resolve import load_text
 from originrules.lang.syntax_errors import SAMPLES
-from tests.conftest import HEADER, REPO, SHARED
+from tests.conftest import HEADER, REPO
 
 ALL_SAMPLES = [(code, s) for code, (_, _, samples) in SAMPLES.items() for s in samples]
 LARK_NAMES = re.compile(r"__ANON|\bRPAR\b|\bLPAR\b|\$END|\bCOLON\b|\bNAME\b|\bPERCENT\b")

@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from uk_annex import clean, key_of, load_rule_sets  # noqa: E402
+from uk_annex import clean, load_rule_sets  # noqa: E402
 
 import originrules  # noqa: E402
 from originrules.lang import ast  # noqa: E402
