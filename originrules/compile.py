@@ -329,16 +329,20 @@ class Compiler:
 
         return run
 
-    def _value_verdict(self, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
-        threshold = node.threshold.bind(env).value()
-        op = node.operator
+    def _choices(self, node: ast.ValueTest) -> tuple[list[str | None], list[str]]:
+        """The methods and bases a value test may be met by: those written, else every one the
+        agreement permits (the producer's choice). MaxNOM has no method."""
         ag = self.agreement
         bases = [node.basis] if node.basis else list(ag.bases)
         if node.name == "VNM":
-            formulas: list[Any] = [None]
-        else:
-            formulas = [self.formulas[m][0] for m in ([node.method] if node.method else [m.name for m in ag.methods])]
-        combos = [(f, b) for f in formulas for b in bases]
+            return [None], bases
+        return ([node.method] if node.method else [m.name for m in ag.methods]), bases
+
+    def _value_verdict(self, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
+        threshold = node.threshold.bind(env).value()
+        op = node.operator
+        methods, bases = self._choices(node)
+        combos = [(None if m is None else self.formulas[m][0], b) for m in methods for b in bases]
         scope = node.scope
 
         def run(ctx: Context) -> bool | None:
@@ -449,10 +453,7 @@ class Compiler:
     def _value(self, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Test:
         threshold_pct = node.threshold.bind(env).value()
         op = node.operator
-        ag = self.agreement
-        bases = [node.basis] if node.basis else list(ag.bases)
-        is_maxnom = node.name == "VNM"
-        methods: list[str | None] = [None] if is_maxnom else ([node.method] if node.method else [m.name for m in ag.methods])
+        methods, bases = self._choices(node)
         scope = node.scope
         label = node.name
         args = [a for a in (node.method, node.basis) if a]

@@ -31,14 +31,7 @@ def expr_text(e: ast.Expr, parent: str | None = None) -> str:
         text = word.join(expr_text(i, type(e).__name__) for i in e.items)
         return f"({text})" if _needs_parens(e, parent) else text
     if isinstance(e, ast.Shift):
-        text = e.test
-        if e.exception:
-            text += f" except {codes_text(e.exception)}"
-        if e.tolerance_withheld is True:
-            text += " without tolerance"
-        elif e.tolerance_withheld:
-            text += f" without tolerance for {codes_text(e.tolerance_withheld)}"
-        return text
+        return e.test + _shift_parts(e.exception, e.tolerance_withheld)
     if isinstance(e, ast.WhollyObtained):
         return "WO"
     if isinstance(e, ast.Process):
@@ -47,7 +40,7 @@ def expr_text(e: ast.Expr, parent: str | None = None) -> str:
         args = [a for a in (e.method, e.basis) if a]
         text = e.name + (f"({', '.join(args)})" if args else "")
         if e.scope:
-            text += f" from {codes_text(e.scope)}"
+            text += f" from {_codes_written(e.scope)}"
         return f"{text} {e.operator} {threshold_text(e.threshold)}"
     if isinstance(e, ast.Call):
         return e.name + (f"({', '.join(threshold_text(a) for a in e.args)})" if e.args else "")
@@ -152,14 +145,18 @@ def raw_text(e: Any, parent: str | None = None) -> str:
             text += f" from {_codes_written(e.scope)}"
         if e.comparison:
             text += f" {e.comparison[0]} {e.comparison[1]}"
-        if e.exception:
-            text += f" except {_codes_written(e.exception)}"
-        if e.tolerance is True:
-            text += " without tolerance"
-        elif e.tolerance:
-            text += f" without tolerance for {_codes_written(e.tolerance)}"
-        return text
+        return text + _shift_parts(e.exception, e.tolerance)
     return expr_text(e, parent)
+
+
+def _shift_parts(exception: CodeSet | None, withheld: CodeSet | bool | None) -> str:
+    """` except 8407 without tolerance for chapters 10-11`, as a tariff-shift test ends."""
+    text = f" except {_codes_written(exception)}" if exception else ""
+    if withheld is True:
+        text += " without tolerance"
+    elif withheld:
+        text += f" without tolerance for {_codes_written(withheld)}"
+    return text
 
 
 def _provenance_lines(p: ast.Provenance, indent: str) -> list[str]:
