@@ -8,6 +8,7 @@ from originrules.report.model import Block, Facts, Heading, Paragraph, Table, Tr
 
 _MARK = {True: "met", False: "NOT MET", None: "unknown"}
 _COLOUR = {True: "green", False: "red", None: "yellow"}
+_MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
 
 
 def render_text(blocks: list[Block], colour: bool = False) -> str:
@@ -32,7 +33,7 @@ def render_text(blocks: list[Block], colour: bool = False) -> str:
             out.append(f"{pad}[{style(_MARK[b.passed], b.passed)}] {b.text}")
             out.extend(f"{pad}    {n}" for n in b.notes)
         elif isinstance(b, Table):
-            widths = [min(max(len(c), *(len(r[i]) for r in b.rows)) if b.rows else len(c), 48) for i, c in enumerate(b.columns)]
+            widths = [min(max(len(c), *(len(r[i]) for r in b.rows)) if b.rows else len(c), _MAX_CELL) for i, c in enumerate(b.columns)]
             out.append("  " + "  ".join(c.ljust(w) for c, w in zip(b.columns, widths)).rstrip())
             for r in b.rows:
                 cells = [(v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(r, widths)]
