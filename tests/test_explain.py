@@ -169,3 +169,28 @@ def test_report_snapshot(row: dict[str, str], fmt: str, snapshot) -> None:  # ty
     decision = originrules.check(bom, row["agreement"])
     advice = originrules.advise(bom, agreement=row["agreement"]) if decision.originating is False else None
     assert originrules.render(decision, fmt, advice=advice) == snapshot
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
+def test_html_tags_are_balanced(row: dict[str, str]) -> None:
+    from html.parser import HTMLParser
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.wrong: list[str] = []
+
+        def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+            if tag != "meta":
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+            if self.open and self.open[-1] == tag:
+                self.open.pop()
+            else:
+                self.wrong.append(tag)
+
+    page = Balance()
+    page.feed(originrules.render(originrules.check(example(row["file"]), row["agreement"]), "html", explain="full"))
+    assert (page.open, page.wrong) == ([], [])
