@@ -34,7 +34,8 @@ def test_uae_header_matches_the_notification():
     assert (ag.code, ag.parties, str(ag.in_force), ag.bases) == ("UAE", ("IN", "AE"), "2022-05-01", ("fob", "ex_works"))
     # Rule 3(2)(b): the build-up numerator has no profit term
     assert str(ag.method("build_up").formula) == "(VOM + direct_labour + direct_overhead) / basis"
-    assert [(str(d.percent), str(d.except_codes)) for d in ag.de_minimis] == [("10", "50-63")]
+    # Rule 5(1)(b): textiles may use 7% by weight *or* 10% by value, so no chapter is excepted
+    assert [(str(d.percent), str(d.except_codes)) for d in ag.de_minimis] == [("10", "")]
 
 
 def test_uae_ex_works_thresholds_are_five_points_below_fob():
