@@ -528,7 +528,8 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
         return
     line = data["line"]
     click.echo(f"{data['agreement']}: {data['exporter']} to {data['importer']} on {data['date']} (agreement year {data['agreement_year']})")
-    click.echo(f"  MFN rate:           {data['mfn'] or 'unknown'}%")
+    as_of = f" (as of {data['mfn_as_of']})" if data["mfn_as_of"] else ""
+    click.echo(f"  MFN rate:           {data['mfn'] + '%' + as_of if data['mfn'] else 'unknown'}")
     click.echo(f"  preferential rate:  {data['preferential'] + '%' if data['preferential'] else 'none'} ({data['applied']})")
     if data["quota"] is not None:
         click.echo(f"  in quota:           {data['in_quota']}% for {data['quota']} {data['quota_unit']} this year; out of quota: {data['out_quota'] + '%' if data['out_quota'] else 'MFN'}")

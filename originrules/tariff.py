@@ -62,7 +62,9 @@ def load_schedule_text(text: str, filename: str) -> ast.Schedule:
         if not line.keys:
             problems.append(Problem("a tariff line needs HS codes, not general", at, "ORL303"))
         if line.mfn is None:
-            problems.append(Problem("a tariff line needs its MFN base rate", at, "ORL304", "add: mfn 10%"))
+            problems.append(Problem("a tariff line needs its MFN base rate", at, "ORL304", "add: mfn 10% as of 2026-01-01"))
+        elif line.mfn_date is None:
+            problems.append(Problem("an MFN base rate needs the day it is taken as", at, "ORL310", "write: mfn 10% as of 2026-01-01"))
         treatments = [line.excluded, line.preferential is not None, line.in_quota is not None]
         if sum(treatments) != 1:
             problems.append(Problem("a tariff line is excluded, or has a preferential path, or an in_quota path (one of them)", at, "ORL305"))
@@ -202,6 +204,7 @@ class Duty:
             "date": self.on.isoformat(),
             "agreement_year": self.agreement_year,
             "mfn": _pct(self.mfn),
+            "mfn_as_of": None if line is None or line.mfn_date is None else line.mfn_date.isoformat(),
             "preferential": _pct(self.preferential),
             "applied": self.applied,
             "in_quota": _pct(self.in_quota),
@@ -407,7 +410,7 @@ def schedule_dump(s: ast.Schedule) -> str:
             {
                 "keys": [("ex " if k.ex else "") + str(k.codes) for k in line.keys],
                 "when": [f"{c.attribute} {c.op} {', '.join(c.values)}" + (f" {c.unit}" if c.unit else "") for c in line.conditions],
-                "description": line.description, "mfn": str(line.mfn), "excluded": line.excluded,
+                "description": line.description, "mfn": str(line.mfn), "mfn_as_of": str(line.mfn_date), "excluded": line.excluded,
                 "preferential": path(line.preferential), "in_quota": path(line.in_quota), "out_quota": path(line.out_quota),
                 "quota": [f"{q.kind} {q.amount} year {q.year}" for q in line.quota], "quota_unit": line.quota_unit,
                 "line": line.span.line, "source": line.provenance.source,

@@ -350,6 +350,7 @@ class TariffLine:
     conditions: tuple[Condition, ...]
     description: str | None
     mfn: Decimal | None
+    mfn_date: dt.date | None  # the day the MFN base rate is taken as
     excluded: bool
     preferential: RatePath | None
     in_quota: RatePath | None

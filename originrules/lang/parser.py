@@ -316,8 +316,8 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def when(self, *conditions: ast.Condition) -> tuple[str, tuple[ast.Condition, ...]]:
         return ("when", conditions)
 
-    def mfn(self, pct: Token) -> tuple[str, Decimal]:
-        return ("mfn", _pct(pct))
+    def mfn(self, pct: Token, day: Token | None = None) -> tuple[str, tuple[Decimal, dt.date | None]]:
+        return ("mfn", (_pct(pct), parse_date(str(day)) if day is not None else None))
 
     def excluded(self) -> tuple[str, bool]:
         return ("excluded", True)
@@ -374,8 +374,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
         parts: dict[str, Any] = dict(c for c in rest if isinstance(c, tuple))
         prov = next(c for c in rest if isinstance(c, ast.Provenance))
         unit, points = parts.get("quota", (None, ()))
+        mfn, mfn_date = parts.get("mfn", (None, None))
         line = ast.TariffLine(
-            keys, parts.get("when", ()), parts.get("description"), parts.get("mfn"), parts.get("excluded", False),
+            keys, parts.get("when", ()), parts.get("description"), mfn, mfn_date, parts.get("excluded", False),
             parts.get("preferential"), parts.get("in_quota"), parts.get("out_quota"), unit, points, prov, _span(meta),
         )
         return ("tariff_line", line)
