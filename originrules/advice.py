@@ -11,8 +11,7 @@ import attrs
 
 from originrules.registry import CompiledRuleset, find
 from originrules.bom import Bom, from_dict
-from originrules.compile import Context
-from originrules.engine import _insufficient, _split, check, select_rule
+from originrules.engine import _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
 
 #: how many candidate sets the advisor may try before it settles for the best found
@@ -54,7 +53,6 @@ def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin:
     insufficient = _insufficient(ag, bom)
     if insufficient is not None and insufficient.passed is False:
         return Advice(False, (), Decimal(0), "No set of materials exists: the declared processes are all insufficient operations, so no sourcing makes the product originate.")
-    tolerance = crs.tolerance(bom.product.hs_code)
     currency = f" {bom.product.currency}" if bom.product.currency else ""
 
     def qualifies(flipped: tuple[int, ...]) -> bool:
@@ -62,7 +60,7 @@ def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin:
         gone = {non_originating[i].id for i in flipped}
         moved = sum((non_originating[i].value for i in flipped), Decimal(0))
         shifting = None if shift is None else [m for m in shift if m.id not in gone]
-        ctx = Context(bom, keep, vnm - moved, bom.total - ignored, tolerance, ag.bases, [], chosen.maxnom, shifting)
+        ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored, [])
         return chosen.verdict(ctx) is True
 
     everything = tuple(range(len(non_originating)))

@@ -53,7 +53,7 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("bom", "code", "non_originating", "shift_materials", "quantities", "tolerance", "bases", "warnings", "maxnom", "_index")
+    __slots__ = ("bom", "code", "non_originating", "shift_materials", "quantities", "tolerance", "bases", "warnings", "maxnom", "wo_tolerance", "_index")
 
     def __init__(
         self,
@@ -66,8 +66,10 @@ class Context:
         warnings: list[str],
         maxnom: Decimal | None = None,
         shift_materials: Sequence[Material] | None = None,
+        wo_tolerance: tuple[Decimal, str] | None = None,
     ):
         self.bom = bom
+        self.wo_tolerance = wo_tolerance  # (percent, basis): what a wholly obtained good may hold
         # the non-originating materials a tariff shift tests: all of them, less roles the
         # agreement counts in value only (accessories, packing, ...)
         self.shift_materials = non_originating if shift_materials is None else shift_materials
@@ -601,12 +603,30 @@ def _wholly_obtained(ctx: Context) -> Trace:
     text = "WO: the product is wholly obtained in a party"
     if ctx.non_originating:
         ids = ", ".join(m.id for m in ctx.non_originating[:5])
-        return Trace("wholly_obtained", False, text, detail={"reason": f"non-originating materials used: {ids}"})
+        reason = f"non-originating materials used: {ids}"
+        allowed = _wo_allowance(ctx)
+        vnm = ctx.quantities["VNM"]
+        if allowed is None or vnm > allowed[0]:  # type: ignore[operator]
+            if allowed is not None:
+                reason += f" ({_money(vnm)}, more than the {allowed[1]})"  # type: ignore[arg-type]
+            return Trace("wholly_obtained", False, text, detail={"reason": reason})
+        text += f" (non-originating {_money(vnm)} within the {allowed[1]})"  # type: ignore[arg-type]
     if declared is not None:
         return Trace("wholly_obtained", declared, text, detail={"reason": "declared in product.wholly_obtained"})
     if ctx.bom.materials and all(m.wholly_obtained for m in ctx.bom.materials):
         return Trace("wholly_obtained", True, text, detail={"reason": "every material is declared wholly obtained"})
     return Trace("wholly_obtained", None, text, detail={"missing": ["product.wholly_obtained"]})
+
+
+def _wo_allowance(ctx: Context) -> tuple[Decimal, str] | None:
+    """The non-originating value a wholly obtained good may hold (UAE CEPA Rule 5(2): 1%), on
+    the best permitted basis."""
+    if ctx.wo_tolerance is None:
+        return None
+    pct, of = ctx.wo_tolerance
+    values = [(ctx.quantities.get(b), b) for b in ((of,) if of != "basis" else ctx.bases)]
+    best = max(((v * pct / _HUNDRED, b) for v, b in values if v is not None), default=None)
+    return None if best is None else (best[0], f"{pct}% of {best[1]} ({_money(best[0])}) a wholly obtained good may hold")
 
 
 def _process(name: str) -> Test:

@@ -273,7 +273,7 @@ def check(
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = Context(bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases, warnings, chosen.maxnom, shift)
+    ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored, warnings)
     insufficient = _insufficient(ag, bom)
     if not explain:
         passed = chosen.verdict(ctx)
@@ -296,6 +296,24 @@ def check(
         warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
         reasons=tuple(reasons),
         **base,
+    )
+
+
+def make_context(
+    bom: Bom,
+    crs: CompiledRuleset,
+    chosen: CompiledRule,
+    non_originating: list[Material],
+    vnm: Decimal,
+    shift: list[Material] | None,
+    ignored: Decimal,
+    warnings: list[str],
+) -> Context:
+    """What the compiled tests read, for one BOM under one rule (check, the advisor, coverage)."""
+    ag = crs.agreement
+    return Context(
+        bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases, warnings,
+        chosen.maxnom, shift, ag.wo_de_minimis,
     )
 
 

@@ -28,7 +28,7 @@ from originrules.advice import what_if
 from originrules.registry import CompiledRuleset, find
 from originrules.bom import from_dict, load_bom
 from originrules.compile import Compiler, Context, Trace
-from originrules.engine import Decision, _split, check, select_rule
+from originrules.engine import Decision, _split, check, make_context, select_rule
 from originrules.errors import OriginrulesError, Problem
 from originrules.lang import ast
 
@@ -182,7 +182,7 @@ class Coverage:
         self.rules[path].add(chosen.rule.span.line)
         ag = crs.agreement
         non, vnm, _, shift, ignored = _split(decision.bom, ag.zone, decision.assume_origin, ag.treatments)
-        ctx = Context(decision.bom, non, vnm, decision.bom.total - ignored, crs.tolerance(decision.bom.product.hs_code), ag.bases, [], chosen.maxnom, shift)
+        ctx = make_context(decision.bom, crs, chosen, non, vnm, shift, ignored, [])
         compiler = self._compilers.setdefault(path, Compiler(crs.ruleset))
         self._arms(compiler, crs.ruleset, chosen.rule.body, {}, ctx, self.arms[path])
 

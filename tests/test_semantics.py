@@ -150,3 +150,13 @@ def test_tolerance_may_not_push_vnm_past_the_rules_maxnom():
     # within the cap, tolerance applies as usual
     small = make_bom("870899", [material("p", "870840", "80"), material("e", "840820", "400")], importing_country="CH")
     assert originrules.check(small, capped).originating is True
+
+
+def test_uae_a_wholly_obtained_good_may_hold_1_percent_non_originating():
+    # Rule 5(2): 1% of FOB (1,000): 10 of imported feed is within it, 10.01 is not
+    within = make_bom("010121", [material("feed", "230990", "10")], wholly_obtained=True)
+    assert originrules.check(within, "UAE").originating is True
+    over = make_bom("010121", [material("feed", "230990", "10.01")], wholly_obtained=True)
+    assert originrules.check(over, "UAE").originating is False
+    # the general test agreement has no such allowance
+    assert originrules.check(within, ruleset("01: WO\n")).originating is False

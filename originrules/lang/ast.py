@@ -244,6 +244,7 @@ class Agreement:
     bases: tuple[str, ...]
     methods: tuple[Method, ...]
     de_minimis: tuple[DeMinimis, ...]
+    wo_de_minimis: tuple[Decimal, str] | None  # (percent, of): non-originating value a WO good may hold
     insufficient_operations: tuple[str, ...]
     proofs: tuple[str, ...]
     treatments: dict[str, str]  # material role -> ignored | value_only | originating | normal

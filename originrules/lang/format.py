@@ -180,6 +180,8 @@ def _header_item(item: Any) -> tuple[list[str], int]:
         body = f"de_minimis {str(pct).replace(' ', '')} of {of}"
         for name, v in opts:
             body += f" within {v}" if name == "within" else f" {name} {_codes_written(v)}"
+    elif kw == "wo_de_minimis":
+        body = f"wo_de_minimis {str(values[0]).replace(' ', '')} of {values[1]}"
     elif kw == "cumulation":
         body = f"cumulation {values[0]}" + (f" with {', '.join(values[1])}" if len(values) > 1 else "")
     elif kw == "in_force":

@@ -134,6 +134,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
     basis = _header("basis")
     method = _header("method")
     de_minimis = _header("de_minimis")
+    wo_de_minimis = _header("wo_de_minimis")
     insufficient = _header("insufficient_operations")
     proof = _header("proof")
     treat = _header("treat")

@@ -117,6 +117,13 @@ class _Resolver:
                 )
             )
         value_names = tuple((one("value_name") or ((),))[0])
+        wo_de_minimis = None
+        if one("wo_de_minimis"):
+            pct_text, of = one("wo_de_minimis")  # type: ignore[misc]
+            wo_pct = Decimal(str(pct_text).rstrip("% \t"))
+            if str(of) not in ("basis", *BASES) or not Decimal(0) <= wo_pct <= Decimal(100):
+                self.problem(found["wo_de_minimis"][0].span, "wo_de_minimis is a percentage (0-100%) of basis, fob or ex_works", "ORL217")
+            wo_de_minimis = (wo_pct, str(of))
         treatments: dict[str, str] = {}
         for p in found.get("treat", []):
             roles, treatment = p.value
@@ -140,6 +147,7 @@ class _Resolver:
             bases=bases,
             methods=tuple(methods),
             de_minimis=tuple(de_minimis),
+            wo_de_minimis=wo_de_minimis,
             insufficient_operations=tuple(process_name(o) for o in (one("insufficient_operations") or ((),))[0]),
             proofs=tuple((one("proof") or ((),))[0]),
             treatments=treatments,
