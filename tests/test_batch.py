@@ -122,3 +122,21 @@ def test_dask_bag_on_the_synchronous_scheduler_matches_batch(catalogue: Path, tm
     with dask.config.set(scheduler="synchronous"):
         got = ors.check_bag(bag, "UAE").compute()
     assert got == expected
+
+
+def test_excel_numbers_are_read_as_typed_and_codes_that_became_numbers_are_repaired(tmp_path: Path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["type", "id", "hs_code", "value", "origin", "originating", "fob", "ex_works"])
+    sheet.append(["product", None, 160420, None, None, None, 1090.1, 1050])  # numbers, as a spreadsheet keeps them
+    sheet.append(["material", 1, 30590, 100.1, "NO", None, None, None])
+    sheet.append(["material", 2, 160300, 0.3, "IN", True, None, None])
+    path = tmp_path / "fish.xlsx"
+    book.save(path)
+    bom = originrules.inputs.load(path)
+    assert str(bom.product.fob) == "1090.1" and str(bom.materials[0].value) == "100.1" and str(bom.materials[1].value) == "0.3"
+    assert bom.product.hs_code == "160420" and bom.materials[0].hs_code == "030590"
+    assert bom.materials[0].id == "1" and bom.materials[1].originating is True
+    assert any("read as 030590" in w for w in bom.warnings)
