@@ -302,7 +302,7 @@ def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
 def _roo_files(paths: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
-        out.extend(sorted(p.glob("*.roo")) if p.is_dir() else [p])
+        out.extend(sorted(p.rglob("*.roo")) if p.is_dir() else [p])
     return out
 
 

@@ -128,7 +128,7 @@ def test_lint_against_the_hs_nomenclature(shared: Path):
 
 # ---------------------------------------------------------------- fmt
 
-SHIPPED = sorted(resources.rulesets_dir().glob("*.roo"))
+SHIPPED = sorted(resources.rulesets_dir().rglob("*.roo"))  # rules and tariff schedules
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])

@@ -188,12 +188,67 @@ def _header_item(item: Any) -> tuple[list[str], int]:
         body = f"in_force {values[0]}"
     elif kw == "treat":
         body = f"treat {', '.join(values[0])} as {values[1]}"
+    elif kw == "years":
+        body = f"years {values[0]}"
+    elif kw == "category":
+        body = f"category {values[0]} = {path_text(values[1])}"
     else:
         body = f"{kw} {', '.join(values[0])}"
     return [f"    {body}", *_provenance_lines(item.provenance, " " * 8)], item.span.line
 
 
+def path_text(path: ast.RatePath) -> str:
+    """A rate path as written: `45% then linear to 25% years 2-11`."""
+    parts = []
+    for seg in path.segments:
+        if seg.kind in ("immediate", "mfn"):
+            parts.append(seg.kind)
+        elif seg.kind == "flat":
+            parts.append(f"{seg.rate}%" + (f" from year {seg.start}" if seg.start != 1 else ""))
+        elif seg.kind == "linear":
+            start = f"from {seg.from_rate}% " if seg.from_rate is not None else ""
+            parts.append(f"linear {start}to {seg.rate}% years {seg.start}-{seg.end}")
+        elif seg.kind == "reduce":
+            parts.append(f"reduce by {seg.by}% years {seg.start}-{seg.end}")
+        else:
+            parts.append(f"category {seg.category}")
+    return " then ".join(parts)
+
+
+def _condition_text(c: ast.Condition) -> str:
+    if c.op == "in":
+        return f"{c.attribute} in {', '.join(c.values)}"
+    if c.op == "is":
+        return f"{c.attribute} is {c.values[0]}"
+    return f"{c.attribute} {c.op} {c.values[0]}" + (f" {c.unit}" if c.unit else "")
+
+
+def _tariff_line(line: ast.TariffLine) -> list[str]:
+    keys = ", ".join(("ex " if k.ex else "") + str(k.codes) for k in line.keys)
+    head = f"line {keys}"
+    if line.conditions:
+        head += " when " + " and ".join(_condition_text(c) for c in line.conditions)
+    if line.description is not None:
+        head += f' "{line.description}"'
+    head += f": mfn {line.mfn}%" + (f" as of {line.mfn_date.isoformat()}" if line.mfn_date else "")
+    out = [head]
+    if line.excluded:
+        out.append("    excluded")
+    for word, path in (("preferential", line.preferential), ("in_quota", line.in_quota), ("out_quota", line.out_quota)):
+        if path is not None:
+            out.append(f"    {word} {path_text(path)}")
+    if line.quota:
+        points = []
+        for q in line.quota:
+            amount = f"{q.amount}"
+            points.append({"at": f"{amount} year {q.year}", "rising": f"rising to {amount} year {q.year}", "from": f"{amount} from year {q.year}"}[q.kind])
+        out.append(f"    quota {line.quota_unit} " + ", ".join(points))
+    return out + _provenance_lines(line.provenance, "    ")
+
+
 def _statement(kind: str, node: Any) -> list[str]:
+    if kind == "tariff_line":
+        return _tariff_line(node)
     if kind == "let":
         params = f"({', '.join(node.params)})" if node.params else ""
         return [f"let {node.name}{params} = {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]
@@ -227,17 +282,18 @@ def _comments(text: str) -> list[Token]:
 def format_text(text: str, filename: str = "<string>") -> str:
     """The canonical layout of a ruleset, comments kept. Raises RulesetError if it does not parse."""
     statements = parse(text, filename)
-    if any(kind in ("schedule", "tariff_line") for kind, _ in statements):
-        from originrules.errors import Problem, RulesetError
-
-        raise RulesetError(Problem("fmt formats rule files; tariff schedules are checked when loaded", filename, "ORL309"))
     comments = _comments(text)
     source_lines = text.splitlines()
     chunks: list[tuple[int, int, list[str], bool]] = []  # (first line, last line, lines, inside the header)
     for kind, node in statements:
-        if kind == "agreement":
-            code, name, items, span = node
-            chunks.append((span.line, span.line, [f"agreement {code}" + (f' "{name}"' if name is not None else "") + " {"], False))
+        if kind in ("agreement", "schedule"):
+            if kind == "agreement":
+                code, name, items, span = node
+                opening = f"agreement {code}"
+            else:
+                code, importers, name, items, span = node
+                opening = f"schedule {code} {', '.join(importers)}"
+            chunks.append((span.line, span.line, [opening + (f' "{name}"' if name is not None else "") + " {"], False))
             for item in items:
                 lines, start = _header_item(item)
                 if not start:  # instrument carries no span: place it just after the opening line
