@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, Inexact, InvalidOperation, Rounded
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, DivisionByZero, Inexact, InvalidOperation, Rounded
 from decimal import Context as DecimalContext
 from typing import Any
 
@@ -163,36 +163,38 @@ def headroom(
     ("could_add"), or how much must be re-sourced as originating before an unmet test is met
     ("must_remove"), at the same price. None if sourcing does not move the test.
 
-    Every method is linear in that shift (VNM + x, VOM - x), so two evaluations fix the line.
+    Every method is linear in that shift (VNM + x, VOM - x), so two evaluations fix the line:
+    with f(0) = n0/d0 and f(1) = n1/d1, f(x) = t/100 at x = (t d0 - 100 n0) d1 / (100 (n1 d0 - n0 d1)),
+    exact products and one division, rounded against the producer.
     """
-    from fractions import Fraction  # exact, and only on the explaining path
+    vom = q.get("VOM")
 
-    def at(x: Decimal) -> Fraction | None:
-        vom = q.get("VOM")
+    def at(x: Decimal) -> Ratio | None:
         shifted = {**q, "VOM": None if vom is None else vom - x}
         r = (vnm + x, base) if formula is None else formula(shifted, vnm + x, base)
-        return None if r is None or r[1] == 0 else Fraction(r[0]) / Fraction(r[1])
+        return None if r is None or r[1] == 0 else r
 
-    f0, f1 = at(Decimal(0)), at(Decimal(1))
-    if f0 is None or f1 is None or f1 == f0:
+    first, second = at(Decimal(0)), at(_ONE)
+    if first is None or second is None:
         return None
-    x = (Fraction(threshold) / 100 - f0) / (f1 - f0)
+    (n0, d0), (n1, d1) = first, second
+    mul, sub = EXACT.multiply, EXACT.subtract
+    den = mul(_HUNDRED, sub(mul(n1, d0), mul(n0, d1)))
+    if den == 0:
+        return None
+    x = _DISPLAY.divide(mul(sub(mul(threshold, d0), mul(_HUNDRED, n0)), d1), den)
     if passed:
-        amount = max(x, Fraction(0))
-        return {"kind": "could_add", "amount": _round_money(amount, down=True)}
-    needed = max(-x, Fraction(0))
-    out = {"kind": "must_remove", "amount": _round_money(needed, down=False)}
+        return {"kind": "could_add", "amount": _cents(max(x, Decimal(0)), ROUND_DOWN)}
+    needed = max(-x, Decimal(0))
+    out = {"kind": "must_remove", "amount": _cents(needed, ROUND_UP)}
     if needed > vnm:
         out["note"] = "more than all non-originating value: re-sourcing alone cannot meet it"
     return out
 
 
-def _round_money(value: Any, down: bool) -> str:
-    """Cents, rounded against the producer: headroom down, amounts to remove up."""
-    from decimal import ROUND_DOWN, ROUND_UP
-
-    d = _DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return str(d.quantize(Decimal("0.01"), ROUND_DOWN if down else ROUND_UP))
+def _cents(value: Decimal, rounding: str) -> str:
+    """Cents, rounded against the producer: headroom down, amounts to re-source up."""
+    return str(value.quantize(Decimal("0.01"), rounding))
 
 
 # ---------------------------------------------------------------- method arithmetic
@@ -308,26 +310,16 @@ class Compiler:
         def run(ctx: Context) -> bool | None:
             own = ctx.code[:digits]
             failing: list[Material] = []
-            unknown = Decimal(0)
-            has_unknown = False
+            unknown: list[Material] = []
             for m in ctx.shift_materials:
                 h = m.hs_code
                 if h is None:
-                    has_unknown = True
-                    unknown += m.value
+                    unknown.append(m)
                 elif len(h) < digits or h[:digits] == own or (exception is not None and exception.contains(h)):
                     failing.append(m)
-            if not failing and not has_unknown:
+            if not failing and not unknown:
                 return True
-            dm = ctx.tolerance
-            if dm is None or any(withheld is True or (withheld and m.hs_code and withheld.contains(m.hs_code)) for m in failing):
-                return False if failing else None
-            best = _tolerance_limit(ctx, dm)
-            if best is None:
-                return False if failing else None
-            if sum((m.value for m in failing), unknown) <= best[0]:
-                return True
-            return False if failing else None
+            return _tolerate(ctx, failing, unknown, withheld)[0]  # the one statement of tolerance
 
         return run
 

@@ -13,7 +13,6 @@ import functools
 import hashlib
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -421,6 +420,3 @@ def schedule_dump(s: ast.Schedule) -> str:
     }
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 
-
-def shipped_schedule_files() -> list[Path]:
-    return sorted((resources.rulesets_dir() / "tariffs").glob("*.roo"))

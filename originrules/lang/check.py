@@ -56,15 +56,11 @@ def lint_text(text: str, filename: str = "<string>", nomenclature: set[str] | No
     if agreements:
         _header_sources(lint, agreements[0])
     for item in [*lets, *rules]:
-        _provenance(lint, item.provenance, item.span, "rule " + raw_key(item) if isinstance(item, ast.Rule) else f"sub-rule {item.name}")
+        _provenance(lint, item.provenance, item.span, f"rule {item.key_text}" if isinstance(item, ast.Rule) else f"sub-rule {item.name}")
     if nomenclature is not None:
         _nomenclature(lint, rules, nomenclature)
     order = {"error": 0, "warning": 1, "note": 2}
     return sorted(lint.problems, key=lambda p: (order[p.severity], _position(p.where)))
-
-
-def raw_key(rule: ast.Rule) -> str:
-    return rule.key_text
 
 
 def _position(where: str) -> tuple[int, int]:

@@ -41,14 +41,10 @@ def expr_text(e: ast.Expr, parent: str | None = None) -> str:
         text = e.name + (f"({', '.join(args)})" if args else "")
         if e.scope:
             text += f" from {_codes_written(e.scope)}"
-        return f"{text} {e.operator} {threshold_text(e.threshold)}"
+        return f"{text} {e.operator} {e.threshold}"
     if isinstance(e, ast.Call):
-        return e.name + (f"({', '.join(threshold_text(a) for a in e.args)})" if e.args else "")
+        return e.name + (f"({', '.join(str(a) for a in e.args)})" if e.args else "")
     raise TypeError(f"cannot print {e!r}")
-
-
-def threshold_text(t: ast.Threshold) -> str:
-    return str(t)
 
 
 def _prov(p: ast.Provenance) -> dict[str, Any]:
