@@ -16,7 +16,7 @@ from typing import Any
 from originrules.registry import CompiledRuleset, find, load_file
 from originrules.bom import Bom, loads
 from originrules.engine import check
-from originrules.errors import OriginrulesError
+from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
 
 SUMMARY_COLUMNS = ("line", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
@@ -47,26 +47,38 @@ def decide(item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset,
     }
 
 
-def records(path: str | Path, fmt: str | None = None) -> Iterator[tuple[int, str | Bom | OriginrulesError]]:
-    """(line or row, the BOM's JSON text, or the BOM, or why it could not be read) for each BOM."""
+def records(path: str | Path, fmt: str | None = None) -> tuple[Iterator[tuple[int, str | Bom | OriginrulesError]], int | None]:
+    """(line or row, the BOM's JSON text, or the BOM, or why it could not be read) for each BOM,
+    and how many there are when that is cheap to know. JSON Lines are read as they are checked,
+    so a catalogue need not fit in memory; a file that cannot be opened fails here, at once."""
     kind = input_format(path, fmt)
     if kind == "json":  # JSON Lines: one BOM per line
         try:
-            with open(path, encoding="utf-8") as f:
-                for n, text in enumerate(f, start=1):
-                    if text.strip():
-                        yield n, text
+            f = open(path, "rb")  # noqa: SIM115 - closed by the generator
         except FileNotFoundError:
             raise OriginrulesError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as e:
+        except OSError as e:
             raise OriginrulesError(f"{path}: cannot read: {e}") from None
-        return
+        return _lines(f, str(path)), None
     rows = read_rows(path, kind)
     first_row: dict[str, int] = {}
     for n, cells in rows:
         first_row.setdefault(cells.get("bom_id", ""), n)
-    for (_, n), bom in zip(first_row.items(), rows_to_boms(rows, str(path))):
-        yield n, bom
+    boms = rows_to_boms(rows, str(path))
+    return ((n, bom) for (_, n), bom in zip(first_row.items(), boms)), len(first_row)
+
+
+def _lines(f: Any, path: str) -> Iterator[tuple[int, str | OriginrulesError]]:
+    """Each line, decoded on its own: one bad line is an error record, not the end of the batch."""
+    with f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield n, OriginrulesError(Problem(f"line {n} is not UTF-8 ({e.reason} at byte {e.start})", path, "BOM000"))
+                continue
+            if text.strip():
+                yield n, text
 
 
 class Summary:
@@ -77,13 +89,11 @@ class Summary:
         self.by_rule: dict[str, Counter[str]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
+        """Count a summary record (as `_work` makes them: `rule` is the rule's key)."""
         verdict = "error" if "error" in record else record["verdict"]
         self.verdicts[verdict] += 1
-        rule = record.get("rule")
-        if isinstance(rule, dict):
-            rule = rule.get("key")
-        if rule is not None:
-            self.by_rule.setdefault(str(rule), Counter())[verdict] += 1
+        if record.get("rule") is not None:
+            self.by_rule.setdefault(str(record["rule"]), Counter())[verdict] += 1
 
     def to_dict(self) -> dict[str, Any]:
         keys = ("originating", "not originating", "undetermined", "error")
@@ -139,9 +149,10 @@ def run(
 
 
 def summary_row(record: dict[str, Any]) -> list[str]:
+    """A summary record (as `_work` makes them) as a row of SUMMARY_COLUMNS."""
     if "error" in record:
         return [str(record["line"]), "", "error", "", "", "", "", "", record["error"]]
-    rule = record.get("rule")
-    key, source = (rule.get("key"), rule.get("source")) if isinstance(rule, dict) else (rule, record.get("rule_source"))
-    hs = record.get("hs_code") or record.get("product", {}).get("hs_code", "")
-    return [str(record["line"]), hs, record["verdict"], key or "", source or "", "; ".join(record["reasons"]), "; ".join(record["warnings"]), record["decision_id"], ""]
+    return [
+        str(record["line"]), record["hs_code"], record["verdict"], record["rule"] or "", record["rule_source"] or "",
+        "; ".join(record["reasons"]), "; ".join(record["warnings"]), record["decision_id"], "",
+    ]

@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -445,7 +446,7 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
             load_file(ruleset)
         else:
             find(agreement)
-        items = list(core.records(catalogue, input_format))
+        items, count = core.records(catalogue, input_format)
     except OriginrulesError as e:
         _fail(e)
     target = Path(output) if output else None
@@ -456,18 +457,22 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     if writer:
         writer.writerow(core.SUMMARY_COLUMNS)
     stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin)
-    show = sys.stderr.isatty()
+    bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() else nullcontext(stream)
     try:
-        with click.progressbar(stream, length=len(items), label="checking", file=sys.stderr) if show else _nullbar(stream) as bar:
-            for record, line in bar:
+        with bar as progress:
+            for record, line in progress:
                 summary.add(record)
                 if writer:
                     writer.writerow(core.summary_row(record))
                 else:
                     out.write(line + "\n")
-    finally:
+    except BaseException:
         if tmp:
             out.close()
+            tmp.unlink(missing_ok=True)  # nothing half-written
+        raise
+    if tmp:
+        out.close()
     if target and tmp:
         os.replace(tmp, target)
     totals = summary.to_dict()
@@ -479,17 +484,6 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     for rule, counts in totals["by_rule"].items():
         click.echo(f"  rule {rule}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
     sys.exit(1 if totals["error"] else 0)
-
-
-class _nullbar:  # noqa: N801 - stands in for click.progressbar off a terminal
-    def __init__(self, it: Any):
-        self.it = it
-
-    def __enter__(self) -> Any:
-        return self.it
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 @main.command(name="duty")

@@ -140,3 +140,21 @@ def test_excel_numbers_are_read_as_typed_and_codes_that_became_numbers_are_repai
     assert bom.product.hs_code == "160420" and bom.materials[0].hs_code == "030590"
     assert bom.materials[0].id == "1" and bom.materials[1].originating is True
     assert any("read as 030590" in w for w in bom.warnings)
+
+
+def test_a_line_that_is_not_utf8_is_one_error_record(tmp_path: Path):
+    good = json.dumps(json.loads((REPO / "examples" / "motorcycle-uae.json").read_text(encoding="utf-8")))
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(good.encode() + b"\n\xff\xfe bad\n" + good.encode() + b"\n")
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(path), "-a", "UAE", "-o", str(out))
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("verdict", "error") for r in records] == ["originating", "error", "originating"]
+    assert "line 2 is not UTF-8" in records[1]["error"]
+    assert result.exit_code == 1
+
+
+def test_a_missing_catalogue_writes_nothing(tmp_path: Path):
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(tmp_path / "none.jsonl"), "-a", "UAE", "-o", str(out))
+    assert result.exit_code == 2 and "no such file" in result.output and not out.exists()
