@@ -9,10 +9,10 @@ from typing import Any
 
 import attrs
 
-from originrules.registry import CompiledRuleset, find
 from originrules.bom import Bom, from_dict
-from originrules.engine import _insufficient, _split, check, make_context, select_rule
+from originrules.engine import Decision, _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
+from originrules.registry import CompiledRuleset, find
 
 #: how many candidate sets the advisor may try before it settles for the best found
 SEARCH_LIMIT = 200_000
@@ -39,9 +39,18 @@ class Advice:
         }
 
 
-def advise(bom: Bom, agreement: str | CompiledRuleset = "UAE", *, assume_origin: bool = False, on: dt.date | None = None) -> Advice:
+def advise(
+    bom: Bom,
+    agreement: str | CompiledRuleset = "UAE",
+    *,
+    assume_origin: bool = False,
+    on: dt.date | None = None,
+    decision: Decision | None = None,
+) -> Advice:
+    """`decision`, if given, is this BOM's decision under this agreement: it is not made again."""
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
-    decision = check(bom, crs, assume_origin=assume_origin, explain=False, on=on)
+    if decision is None:
+        decision = check(bom, crs, assume_origin=assume_origin, explain=False, on=on)
     if decision.originating:
         return Advice(None, (), Decimal(0), "The product already originates: nothing needs re-sourcing.")
     chosen, _, reason = select_rule(crs, bom)

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from originrules.registry import CompiledRuleset, find, load_file
 from originrules.bom import Bom, loads
 from originrules.engine import check
 from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
+from originrules.registry import CompiledRuleset, find, load_file
 
 SUMMARY_COLUMNS = ("line", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
 

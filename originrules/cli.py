@@ -22,12 +22,12 @@ from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError
 from originrules.hs import normalise
 from originrules.registry import CompiledRuleset, find, load_file, shipped
+from originrules.report import FORMATS  # light: renderers are imported when used
 from originrules.report.model import EXPLAIN_MODES
 from originrules.resources import rulesets_dir
 
-# Commands import what they need when they run (originrules.report, .advice, .tester, .lang.*):
+# Commands import what they need when they run (renderers, .advice, .tester, .lang.*):
 # a one-off `originrules check` should start quickly.
-FORMATS = ("text", "json", "markdown", "html", "carotar")  # as originrules.report.FORMATS
 
 EXIT_BAD_INPUT = 2
 
@@ -125,7 +125,7 @@ def check(
         if what_ifs:
             the_bom = what_if(the_bom, what_ifs)
         decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
-        advice = advise(the_bom, crs, assume_origin=assume_origin) if decision.originating is False else None
+        advice = advise(the_bom, crs, assume_origin=assume_origin, decision=decision) if decision.originating is False else None
         saving = _duty_saving(decision, day, attrs_, customs_value) if with_duty else None
     except OriginrulesError as e:
         _fail(e)

@@ -133,7 +133,8 @@ def percent_text(ratio: Ratio, threshold_percent: Decimal | None = None, op: str
     return str(shown)
 
 
-def _money(value: Decimal) -> str:
+def money(value: Decimal) -> str:
+    """Money as reports show it: 1,090.00."""
     return f"{value:,.2f}"
 
 
@@ -144,7 +145,7 @@ def substitute(formula: ast.Arith, values: dict[str, Decimal | None]) -> str:
     """A method's formula with the BOM's figures in place of the names: (1,090.00 - 145.00) / 1,090.00."""
     if formula.op == "name":
         v = values.get(formula.name)  # type: ignore[arg-type]
-        return "?" if v is None else _money(v)
+        return "?" if v is None else money(v)
     if formula.op == "const":
         return str(formula.constant)
     left, right = formula.args
@@ -512,7 +513,7 @@ class Compiler:
         detail["percent"] = shown
         verdict = "met" if passed else "not met"
         if method is None:
-            arithmetic = f"{_money(vnm)} / {_money(base_value)}"
+            arithmetic = f"{money(vnm)} / {money(base_value)}"
             words = f"VNM on {_BASIS_WORDS[basis]}"
         else:
             arithmetic = substitute(self.agreement.method(method).formula, {**q, "VNM": vnm, "basis": base_value})  # type: ignore[union-attr]
@@ -566,7 +567,7 @@ def _tolerate(
         info["applied"] = True
         info["absorbed"] = [m.id for m in candidates]
         return True, info
-    info["reason"] = f"{_money(total)} exceeds {dm.percent}% of {basis} ({_money(limit)})"
+    info["reason"] = f"{money(total)} exceeds {dm.percent}% of {basis} ({money(limit)})"
     if failing:
         return False, info
     return None, info
@@ -600,9 +601,9 @@ def _wholly_obtained(ctx: Context) -> Trace:
         vnm = ctx.quantities["VNM"]
         if allowed is None or vnm > allowed[0]:  # type: ignore[operator]
             if allowed is not None:
-                reason += f" ({_money(vnm)}, more than the {allowed[1]})"  # type: ignore[arg-type]
+                reason += f" ({money(vnm)}, more than the {allowed[1]})"  # type: ignore[arg-type]
             return Trace("wholly_obtained", False, text, detail={"reason": reason})
-        text += f" (non-originating {_money(vnm)} within the {allowed[1]})"  # type: ignore[arg-type]
+        text += f" (non-originating {money(vnm)} within the {allowed[1]})"  # type: ignore[arg-type]
     if declared is not None:
         return Trace("wholly_obtained", declared, text, detail={"reason": "declared in product.wholly_obtained"})
     if ctx.bom.materials and all(m.wholly_obtained for m in ctx.bom.materials):
@@ -618,7 +619,7 @@ def _wo_allowance(ctx: Context) -> tuple[Decimal, str] | None:
     pct, of = ctx.wo_tolerance
     values = [(ctx.quantities.get(b), b) for b in ((of,) if of != "basis" else ctx.bases)]
     best = max(((v * pct / _HUNDRED, b) for v, b in values if v is not None), default=None)
-    return None if best is None else (best[0], f"{pct}% of {best[1]} ({_money(best[0])}) a wholly obtained good may hold")
+    return None if best is None else (best[0], f"{pct}% of {best[1]} ({money(best[0])}) a wholly obtained good may hold")
 
 
 def _process(name: str) -> Test:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-
-import attrs
 from decimal import Decimal
 from typing import Any
 
+import attrs
 
 from originrules import __version__
-from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import Context, Trace
 from originrules.errors import BomError, NotInForce, Problem
 from originrules.lang import ast
 from originrules.lang.ast import process_name
+from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find
 
 
 @attrs.frozen

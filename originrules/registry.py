@@ -7,8 +7,8 @@ import hashlib
 import os
 import pickle
 import re
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs

@@ -18,8 +18,8 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from originrules.registry import CompiledRuleset, find
 from originrules.batch import decide
+from originrules.registry import CompiledRuleset, find
 
 
 @functools.lru_cache(maxsize=16)

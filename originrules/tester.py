@@ -25,12 +25,12 @@ import attrs
 import yaml
 
 from originrules.advice import what_if
-from originrules.registry import CompiledRuleset, find
 from originrules.bom import from_dict, load_bom
 from originrules.compile import Compiler, Context, Trace
 from originrules.engine import Decision, _split, check, make_context, select_rule
 from originrules.errors import OriginrulesError, Problem
 from originrules.lang import ast
+from originrules.registry import CompiledRuleset, find
 
 VERDICTS = ("originating", "not originating", "undetermined")
 

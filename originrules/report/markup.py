@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from originrules.report.model import Block, Facts, Heading, Paragraph, Table, TreeLine
-
-_MARK = {True: "met", False: "NOT MET", None: "unknown"}
+from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
 
 
 def _md_cell(text: str) -> str:
@@ -24,7 +22,7 @@ def render_markdown(blocks: list[Block], title: str) -> str:
             out.extend(f"- **{k}**: {v}" for k, v in b.rows)
             out.append("")
         elif isinstance(b, TreeLine):
-            out.append(f"{'  ' * b.depth}- [{_MARK[b.passed]}] {b.text}")
+            out.append(f"{'  ' * b.depth}- [{MARKS[b.passed]}] {b.text}")
             out.extend(f"{'  ' * (b.depth + 1)}- {n}" for n in b.notes)
         elif isinstance(b, Table):
             out.append("| " + " | ".join(b.columns) + " |")
@@ -71,7 +69,7 @@ def render_html(blocks: list[Block], title: str) -> str:
                 out.append("</li></ul>" * (open_depth - b.depth) + "</li><li>")
             open_depth = b.depth
             notes = "".join(f'<div class="note">{escape(n)}</div>' for n in b.notes)
-            out.append(f'<span class="tag {_CLASS[b.passed]}">{_MARK[b.passed]}</span> {escape(b.text)}{notes}')
+            out.append(f'<span class="tag {_CLASS[b.passed]}">{MARKS[b.passed]}</span> {escape(b.text)}{notes}')
         elif isinstance(b, Table):
             head = "".join(f"<th>{escape(c)}</th>" for c in b.columns)
             body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in b.rows)

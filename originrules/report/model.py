@@ -11,9 +11,11 @@ from typing import Any
 import attrs
 
 from originrules.compile import Trace
+from originrules.compile import money as plain_money
 from originrules.engine import Decision
 
 EXPLAIN_MODES = ("auto", "full", "fails")
+MARKS = {True: "met", False: "NOT MET", None: "unknown"}  # a test's result, in every format
 
 
 @attrs.frozen
@@ -51,7 +53,8 @@ Block = Heading | Facts | TreeLine | Table | Paragraph
 
 
 def money(value: Any, currency: str | None = None) -> str:
-    text = f"{Decimal(value):,.2f}"
+    """A money value (Decimal or its string, as traces hold them), with its currency."""
+    text = plain_money(Decimal(value))
     return f"{text} {currency}" if currency else text
 
 

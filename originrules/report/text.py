@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from originrules.report.model import Block, Facts, Heading, Paragraph, Table, TreeLine
+from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
 
-_MARK = {True: "met", False: "NOT MET", None: "unknown"}
 _COLOUR = {True: "green", False: "red", None: "yellow"}
 _MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
 
@@ -30,7 +29,7 @@ def render_text(blocks: list[Block], colour: bool = False) -> str:
             out.extend(f"{k + ':':<{width + 1}} {v}" for k, v in b.rows)
         elif isinstance(b, TreeLine):
             pad = "  " * (b.depth + 1)
-            out.append(f"{pad}[{style(_MARK[b.passed], b.passed)}] {b.text}")
+            out.append(f"{pad}[{style(MARKS[b.passed], b.passed)}] {b.text}")
             out.extend(f"{pad}    {n}" for n in b.notes)
         elif isinstance(b, Table):
             widths = [min(max(len(c), *(len(r[i]) for r in b.rows)) if b.rows else len(c), _MAX_CELL) for i, c in enumerate(b.columns)]
