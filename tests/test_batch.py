@@ -158,3 +158,19 @@ def test_a_missing_catalogue_writes_nothing(tmp_path: Path):
     out = tmp_path / "out.jsonl"
     result = run("batch", str(tmp_path / "none.jsonl"), "-a", "UAE", "-o", str(out))
     assert result.exit_code == 2 and "no such file" in result.output and not out.exists()
+
+
+def test_the_partition_function_for_dataframes_and_spark_gives_the_batch_records(catalogue: Path, tmp_path: Path):
+    import pandas as pd
+
+    import originrules.scale as ors
+
+    out = tmp_path / "decisions.jsonl"
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(out))
+    expected = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    lines = [(n, t) for n, t in enumerate(catalogue.read_text(encoding="utf-8").splitlines(), start=1) if t.strip()]
+    frame = pd.DataFrame({"line": [n for n, _ in lines], "bom": [t for _, t in lines]})
+    got = ors.check_partition(frame, "UAE", column="bom", line_column="line")
+    assert list(got["line"]) == [r["line"] for r in expected]
+    assert list(got["verdict"].fillna("error")) == [r.get("verdict", "error") for r in expected]
+    assert list(got["decision_id"].dropna()) == [r["decision_id"] for r in expected if "decision_id" in r]
