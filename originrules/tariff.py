@@ -241,20 +241,20 @@ def _holds(c: ast.Condition, attributes: dict[str, str]) -> bool | None:
         return value.lower() in {v.lower() for v in c.values}
     if c.op == "is":
         return value.lower() == c.values[0].lower()
-    number, unit = _number(value)
+    number, unit = _number(value, c.attribute)
     if c.unit and unit and unit.upper() != c.unit.upper():
         raise DutyError(Problem(f"{c.attribute} is given in {unit}; this schedule line compares it in {c.unit}", code="CLI004"))
     limit = Decimal(c.values[0])
     return {">": number > limit, ">=": number >= limit, "<": number < limit, "<=": number <= limit}[c.op]
 
 
-def _number(text: str) -> tuple[Decimal, str | None]:
+def _number(text: str, attribute: str) -> tuple[Decimal, str | None]:
     digits = text.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ")
     unit = text[len(digits):].strip() or None
     try:
         return Decimal(digits.replace(",", "")), unit
     except ArithmeticError:
-        raise DutyError(Problem(f"{text!r} is not a number (with an optional currency, e.g. 30000GBP)", code="CLI004")) from None
+        raise DutyError(Problem(f"--attr {attribute}={text}: expected a number, with a currency where it is money (cif=30000GBP)", code="CLI004")) from None
 
 
 def select_line(schedule: ast.Schedule, hs: str, attributes: dict[str, str]) -> ast.TariffLine | None:
