@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from decimal import Decimal
 from typing import Any
@@ -51,11 +52,11 @@ class Decision:
     assume_origin: bool = False
     intermediates: tuple[tuple[str, Decision], ...] = ()  # (material id, its own decision)
 
-    @property
+    @functools.cached_property
     def input_sha256(self) -> str:
         return self.bom.sha256()
 
-    @property
+    @functools.cached_property
     def decision_id(self) -> str:
         """Deterministic: the same originrules, rule text, BOM and options give the same id."""
         seed = "|".join((__version__, self.ruleset.sha256, self.input_sha256, self.agreement.code, str(self.assume_origin)))
@@ -87,8 +88,9 @@ class Decision:
 
         return render(self, "text", explain=mode)
 
-    @property
+    @functools.cached_property
     def materials(self) -> tuple[MaterialStatus, ...]:
+        """Each material and why it counts as it does: made when a report first asks, once."""
         return material_statuses(self.bom, self.assumed)
 
     @property

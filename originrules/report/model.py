@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from originrules import __version__
 from originrules.compile import Trace
 from originrules.compile import money as plain_money
 from originrules.engine import Decision
@@ -170,7 +171,7 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None) -> list
         Facts(
             (
                 ("decision id", d.decision_id),
-                ("originrules", d.to_dict()["originrules"]),
+                ("originrules", __version__),
                 ("ruleset", f"{d.ruleset.path} sha256 {d.ruleset.sha256}"),
                 ("input", f"sha256 {d.input_sha256}"),
             )
