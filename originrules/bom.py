@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ import attrs
 
 from originrules.errors import BomError, Problem
 from originrules.hs import normalise
+from originrules.numbers import EXACT, limit_message, within_limits
 
 UNKNOWN_ORIGIN = "unknown"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -73,7 +74,7 @@ class Bom:
     nested: bool = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "total", sum((m.value for m in self.materials), Decimal(0)))
+        object.__setattr__(self, "total", _sum(m.value for m in self.materials))
         object.__setattr__(self, "nested", any(m.materials is not None for m in self.materials))
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,11 +116,11 @@ class Bom:
             self,
             product=attrs.evolve(
                 p,
-                ex_works=None if p.ex_works is None else p.ex_works * factor,
-                fob=None if p.fob is None else p.fob * factor,
+                ex_works=None if p.ex_works is None else EXACT.multiply(p.ex_works, factor),
+                fob=None if p.fob is None else EXACT.multiply(p.fob, factor),
             ),
-            materials=tuple(m._replace(value=m.value * factor) for m in self.materials),
-            costs={k: v * factor for k, v in self.costs.items()},
+            materials=tuple(m._replace(value=EXACT.multiply(m.value, factor)) for m in self.materials),
+            costs={k: EXACT.multiply(v, factor) for k, v in self.costs.items()},
         )
 
 
@@ -131,8 +132,8 @@ class _Reader:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
 
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(Problem(f"{path}: {message}", self.source, "BOM001"))
+    def bad(self, path: str, message: str, code: str = "BOM001") -> None:
+        self.problems.append(Problem(f"{path}: {message}", self.source, code))
 
     def obj(self, data: dict[str, Any], key: str, path: str, required: bool) -> dict[str, Any] | None:
         value = data.get(key)
@@ -173,8 +174,12 @@ class _Reader:
                 number = Decimal(value.strip())
             except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
                 number = None
-        if number is None or not number.is_finite() or number < 0:
+        if number is None or number.is_nan() or number < 0:
             self.bad(where, f"expected a non-negative number, got {_show(value)}")
+            return None
+        number = within_limits(number)
+        if number is None:
+            self.bad(where, limit_message(value), "BOM005")
             return None
         if positive and number == 0:
             self.bad(where, "must be greater than zero (it is the denominator of every value test)")
@@ -351,7 +356,13 @@ class _Loader:
         if rate is None:
             self.r.bad(f"{where}.currency", f"{currency} has no rate in exchange_rates (the BOM is in {self.currency or 'an unnamed currency'}); give one, e.g. \"exchange_rates\": {{\"{currency}\": \"90.50\"}}")
             return None
-        return value * rate
+        return EXACT.multiply(value, rate)
+
+
+def _sum(values: Any) -> Decimal:
+    """An exact sum: the default context would round past 28 digits."""
+    with localcontext(EXACT):
+        return sum(values, Decimal(0))
 
 
 _PLAIN_KEYS = frozenset({"id", "description", "hs_code", "value", "origin", "originating"})
@@ -384,10 +395,10 @@ def _plain_material(m: Any) -> Material | None:
         if not _NUMBER.match(value):
             return None
         value = Decimal(value)
-    elif type(value) is not Decimal or not value.is_finite():
+    elif type(value) is not Decimal:
         return None
-    if value < 0:
-        return None
+    if not value.is_finite() or value < 0 or within_limits(value) is not value:
+        return None  # the full reading names the problem
     return Material(mid, description, hs, value, origin, originating)
 
 
@@ -446,17 +457,90 @@ def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), 
     return Bom(product, materials, costs, source, rates, warnings, digest)
 
 
+# ---------------------------------------------------------------- reading JSON text
+
+MAX_JSON_DEPTH = 64  # arrays and objects inside each other; a BOM needs about 24 at 10 levels of intermediates
+MAX_TEXT = 512 * 1024 * 1024  # characters in one BOM file (a 200,000-material BOM is about 25 MB)
+
+
+class _Duplicate(ValueError):
+    pass
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def loads(text: str, source: str = "<bom>") -> Bom:
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _Duplicate
+    return d
+
+
+def decode(text: str, source: str = "<bom>") -> Any:
+    """JSON text -> data, numbers as exact Decimals. Refused (BomError, with the JSON path):
+    duplicate keys (which one would win is not the user's choice to leave to a parser),
+    nesting deeper than MAX_JSON_DEPTH, NaN and Infinity, text over MAX_TEXT."""
+    if len(text) > MAX_TEXT:
+        raise BomError(Problem(f"{len(text):,} characters: more than a BOM may hold ({MAX_TEXT:,})", source, "BOM006"))
     try:
-        data = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as e:
         raise BomError(Problem(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", source, "BOM000")) from None
+    except (_Duplicate, RecursionError):
+        problem = _structure_problem(text)  # the slow reading, only to say where
+        raise BomError(Problem(problem or "nested too deeply", source, "BOM006")) from None
     except ValueError as e:
         raise BomError(Problem(f"not valid JSON: {e}", source, "BOM000")) from None
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def _structure_problem(text: str) -> str | None:
+    """Where the text first nests deeper than MAX_JSON_DEPTH or repeats a key, as a JSON path."""
+    # a stack of frames: [is_object, key or index, keys seen]
+    stack: list[list[Any]] = []
+    expect_key = False
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            if len(stack) >= MAX_JSON_DEPTH:
+                return f"{_path(stack)}: nested more than {MAX_JSON_DEPTH} levels deep"
+            stack.append([tok == "{", None if tok == "{" else 0, set()])
+            expect_key = tok == "{"
+        elif tok in "]}":
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif tok == ",":
+            if stack and stack[-1][0]:
+                expect_key = True
+            elif stack:
+                stack[-1][1] += 1
+        elif tok == ":":
+            expect_key = False
+        elif expect_key and stack:
+            key = json.loads(tok)
+            frame = stack[-1]
+            if key in frame[2]:
+                frame[1] = key
+                return f"{_path(stack)}: key {key!r} given twice in one object (which value counts would be a guess)"
+            frame[2].add(key)
+            frame[1] = key
+    return None
+
+
+def _path(stack: list[list[Any]]) -> str:
+    parts = [f"[{f[1]}]" if not f[0] else f".{f[1]}" if f[1] is not None else "" for f in stack]
+    if len(parts) > 12:
+        parts = [*parts[:6], f"…({len(parts) - 12} more levels)…", *parts[-6:]]
+    return "".join(parts).lstrip(".") or "(top)"
+
+
+def loads(text: str, source: str = "<bom>") -> Bom:
+    data = decode(text, source)
     # surrounding whitespace is not content: a BOM file and the same BOM as a JSON line agree
     return from_dict(data, source, digest=hashlib.sha256(text.strip().encode("utf-8")).hexdigest())
 

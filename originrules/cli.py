@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from contextlib import nullcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,25 @@ from originrules.resources import rulesets_dir
 # a one-off `originrules check` should start quickly.
 
 EXIT_BAD_INPUT = 2
+
+
+class _Amount(click.ParamType):
+    """A decimal amount from the command line, within the limits every input number keeps."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from originrules.numbers import LIMITS, parse
+
+        if not isinstance(value, str):
+            return value
+        number = parse(value)
+        if number is None or number < 0:
+            self.fail(f"{value[:40]!r} is not a non-negative number within the limits ({LIMITS})", param, ctx)
+        return number
+
+
+AMOUNT = _Amount()
 
 
 def _fail(error: OriginrulesError) -> None:
@@ -84,7 +104,7 @@ def main() -> None:
 @click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="The BOM's format; default: by extension (.csv, .xlsx, else JSON).")
 @click.option("--duty", "with_duty", is_flag=True, help="For an originating product, add the duty saved per unit on its customs value (the importing country's schedule).")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="With --duty: a product attribute schedules use (cc=1200, propulsion=petrol, cif=30000GBP).")
-@click.option("--customs-value", type=str, help="With --duty: the customs value per unit (default: the BOM's FOB value).")
+@click.option("--customs-value", type=AMOUNT, help="With --duty: the customs value per unit (default: the BOM's FOB value).")
 def check(
     bom: str,
     agreement: str,
@@ -98,7 +118,7 @@ def check(
     input_format: str | None,
     with_duty: bool,
     attrs_: tuple[str, ...],
-    customs_value: str | None,
+    customs_value: Decimal | None,
 ) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
@@ -145,19 +165,16 @@ def check(
     sys.exit(decision.exit_code)
 
 
-def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: str | None) -> dict[str, Any]:
+def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: Decimal | None) -> dict[str, Any]:
     """The duty question for a checked product: what it pays with and without preference."""
-    from decimal import Decimal, InvalidOperation
+    from decimal import Decimal
 
     from originrules.tariff import DutyError, duty, parse_attributes
 
     p = decision.bom.product
     if not (p.exporting_country and p.importing_country):
         raise DutyError("--duty needs product.exporting_country and product.importing_country in the BOM")
-    try:
-        value = Decimal(customs_value) if customs_value else p.fob
-    except InvalidOperation:
-        raise DutyError(f"--customs-value {customs_value!r} is not a number") from None
+    value = customs_value if customs_value is not None else p.fob
     d = duty(decision.agreement.code, p.hs_code, exporter=p.exporting_country, importer=p.importing_country, on=day, attributes=parse_attributes(attrs_))
     out = d.to_dict()
     out["customs_value"] = None if value is None else str(value)
@@ -494,9 +511,9 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
 @click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day of import, instead of --year.")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes: cc=1200, propulsion=petrol|diesel|electric|hybrid, cif=30000GBP, condition=new|used, form=CBU|CKD|SKD, wheels=3.")
-@click.option("--quota-used", type=str, help="Units (or tonnes) of the year's quota already used.")
+@click.option("--quota-used", type=AMOUNT, help="Units (or tonnes) of the year's quota already used.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | None, on: dt.datetime | None, attrs_: tuple[str, ...], quota_used: str | None, fmt: str) -> None:
+def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | None, on: dt.datetime | None, attrs_: tuple[str, ...], quota_used: Decimal | None, fmt: str) -> None:
     """The MFN rate, the preferential rate that year (in or out of quota) and the margin.
 
     \b
@@ -504,14 +521,10 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
       originrules duty UK 8703.22 --from GB --to IN --year 2031 --attr cc=1200 --attr propulsion=petrol
     Assumed unless given: condition=new, form=CBU, wheels=4.
     """
-    from decimal import Decimal, InvalidOperation
 
     from originrules.tariff import duty, parse_attributes
 
-    try:
-        used = Decimal(quota_used) if quota_used else None
-    except InvalidOperation:
-        raise click.BadParameter(f"{quota_used!r} is not a number", param_hint="--quota-used") from None
+    used = quota_used
     try:
         d = duty(agreement, hs, exporter=exporter, importer=importer, year=year, on=on.date() if on else None, attributes=parse_attributes(attrs_), quota_used=used)
     except OriginrulesError as e:
@@ -540,19 +553,15 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
 @click.option("--to", "importer", required=True, help="Importing country (ISO alpha-2).")
 @click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes for the schedules (see duty).")
-@click.option("--customs-value", type=str, help="Customs value per unit (default: the BOM's FOB value).")
+@click.option("--customs-value", type=AMOUNT, help="Customs value per unit (default: the BOM's FOB value).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ...], customs_value: str | None, fmt: str) -> None:
+def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ...], customs_value: Decimal | None, fmt: str) -> None:
     """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first."""
-    from decimal import Decimal, InvalidOperation
 
     from originrules.inputs import load as load_any
     from originrules.tariff import compare, parse_attributes
 
-    try:
-        value = Decimal(customs_value) if customs_value else None
-    except InvalidOperation:
-        raise click.BadParameter(f"{customs_value!r} is not a number", param_hint="--customs-value") from None
+    value = customs_value
     try:
         rows = compare(load_any(bom), importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value)
     except OriginrulesError as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, DivisionByZero, Inexact, InvalidOperation, Rounded
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from decimal import Context as DecimalContext
 from typing import Any
 
@@ -20,6 +20,7 @@ from originrules.bom import Bom, Material
 from originrules.hs import LEVEL_WORDS, LEVELS, CodeSet
 from originrules.lang import ast
 from originrules.lang.ast import process_name
+from originrules.numbers import EXACT
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _HUNDRED = Decimal(100)
@@ -106,7 +107,6 @@ Verdict = Callable[[Context], "bool | None"]
 # Ratios are kept as exact (numerator, denominator) pairs of Decimals. Sums and products of
 # decimals are exact given enough digits, and this context raises rather than round: a
 # verdict never rests on a rounded number. Only the displayed percentage is rounded.
-EXACT = DecimalContext(prec=400, Emax=10_000, Emin=-10_000, traps=[Inexact, Rounded, InvalidOperation, DivisionByZero])
 _DISPLAY = DecimalContext(prec=60)
 _ONE = Decimal(1)
 Ratio = tuple[Decimal, Decimal]

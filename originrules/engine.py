@@ -14,6 +14,7 @@ from originrules import __version__
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import Context, Trace
 from originrules.errors import BomError, NotInForce, Problem
+from originrules.hs import known
 from originrules.lang import ast
 from originrules.lang.ast import process_name
 from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find
@@ -233,6 +234,24 @@ def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, li
     return None, found, f"HS {code} has {len(found)} rules told apart by description; set product.subdivision to one of {names}"
 
 
+def unknown_codes(bom: Bom, edition: str) -> list[Problem]:
+    """Codes of the product and its materials that are not in the agreement's HS edition. A code
+    that does not exist (999999, 0000) would pass any tariff-shift test unnoticed."""
+    problems = []
+    if bom.product.hs_code and not known(bom.product.hs_code, edition):
+        problems.append(Problem(f"product.hs_code: {bom.product.hs_code} is not a code of HS {edition}", bom.source, "BOM007", "check the code; a national line is checked on its first six digits"))
+
+    def walk(materials: tuple[Material, ...], path: str) -> None:
+        for i, m in enumerate(materials):
+            if m.hs_code is not None and not known(m.hs_code, edition):
+                problems.append(Problem(f"{path}[{i}].hs_code: {m.hs_code} (material {m.id}) is not a code of HS {edition}", bom.source, "BOM007"))
+            if m.materials:
+                walk(m.materials, f"{path}[{i}].materials")
+
+    walk(bom.materials, "materials")
+    return problems
+
+
 def check(
     bom: Bom,
     agreement: str | CompiledRuleset = "UAE",
@@ -249,6 +268,9 @@ def check(
     """
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
+    unknown = unknown_codes(bom, ag.hs_edition)
+    if unknown:
+        raise BomError(unknown)
     if on is not None and ag.in_force is not None and on < ag.in_force:
         raise NotInForce(
             Problem(f"{ag.code} ({ag.name}) is not in force on {on.isoformat()}: it entered into force on {ag.in_force.isoformat()}", code="CLI002")

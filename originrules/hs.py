@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 import attrs
 
@@ -11,6 +13,10 @@ LEVELS = {"CC": 2, "CTH": 4, "CTSH": 6}
 LEVEL_WORDS = {2: "chapter", 4: "heading", 6: "subheading", 8: "tariff line", 10: "tariff line"}
 
 _SEPARATORS = re.compile(r"[\s.]")
+
+#: the HS editions whose code lists ship in originrules/data (public domain, tools/hs_lists.py)
+EDITIONS = ("2017", "2022")
+DEFAULT_EDITION = "2022"
 
 
 def normalise(code: str) -> str | None:
@@ -56,3 +62,16 @@ class CodeSet:
 
     def __str__(self) -> str:
         return ", ".join(str(r) for r in self.ranges)
+
+
+@functools.cache
+def nomenclature(edition: str) -> frozenset[str]:
+    """The chapters, headings and subheadings of an HS edition."""
+    path = Path(__file__).resolve().parent / "data" / f"hs-{edition}.txt"
+    return frozenset(line for line in path.read_text(encoding="utf-8").split() if line.isdigit())
+
+
+def known(code: str, edition: str) -> bool:
+    """Is `code` (2 to 10 digits) a code of that edition? National 8- and 10-digit lines are
+    checked on their first six digits, which are the HS's own."""
+    return code[:6] in nomenclature(edition)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from originrules.bom import COST_FIELDS, MATERIAL_FIELDS, PRODUCT_FIELDS, ROLES, Bom, from_dict
+from originrules.bom import COST_FIELDS, MATERIAL_FIELDS, MAX_DEPTH, PRODUCT_FIELDS, ROLES, Bom, from_dict
 from originrules.errors import BomError, Problem
 
 COLUMNS = ("bom_id", "type", *dict.fromkeys([*MATERIAL_FIELDS, *PRODUCT_FIELDS, *COST_FIELDS, "parent"]))
@@ -174,10 +174,13 @@ def _tree(materials: list[tuple[int, dict[str, Any], str]], source: str) -> list
         if not parent:
             top.append(m)
             continue
-        seen, walk = {m.get("id")}, parent
+        seen, walk, depth = {m.get("id")}, parent, 0
         while walk:
             if walk in seen:
                 raise BomError(Problem(f"row {n}: material {m.get('id')!r} is its own ancestor (a cycle through parent {parent!r})", source, "BOM004"))
+            depth += 1
+            if depth > MAX_DEPTH:  # a walk bounded by the limit: a chain of 5,000 is not 5,000² steps
+                raise BomError(Problem(f"row {n}: material {m.get('id')!r} is nested more than {MAX_DEPTH} levels of intermediates deep", source, "BOM004"))
             seen.add(walk)
             walk = parents.get(walk, "")
         if parent not in by_id:

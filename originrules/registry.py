@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import pickle
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -188,61 +185,19 @@ def load_file(path: str | Path, cite_as: str | None = None) -> CompiledRuleset:
     return compile_ruleset(_parsed(text, cite_as or str(path)))
 
 
-# ---------------------------------------------------------------- the parsed-ruleset cache
-# Parsing the whole UK annex takes a fifth of a second; a command-line check should not pay it
-# every time. The checked AST is cached, keyed by the ruleset text, the grammar and the
-# version, so any change to either is a miss. Set ORIGINRULES_CACHE=off to disable it, or to
-# a directory to move it. Only originrules' own AST classes are ever unpickled from it.
-
-_ALLOWED = {
-    "originrules.lang.ast": None,  # any class of the AST module
-    "originrules.hs": {"CodeRange", "CodeSet"},
-    "decimal": {"Decimal"},
-    "datetime": {"date"},
-}
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        allowed = _ALLOWED.get(module, set())
-        if allowed is None or name in allowed:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not part of a ruleset")
-
-
-def _cache_dir() -> Path | None:
-    setting = os.environ.get("ORIGINRULES_CACHE", "")
-    if setting.lower() in ("off", "0", "no", "false"):
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "originrules"
-
-
 def _parsed(text: str, cite_as: str) -> ast.Ruleset:
+    """The checked AST of a ruleset text, through the cache (lang/cache.py: plain JSON, no pickle)."""
     from originrules import __version__
+    from originrules.lang import cache
 
-    directory = _cache_dir()
-    key = hashlib.sha256("\0".join((__version__, resources.grammar_text(), cite_as, text)).encode("utf-8")).hexdigest()
-    entry = directory / f"{key}.pickle" if directory else None
-    if entry is not None:
-        try:
-            with open(entry, "rb") as f:
-                return _SafeUnpickler(f).load()  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - a missing or unreadable entry is a miss
-            pass
-    from originrules.lang.resolve import load_text  # the parser (and Lark) only on a miss
+    def parse() -> ast.Ruleset:
+        from originrules.lang.resolve import load_text  # the parser (and Lark) only on a miss
 
-    ruleset = load_text(text, cite_as)
-    if entry is not None:
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, entry)
-        except OSError:
-            pass  # a read-only home is no reason to fail
+        return load_text(text, cite_as)
+
+    ruleset = cache.cached((__version__, resources.grammar_text(), cite_as, text), parse)
+    if not isinstance(ruleset, ast.Ruleset):  # a sound entry of another shape: parse afresh
+        ruleset = parse()
     return ruleset
 
 

@@ -21,6 +21,8 @@ from originrules import resources
 from originrules.errors import OriginrulesError, Problem, RulesetError
 from originrules.hs import normalise
 from originrules.lang import ast
+from originrules.numbers import LIMITS
+from originrules.numbers import parse as parse_number
 
 YEAR_MODES = ("anniversary", "calendar")
 NUMERIC = ("cc", "cif", "wheels", "kw")
@@ -244,17 +246,19 @@ def _holds(c: ast.Condition, attributes: dict[str, str]) -> bool | None:
     number, unit = _number(value, c.attribute)
     if c.unit and unit and unit.upper() != c.unit.upper():
         raise DutyError(Problem(f"{c.attribute} is given in {unit}; this schedule line compares it in {c.unit}", code="CLI004"))
-    limit = Decimal(c.values[0])
+    limit = parse_number(c.values[0])
+    if limit is None:
+        raise DutyError(Problem(f"schedule condition {c.attribute} {c.op} {c.values[0]}: not a number within the limits ({LIMITS})", code="CLI004"))
     return {">": number > limit, ">=": number >= limit, "<": number < limit, "<=": number <= limit}[c.op]
 
 
 def _number(text: str, attribute: str) -> tuple[Decimal, str | None]:
     digits = text.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ")
     unit = text[len(digits):].strip() or None
-    try:
-        return Decimal(digits.replace(",", "")), unit
-    except ArithmeticError:
+    number = parse_number(digits)
+    if number is None:
         raise DutyError(Problem(f"--attr {attribute}={text}: expected a number, with a currency where it is money (cif=30000GBP)", code="CLI004")) from None
+    return number, unit
 
 
 def select_line(schedule: ast.Schedule, hs: str, attributes: dict[str, str]) -> ast.TariffLine | None:

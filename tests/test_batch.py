@@ -70,7 +70,7 @@ def test_check_reads_the_csv_and_excel_templates():
 
 def test_csv_errors_name_the_row(tmp_path: Path):
     path = tmp_path / "bad.csv"
-    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,871120,,,1000\nmaterial,1,840991,abc,JP,\nmaterial,2,30590,5,NO,\n", encoding="utf-8")
+    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,871120,,,1000\nmaterial,1,840991,abc,JP,\nmaterial,2,30559,5,NO,\n", encoding="utf-8")
     result = run("check", str(path), "-a", "UAE")
     assert result.exit_code == 2
     assert "row 3 (materials[0].value: expected a non-negative number, got \"abc\")" in result.output
@@ -78,10 +78,10 @@ def test_csv_errors_name_the_row(tmp_path: Path):
 
 def test_a_csv_code_that_lost_its_leading_zero_is_restored(tmp_path: Path):
     path = tmp_path / "fish.csv"
-    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,160420,,,100\nmaterial,1,30590,40,NO,\n", encoding="utf-8")
+    path.write_text("type,id,hs_code,value,origin,fob\nproduct,,160420,,,100\nmaterial,1,30559,40,NO,\n", encoding="utf-8")
     d = originrules.check(originrules.inputs.load(path), "UAE")
-    assert d.bom.materials[0].hs_code == "030590"
-    assert any("read as 030590" in w for w in d.warnings)
+    assert d.bom.materials[0].hs_code == "030559"
+    assert any("read as 030559" in w for w in d.warnings)
 
 
 def test_csv_intermediates_by_parent_and_cycles(tmp_path: Path):
@@ -131,15 +131,15 @@ def test_excel_numbers_are_read_as_typed_and_codes_that_became_numbers_are_repai
     sheet = book.active
     sheet.append(["type", "id", "hs_code", "value", "origin", "originating", "fob", "ex_works"])
     sheet.append(["product", None, 160420, None, None, None, 1090.1, 1050])  # numbers, as a spreadsheet keeps them
-    sheet.append(["material", 1, 30590, 100.1, "NO", None, None, None])
+    sheet.append(["material", 1, 30559, 100.1, "NO", None, None, None])
     sheet.append(["material", 2, 160300, 0.3, "IN", True, None, None])
     path = tmp_path / "fish.xlsx"
     book.save(path)
     bom = originrules.inputs.load(path)
     assert str(bom.product.fob) == "1090.1" and str(bom.materials[0].value) == "100.1" and str(bom.materials[1].value) == "0.3"
-    assert bom.product.hs_code == "160420" and bom.materials[0].hs_code == "030590"
+    assert bom.product.hs_code == "160420" and bom.materials[0].hs_code == "030559"
     assert bom.materials[0].id == "1" and bom.materials[1].originating is True
-    assert any("read as 030590" in w for w in bom.warnings)
+    assert any("read as 030559" in w for w in bom.warnings)
 
 
 def test_a_line_that_is_not_utf8_is_one_error_record(tmp_path: Path):

@@ -30,7 +30,7 @@ def test_every_inferred_rule_is_listed_in_its_agreements_section():
 
 
 def test_every_inferred_header_parameter_is_called_inferred():
-    words = {"insufficient_operations": "insufficient operations", "de_minimis": "de minimis", "value_name": "value name"}
+    words = {"insufficient_operations": "insufficient operations", "de_minimis": "de minimis", "value_name": "value name", "hs_edition": "HS edition"}
     for code, crs in originrules.agreements().items():
         rows = [line for line in section(code).splitlines() if line.startswith("| ")]
         for p in crs.agreement.params:

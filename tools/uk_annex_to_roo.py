@@ -94,6 +94,8 @@ agreement UK "India–UK Comprehensive Economic and Trade Agreement" {
     aliases     GB
     parties     IN, GB                  source "CETA Chapter 3 (Rules of Origin); ORD v1.0"
     in_force    2026-07-15              source "Notification 62/2026-Customs (N.T.)"
+    hs_edition  2022                    source "UK Trade Tariff rule set 'india' (HS codes of the annex)"
+                                        inferred "the UK Online Trade Tariff's annex data, checked rule by rule, is in HS 2022; not confirmed in the treaty text"
     cumulation  bilateral               source "UK Trade Tariff scheme 'india': cumulation_methods bilateral GB, IN"
     value_name  QVC                     source "ORD v1.0, product-specific rules"
     basis       ex_works, fob           source "ORD v1.0: QVC on the ex-works price or the free-on-board value"

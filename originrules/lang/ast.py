@@ -251,6 +251,7 @@ class Agreement:
     instrument: str | None
     params: tuple[Param, ...]  # every header line, for provenance and inferred counts
     span: Span
+    hs_edition: str = "2022"  # the HS edition its codes are written in (hs.EDITIONS)
 
     @property
     def zone(self) -> frozenset[str]:

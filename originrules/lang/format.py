@@ -180,8 +180,8 @@ def _header_item(item: Any) -> tuple[list[str], int]:
         body = f"wo_de_minimis {str(values[0]).replace(' ', '')} of {values[1]}"
     elif kw == "cumulation":
         body = f"cumulation {values[0]}" + (f" with {', '.join(values[1])}" if len(values) > 1 else "")
-    elif kw == "in_force":
-        body = f"in_force {values[0]}"
+    elif kw in ("in_force", "hs_edition"):
+        body = f"{kw} {values[0]}"
     elif kw == "treat":
         body = f"treat {', '.join(values[0])} as {values[1]}"
     elif kw == "years":

@@ -15,6 +15,8 @@ from originrules.errors import Problem, RulesetError
 from originrules.hs import CodeRange, CodeSet
 from originrules.lang import ast
 from originrules.lang.syntax_errors import SAMPLES, examples
+from originrules.numbers import limit_message
+from originrules.numbers import parse as parse_number
 
 # Words for the tokens a rule writer may be told were expected; Lark's own names
 # (RPAR, __ANON_3) mean nothing to a compliance officer.
@@ -36,12 +38,13 @@ MAX_SIZE = 5_000_000  # characters in one ruleset file
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
+    # Built in memory, once per process (about 0.1 s), and only when a ruleset is not in the
+    # cache: never `cache=True`, which would load a pickle from the shared temp directory.
     return Lark(
         resources.grammar_text(),
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
-        cache=True,  # Lark keeps the built tables in the temp dir, keyed by grammar hash
     )
 
 
@@ -54,7 +57,11 @@ def _unquote(token: Token) -> str:
 
 
 def _pct(tok: Token) -> Decimal:
-    return Decimal(str(tok).rstrip("% \t"))
+    """A number or percentage as written, within the limits every input number keeps (numbers.py)."""
+    number = parse_number(str(tok))
+    if number is None:
+        raise _TransformProblem(tok, limit_message(tok), "write a percentage or amount of ordinary size", "ORL106")
+    return number
 
 
 def _year(tok: Token) -> int:
@@ -81,10 +88,10 @@ def _codes(low: Token, high: Token | None, where: Token) -> CodeRange:
 
 
 class _TransformProblem(Exception):
-    def __init__(self, token: Any, message: str, hint: str = ""):
+    def __init__(self, token: Any, message: str, hint: str = "", code: str = "ORL103"):
         self.line = getattr(token, "line", None) or 0
         self.column = getattr(token, "column", None) or 0
-        self.message, self.hint = message, hint
+        self.message, self.hint, self.code = message, hint, code
 
 
 @v_args(inline=True)
@@ -129,6 +136,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
     aliases = _header("aliases")
     parties = _header("parties")
     in_force = _header("in_force")
+    hs_edition = _header("hs_edition")
     cumulation = _header("cumulation")
     value_name = _header("value_name")
     basis = _header("basis")
@@ -162,7 +170,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
         return ast.Arith("name", name=str(name))
 
     def constant(self, number: Token) -> ast.Arith:
-        return ast.Arith("const", constant=Decimal(str(number)))
+        return ast.Arith("const", constant=_pct(number))
 
     def add(self, a: ast.Arith, b: ast.Arith) -> ast.Arith:
         return ast.Arith("+", (a, b))
@@ -178,7 +186,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     # -- thresholds and code sets
     def percent(self, tok: Token) -> ast.Threshold:
-        return ast.Threshold(((1, Decimal(str(tok).rstrip("% \t"))),))
+        return ast.Threshold(((1, _pct(tok)),))
 
     def param_ref(self, tok: Token) -> ast.Threshold:
         return ast.Threshold(((1, str(tok)),))
@@ -336,13 +344,13 @@ class _Build(Transformer):  # type: ignore[type-arg]
         return ("quota", (str(unit), points))
 
     def quota_at(self, amount: Token, year: Token) -> ast.QuotaPoint:
-        return ast.QuotaPoint("at", Decimal(str(amount)), _year(year))
+        return ast.QuotaPoint("at", _pct(amount), _year(year))
 
     def quota_rising(self, amount: Token, year: Token) -> ast.QuotaPoint:
-        return ast.QuotaPoint("rising", Decimal(str(amount)), _year(year))
+        return ast.QuotaPoint("rising", _pct(amount), _year(year))
 
     def quota_from(self, amount: Token, year: Token) -> ast.QuotaPoint:
-        return ast.QuotaPoint("from", Decimal(str(amount)), _year(year))
+        return ast.QuotaPoint("from", _pct(amount), _year(year))
 
     def rate_path(self, *segments: ast.Segment) -> ast.RatePath:
         return ast.RatePath(segments)
@@ -432,7 +440,7 @@ def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:
         inner = e.orig_exc
         if isinstance(inner, _TransformProblem):
             raise RulesetError(
-                Problem(inner.message, f"{filename}:{inner.line}:{inner.column}", "ORL103", inner.hint, excerpt(text, inner.line, inner.column))
+                Problem(inner.message, f"{filename}:{inner.line}:{inner.column}", inner.code, inner.hint, excerpt(text, inner.line, inner.column))
             ) from None
         raise
     except RecursionError:

@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from originrules.errors import Problem, RulesetError
-from originrules.hs import LEVELS, CodeSet
+from originrules.hs import DEFAULT_EDITION, EDITIONS, LEVELS, CodeSet
 from originrules.lang import ast
 from originrules.lang.ast import process_name
 from originrules.lang.parser import excerpt, parse, parse_date
+from originrules.numbers import limit_message
+from originrules.numbers import parse as parse_number
 
 #: the quantities a method formula may use (LANGUAGE.md, "Properties")
 QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct_overhead", "profit", "other_costs")
@@ -33,6 +35,14 @@ class _Resolver:
     def __init__(self, text: str, filename: str):
         self.text, self.filename = text, filename
         self.problems: list[Problem] = []
+
+    def number(self, tok: Any, span: ast.Span) -> Decimal:
+        """A header percentage, within the limits every input number keeps (numbers.py)."""
+        number = parse_number(str(tok))
+        if number is None:
+            self.problem(span, limit_message(tok), "ORL106", "write a percentage of ordinary size")
+            return Decimal(0)
+        return number
 
     def problem(self, span: ast.Span | None, message: str, code: str, hint: str = "") -> None:
         if span is None:
@@ -103,7 +113,7 @@ class _Resolver:
         de_minimis = []
         for p in found.get("de_minimis", []):
             pct_tok, of, *opts = p.value
-            pct = Decimal(str(pct_tok).rstrip("% \t"))
+            pct = self.number(pct_tok, p.span)
             if str(of) not in ("basis", *BASES):
                 self.problem(p.span, f"de_minimis is a share of basis, fob or ex_works, not {of}", "ORL217")
             if not Decimal(0) <= pct <= Decimal(100):
@@ -120,7 +130,7 @@ class _Resolver:
         wo_de_minimis = None
         if one("wo_de_minimis"):
             pct_text, of = one("wo_de_minimis")  # type: ignore[misc]
-            wo_pct = Decimal(str(pct_text).rstrip("% \t"))
+            wo_pct = self.number(pct_text, found["wo_de_minimis"][0].span)
             if str(of) not in ("basis", *BASES) or not Decimal(0) <= wo_pct <= Decimal(100):
                 self.problem(found["wo_de_minimis"][0].span, "wo_de_minimis is a percentage (0-100%) of basis, fob or ex_works", "ORL217")
             wo_de_minimis = (wo_pct, str(of))
@@ -135,6 +145,10 @@ class _Resolver:
                 elif role in treatments:
                     self.problem(p.span, f"role {role} is treated twice", "ORL233")
                 treatments[role] = str(treatment)
+        hs_edition = str(one("hs_edition")[0]) if one("hs_edition") else DEFAULT_EDITION  # type: ignore[index]
+        if hs_edition not in EDITIONS:
+            self.problem(found["hs_edition"][0].span, f"HS edition {hs_edition} is not one originrules ships", "ORL222", f"write one of {', '.join(EDITIONS)}")
+            hs_edition = DEFAULT_EDITION
         return ast.Agreement(
             code=code,
             name=name or code,
@@ -154,6 +168,7 @@ class _Resolver:
             instrument=instrument,
             params=tuple(p for ps in found.values() for p in ps),
             span=span,
+            hs_edition=hs_edition,
         )
 
     # ------------------------------------------------------------ rule bodies

@@ -55,7 +55,7 @@ SAMPLES: dict[str, tuple[str, str, list[str]]] = {
     ),
     "ORL118": (
         "unknown header line",
-        "header lines are aliases, parties, in_force, cumulation, value_name, basis, method, de_minimis, "
+        "header lines are aliases, parties, in_force, hs_edition, cumulation, value_name, basis, method, de_minimis, "
         "insufficient_operations, proof and instrument; close the header with '}'",
         [A + " party IN\n}", A + " inforce 2022-01-01\n}", A + " parties IN, AE\n87: WO", A + " parties IN\n value VA\n}"],
     ),
