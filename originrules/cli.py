@@ -8,9 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import errno
+import hashlib
 import json
 import os
 import sys
+import tempfile
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +23,7 @@ import click
 
 from originrules import __version__
 from originrules.engine import check as run_check
-from originrules.errors import OriginrulesError
+from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
 from originrules.registry import CompiledRuleset, find, load_file, shipped
 from originrules.report import FORMATS  # light: renderers are imported when used
@@ -59,13 +62,68 @@ def _fail(error: OriginrulesError) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="originrules")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, show the Python traceback.")
+def main(debug: bool) -> None:
     """Decide whether a product originates under a free-trade agreement, and say why.
 
     \b
     Exit codes: 0 originating, 1 not originating, 2 bad input or usage,
-                3 undetermined (no rule for the HS code, or the BOM lacks data the rule needs).
+                3 undetermined (no rule for the HS code, or the BOM lacks data the rule needs),
+                70 internal error (a bug in originrules: please report it).
     """
+
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): never 1, which means "not originating"
+_WRITE_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
+REPORT_TO = "https://github.com/originrules/originrules/issues"
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The `originrules` command: the click group, with every way out mapped to a documented
+    exit code. Exit 1 means only "not originating"; a bug is 70, with the inputs' digests."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = main.main(args=args, prog_name="originrules", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_BAD_INPUT)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = 130
+    except click.ClickException as e:
+        e.show()
+        code = e.exit_code
+    except OSError as e:
+        if e.errno not in _WRITE_ERRORS:
+            code = _internal_error(e, args)
+        else:
+            click.echo(f"error: [CLI006] cannot write the output: {e.strerror or e}", err=True)
+            code = EXIT_BAD_INPUT
+    except Exception as e:  # noqa: BLE001 - the one place every unexpected error is turned into exit 70
+        code = _internal_error(e, args)
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        click.echo(f"error: [CLI006] cannot write the output: {e.strerror or e}", err=True)
+        code = EXIT_BAD_INPUT
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that exit does not flush again
+    sys.exit(code)
+
+
+def _internal_error(error: BaseException, args: list[str]) -> int:
+    if "--debug" in args:
+        raise error
+    click.echo(f"originrules: internal error: {type(error).__name__}: {str(error)[:300]}", err=True)
+    for arg in args:
+        path = Path(arg)
+        try:
+            if path.is_file():
+                click.echo(f"  input {arg}: sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}", err=True)
+        except OSError:
+            pass
+    click.echo(f"  originrules {__version__}; this is a bug. Please report it at {REPORT_TO} with this message", err=True)
+    click.echo("  and, if you can, the input; run again with --debug (originrules --debug ...) for the traceback.", err=True)
+    return EXIT_INTERNAL
 
 
 @main.command()
@@ -205,15 +263,26 @@ def _saving_text(s: dict[str, Any]) -> str:
 
 
 def _write(path: str, text: str) -> None:
-    """Write whole or not at all: a temporary file beside the target, then a rename."""
+    """Write whole or not at all: a new temporary file beside the target (O_EXCL, so nothing
+    planted there is followed), then a rename. A device or pipe (/dev/stdout, a FIFO) is written
+    in place; a failure there is still an error, never a silent exit 0."""
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        special = target.exists() and not target.is_file()
+        if special:
+            with open(target, "w", encoding="utf-8") as f:
+                f.write(text)
+            return
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        _fail(OriginrulesError(f"cannot write {path}: {e.strerror or e}"))
+        _fail(OriginrulesError(Problem(f"cannot write {path}: {e.strerror or e}", code="CLI006")))
 
 
 @main.command()

@@ -155,7 +155,7 @@ def test_explain_fails_shows_only_the_failing_path():
 def test_carotar_worksheet_marks_what_the_bom_cannot_fill():
     text = originrules.render(originrules.check(example("car-uk.json"), "UK"), "carotar")
     assert "4. cumulation applied**: yes: 8 (GB)" in text
-    assert text.count("[to be filled in by the importer]") >= 5
+    assert text.count("(to be filled in by the importer)") >= 5
     assert "originating materials (VOM)" in text
 
 

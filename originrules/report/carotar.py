@@ -9,7 +9,7 @@ from decimal import Decimal
 from originrules.engine import Decision
 from originrules.report.model import Block, Facts, Heading, Paragraph, Table, money
 
-FILL = "[to be filled in by the importer]"
+FILL = "(to be filled in by the importer)"
 
 
 def _criterion(d: Decision) -> str:

@@ -7,25 +7,34 @@ from html import escape
 from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
 
 
+_MD = str.maketrans({"\\": "\\\\", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\n": " ", "\r": " "})
+
+
+def md(text: str) -> str:
+    """Text as Markdown that shows it and does nothing else: no HTML tag (`<script>`), no link or
+    image (`[x](javascript:...)`), no code span, no new line that could start a heading."""
+    return text.translate(_MD)
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md(text).replace("|", "\\|")
 
 
 def render_markdown(blocks: list[Block], title: str) -> str:
-    out = [f"# {title}", ""]
+    out = [f"# {md(title)}", ""]
     for b in blocks:
         if isinstance(b, Heading):
-            out.extend(["", f"{'#' * b.level} {b.text}", ""])
+            out.extend(["", f"{'#' * b.level} {md(b.text)}", ""])
         elif isinstance(b, Paragraph):
-            out.extend([f"**{b.text}**" if b.passed is not None or b.text.startswith("UNDETERMINED") else b.text, ""])
+            out.extend([f"**{md(b.text)}**" if b.passed is not None or b.text.startswith("UNDETERMINED") else md(b.text), ""])
         elif isinstance(b, Facts):
-            out.extend(f"- **{k}**: {v}" for k, v in b.rows)
+            out.extend(f"- **{md(k)}**: {md(v)}" for k, v in b.rows)
             out.append("")
         elif isinstance(b, TreeLine):
-            out.append(f"{'  ' * b.depth}- [{MARKS[b.passed]}] {b.text}")
-            out.extend(f"{'  ' * (b.depth + 1)}- {n}" for n in b.notes)
+            out.append(f"{'  ' * b.depth}- [{MARKS[b.passed]}] {md(b.text)}")
+            out.extend(f"{'  ' * (b.depth + 1)}- {md(n)}" for n in b.notes)
         elif isinstance(b, Table):
-            out.append("| " + " | ".join(b.columns) + " |")
+            out.append("| " + " | ".join(_md_cell(c) for c in b.columns) + " |")
             out.append("|" + "---|" * len(b.columns))
             out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b.rows)
             out.append("")

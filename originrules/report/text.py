@@ -10,7 +10,16 @@ _COLOUR = {True: "green", False: "red", None: "yellow"}
 _MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
 
 
+# control characters from a BOM (an ANSI escape sequence in a description could rewrite the
+# user's terminal) are shown as visible escapes, never sent to it
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+
+
 def render_text(blocks: list[Block], colour: bool = False) -> str:
+    return _render(blocks, colour).translate(_CONTROLS)
+
+
+def _render(blocks: list[Block], colour: bool) -> str:
     def style(text: str, passed: bool | None, bold: bool = False) -> str:
         return click.style(text, fg=_COLOUR[passed], bold=bold) if colour else text
 
