@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
+from originrules.report.model import CONTROLS, MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
 
 
 _MD = str.maketrans({"\\": "\\\\", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\n": " ", "\r": " "})
@@ -38,7 +38,7 @@ def render_markdown(blocks: list[Block], title: str) -> str:
             out.append("|" + "---|" * len(b.columns))
             out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b.rows)
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return ("\n".join(out).rstrip() + "\n").translate(CONTROLS)
 
 
 _CSS = """
@@ -86,4 +86,4 @@ def render_html(blocks: list[Block], title: str) -> str:
     if open_depth >= 0:
         out.append("</li></ul>" * (open_depth + 1))
     out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return ("\n".join(out) + "\n").translate(CONTROLS)

@@ -15,6 +15,25 @@ from originrules.compile import Trace
 from originrules.compile import money as plain_money
 from originrules.engine import Decision
 
+# Control characters from a BOM (an ANSI escape sequence in a description could rewrite the
+# terminal of whoever reads the report, or `cat`s a file) are shown as visible escapes in every
+# format; only the new line is ours to use.
+CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+
+
+def visible(block: Block) -> Block:
+    """The block with every control character in its texts shown as an escape (for the terminal,
+    where our own colour codes are added afterwards)."""
+
+    def v(x: Any) -> Any:
+        if isinstance(x, str):
+            return x.translate(CONTROLS).replace("\n", "\\n")  # one block, one line: no forged lines
+        if isinstance(x, tuple):
+            return tuple(v(i) for i in x)
+        return x
+
+    return attrs.evolve(block, **{f.name: v(getattr(block, f.name)) for f in attrs.fields(type(block))})
+
 EXPLAIN_MODES = ("auto", "full", "fails")
 MARKS = {True: "met", False: "NOT MET", None: "unknown"}  # a test's result, in every format
 

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import click
 
-from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
+from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine, visible
 
 _COLOUR = {True: "green", False: "red", None: "yellow"}
 _MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
 
 
-# control characters from a BOM (an ANSI escape sequence in a description could rewrite the
-# user's terminal) are shown as visible escapes, never sent to it
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
-
-
 def render_text(blocks: list[Block], colour: bool = False) -> str:
-    return _render(blocks, colour).translate(_CONTROLS)
-
-
-def _render(blocks: list[Block], colour: bool) -> str:
     def style(text: str, passed: bool | None, bold: bool = False) -> str:
         return click.style(text, fg=_COLOUR[passed], bold=bold) if colour else text
 
     out: list[str] = []
-    for b in blocks:
+    for b in map(visible, blocks):  # control characters made visible before our colours are added
         if isinstance(b, Heading):
             out.extend(["", f"{b.text}:"])
         elif isinstance(b, Paragraph):
