@@ -262,7 +262,10 @@ class _Resolver:
                     self.problem(t.span, f"unknown method or basis {text}", "ORL229", self.did_you_mean(text, [*methods, *ag.bases]))
         if t.name != MAXNOM and not methods:
             self.problem(t.span, f"{t.name} needs a method, and the agreement defines none", "ORL230", "add: method build_down = (basis - VNM) / basis")
-        op, threshold = t.comparison  # type: ignore[misc]
+        if t.comparison is None:  # reported (ORL225); a stand-in lets the rest of the file be checked
+            op, threshold = ">=", ast.Threshold(((1, Decimal(0)),))
+        else:
+            op, threshold = t.comparison
         return ast.ValueTest(t.name, method, basis, op, threshold, t.scope, t.span)
 
 
