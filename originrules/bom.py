@@ -480,8 +480,9 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def decode(text: str, source: str = "<bom>") -> Any:
     """JSON text -> data, numbers as exact Decimals. Refused (BomError, with the JSON path):
-    duplicate keys (which one would win is not the user's choice to leave to a parser),
-    nesting deeper than MAX_JSON_DEPTH, NaN and Infinity, text over MAX_TEXT."""
+    duplicate keys (which one would win is not the user's choice to leave to a parser), a
+    document too deep to decode (named where it passes MAX_JSON_DEPTH), NaN and Infinity, text
+    over MAX_TEXT. The BOM format's own depth is checked by from_dict (MAX_DEPTH)."""
     if len(text) > MAX_TEXT:
         raise BomError(Problem(f"{len(text):,} characters: more than a BOM may hold ({MAX_TEXT:,})", source, "BOM006"))
     try:
