@@ -149,7 +149,18 @@ def run(
 
 
 def summary_row(record: dict[str, Any]) -> list[str]:
-    """A summary record (as `_work` makes them) as a row of SUMMARY_COLUMNS."""
+    """A summary record (as `_work` makes them) as a row of SUMMARY_COLUMNS, each cell safe to
+    open in a spreadsheet."""
+    return [_cell(c) for c in _row(record)]
+
+
+def _cell(text: str) -> str:
+    # a cell starting with = + - @ (or a tab / carriage return) is a formula to Excel and
+    # LibreOffice: BOM text such as "=HYPERLINK(...)" is shown as text, quoted (OWASP's advice)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _row(record: dict[str, Any]) -> list[str]:
     if "error" in record:
         return [str(record["line"]), "", "error", "", "", "", "", "", record["error"]]
     return [

@@ -519,7 +519,8 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     \b
     A BOM that cannot be read becomes an error record with its line number, and the batch goes
     on. A summary (originating / not / undetermined / errors, by rule) ends the run on
-    standard error. Exit 0 when every record was decided, 1 if any was an error record.
+    standard error. Exit 0 when every record was decided, 2 if any was an error record (bad
+    input: exit 1 is kept for "not originating").
     Examples:
       originrules batch catalogue.jsonl --agreement UK -o decisions.jsonl --jobs 2
       originrules batch catalogue.csv -a UAE -o summary.csv
@@ -537,8 +538,14 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
         _fail(e)
     target = Path(output) if output else None
     as_csv = bool(target and target.suffix.lower() == ".csv")
-    tmp = target.with_name(f".{target.name}.tmp") if target else None
-    out = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout  # noqa: SIM115 - closed below
+    tmp = None
+    if target:
+        try:  # a new file beside the target (O_EXCL): nothing planted there is followed
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as e:
+            _fail(OriginrulesError(Problem(f"cannot write {output}: {e.strerror or e}", code="CLI006")))
+        tmp = Path(name)
+    out = open(fd, "w", encoding="utf-8", newline="") if tmp else sys.stdout  # noqa: SIM115 - closed below
     writer = csv.writer(out) if as_csv else None
     if writer:
         writer.writerow(core.SUMMARY_COLUMNS)
@@ -569,7 +576,7 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     )
     for rule, counts in totals["by_rule"].items():
         click.echo(f"  rule {rule}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
-    sys.exit(1 if totals["error"] else 0)
+    sys.exit(EXIT_BAD_INPUT if totals["error"] else 0)
 
 
 @main.command(name="duty")

@@ -35,7 +35,7 @@ def catalogue(tmp_path: Path) -> Path:
 def test_batch_writes_one_record_per_bom_in_input_order_and_goes_on_after_errors(catalogue: Path, tmp_path: Path):
     out = tmp_path / "decisions.jsonl"
     result = run("batch", str(catalogue), "--agreement", "UAE", "-o", str(out))
-    assert result.exit_code == 1  # there was an error record
+    assert result.exit_code == 2  # there was an error record (bad input)
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["line"] for r in records] == [1, 2, 3, 4, 6, 7, 8]
     assert "product.hs_code: expected an HS code of 6 to 10 digits" in records[2]["error"]
@@ -151,7 +151,7 @@ def test_a_line_that_is_not_utf8_is_one_error_record(tmp_path: Path):
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r.get("verdict", "error") for r in records] == ["originating", "error", "originating"]
     assert "line 2 is not UTF-8" in records[1]["error"]
-    assert result.exit_code == 1
+    assert result.exit_code == 2
 
 
 def test_a_missing_catalogue_writes_nothing(tmp_path: Path):

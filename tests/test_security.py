@@ -315,3 +315,10 @@ def test_every_format_escapes_hostile_descriptions_and_ids(fmt: str) -> None:
     if fmt in ("markdown", "carotar"):
         assert "](javascript:" not in out.replace("\\](javascript:", "")  # a link needs an unescaped ]
         assert "\n# heading" not in out
+
+
+def test_a_batch_summary_cell_that_would_be_a_spreadsheet_formula_is_quoted() -> None:
+    from originrules.batch import summary_row
+
+    row = summary_row({"line": 3, "error": '=HYPERLINK("http://x","y")'})
+    assert row[-1] == "'=HYPERLINK(\"http://x\",\"y\")" and row[0] == "3"
