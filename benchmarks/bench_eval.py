@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import originrules  # noqa: E402
-from originrules.registry import compile_ruleset  # noqa: E402
 from originrules.bom import Bom, from_dict  # noqa: E402
+from originrules.compile import compile_ruleset  # noqa: E402
 from originrules.lang.resolve import load_text  # noqa: E402
 
 RULESET = """

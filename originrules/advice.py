@@ -10,9 +10,10 @@ from typing import Any
 import attrs
 
 from originrules.bom import Bom, from_dict
+from originrules.compile import CompiledRuleset
 from originrules.engine import Decision, _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
-from originrules.registry import CompiledRuleset, find
+from originrules.registry import find
 
 #: how many candidate sets the advisor may try before it settles for the best found
 SEARCH_LIMIT = 200_000
@@ -69,7 +70,7 @@ def advise(
         gone = {non_originating[i].id for i in flipped}
         moved = sum((non_originating[i].value for i in flipped), Decimal(0))
         shifting = None if shift is None else [m for m in shift if m.id not in gone]
-        ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored, [])
+        ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored)
         return chosen.verdict(ctx) is True
 
     everything = tuple(range(len(non_originating)))

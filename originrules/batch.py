@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from originrules.bom import Bom, loads
+from originrules.compile import CompiledRuleset
 from originrules.engine import check
 from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
-from originrules.registry import CompiledRuleset, find, load_file
+from originrules.registry import find, load_file
 
 SUMMARY_COLUMNS = ("line", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
 

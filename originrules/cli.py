@@ -22,10 +22,11 @@ from typing import Any
 import click
 
 from originrules import __version__
+from originrules.compile import CompiledRuleset
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
-from originrules.registry import CompiledRuleset, find, load_file, shipped
+from originrules.registry import find, load_file, shipped
 from originrules.report import FORMATS  # light: renderers are imported when used
 from originrules.report.model import EXPLAIN_MODES
 from originrules.resources import rulesets_dir

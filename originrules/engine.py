@@ -12,12 +12,12 @@ import attrs
 
 from originrules import __version__
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
-from originrules.compile import Context, Trace
+from originrules.compile import CompiledRule, CompiledRuleset, Context, RuleRef, Trace
 from originrules.errors import BomError, NotInForce, Problem
-from originrules.hs import known
+from originrules.hs import LEVEL_WORDS, known
 from originrules.lang import ast
 from originrules.lang.ast import process_name
-from originrules.registry import CompiledRule, CompiledRuleset, RuleRef, find
+from originrules.registry import find
 
 
 @attrs.frozen
@@ -296,7 +296,14 @@ def check(
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored, warnings)
+    ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored)
+    if chosen.shift_digits:
+        word = LEVEL_WORDS[chosen.shift_digits]
+        warnings.extend(
+            f"material {m.id}: HS code {m.hs_code} is too short to tell its {word}; it fails a tariff-shift test at that level"
+            for m in ctx.shift_materials
+            if m.hs_code is not None and len(m.hs_code) < chosen.shift_digits
+        )
     insufficient = _insufficient(ag, bom)
     if not explain:
         passed = chosen.verdict(ctx)
@@ -330,12 +337,11 @@ def make_context(
     vnm: Decimal,
     shift: list[Material] | None,
     ignored: Decimal,
-    warnings: list[str],
 ) -> Context:
     """What the compiled tests read, for one BOM under one rule (check, the advisor, coverage)."""
     ag = crs.agreement
     return Context(
-        bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases, warnings,
+        bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases,
         chosen.maxnom, shift, ag.wo_de_minimis,
     )
 

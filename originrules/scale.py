@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from originrules.batch import decide
-from originrules.registry import CompiledRuleset, find
+from originrules.compile import CompiledRuleset
+from originrules.registry import find
 
 
 @functools.lru_cache(maxsize=16)

@@ -26,11 +26,11 @@ import yaml
 
 from originrules.advice import what_if
 from originrules.bom import from_dict, load_bom
-from originrules.compile import Compiler, Context, Trace
+from originrules.compile import CompiledRuleset, Compiler, Context, Trace
 from originrules.engine import Decision, _split, check, make_context, select_rule
 from originrules.errors import OriginrulesError, Problem
 from originrules.lang import ast
-from originrules.registry import CompiledRuleset, find
+from originrules.registry import find
 
 VERDICTS = ("originating", "not originating", "undetermined")
 
@@ -182,7 +182,7 @@ class Coverage:
         self.rules[path].add(chosen.rule.span.line)
         ag = crs.agreement
         non, vnm, _, shift, ignored = _split(decision.bom, ag.zone, decision.assume_origin, ag.treatments)
-        ctx = make_context(decision.bom, crs, chosen, non, vnm, shift, ignored, [])
+        ctx = make_context(decision.bom, crs, chosen, non, vnm, shift, ignored)
         compiler = self._compilers.setdefault(path, Compiler(crs.ruleset))
         self._arms(compiler, crs.ruleset, chosen.rule.body, {}, ctx, self.arms[path])
 

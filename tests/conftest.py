@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from originrules.registry import CompiledRuleset, compile_ruleset
 from originrules.bom import Bom, from_dict
+from originrules.compile import CompiledRuleset, compile_ruleset
 from originrules.lang.resolve import load_text
 
 REPO = Path(__file__).resolve().parent.parent

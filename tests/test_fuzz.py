@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 import originrules
 from originrules.bom import loads
 from originrules.cli import main
+from originrules.compile import compile_ruleset
 from originrules.errors import OriginrulesError
 from originrules.inputs import read_rows, rows_to_boms
 from originrules.lang.check import lint_text
 from originrules.lang.resolve import load_text
-from originrules.registry import compile_ruleset
 from originrules.report import FORMATS
 
 from .conftest import HEADER

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import originrules
-from originrules.registry import compile_ruleset
+from originrules.compile import compile_ruleset
 from originrules.lang.resolve import load_text
 from tests.conftest import REPO, SHARED
 

@@ -6,7 +6,6 @@ from html import escape
 
 from originrules.report.model import CONTROLS, MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
 
-
 _MD = str.maketrans({"\\": "\\\\", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\n": " ", "\r": " "})
 
 

@@ -1,0 +1,191 @@
+"""The explaining view: the same law (semantics.py) with its words and figures, as a Trace a
+report renders. Built only when something asks for the explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from originrules.compile import semantics as law
+from originrules.compile.trace import Context, Trace
+from originrules.compile.values import best_headroom, compare_ratio, headroom, money, percent_text, substitute
+from originrules.hs import LEVEL_WORDS, LEVELS
+from originrules.lang import ast
+
+if TYPE_CHECKING:
+    from originrules.compile.compiler import Compiler
+
+Test = Callable[[Context], Trace]
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works"}
+
+
+def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:
+    if isinstance(expr, ast.And):
+        return _and([explain(compiler, i, env) for i in expr.items])
+    if isinstance(expr, ast.Or):
+        return _or([explain(compiler, i, env) for i in expr.items])
+    if isinstance(expr, ast.Shift):
+        return _shift(expr)
+    if isinstance(expr, ast.ValueTest):
+        return _value(compiler, expr, env)
+    if isinstance(expr, ast.WhollyObtained):
+        return _wholly_obtained
+    if isinstance(expr, ast.Process):
+        return _process(expr.name)
+    if isinstance(expr, ast.Call):
+        return _call(compiler, expr, env)
+    raise TypeError(f"cannot compile {expr!r}")  # resolve() leaves no raw Term behind
+
+
+def _and(parts: list[Test]) -> Test:
+    def run(ctx: Context) -> Trace:
+        children = [p(ctx) for p in parts]
+        return Trace("and", law.all_of([c.passed for c in children]), "all of", children)
+
+    return run
+
+
+def _or(parts: list[Test]) -> Test:
+    def run(ctx: Context) -> Trace:
+        children = [p(ctx) for p in parts]
+        return Trace("or", law.any_of([c.passed for c in children]), "any of (the producer's choice)", children)
+
+    return run
+
+
+def _call(compiler: Compiler, call: ast.Call, env: dict[str, ast.Threshold]) -> Test:
+    let = compiler.lets[call.name]
+    bound = {p: a.bind(env) for p, a in zip(let.params, call.args)}
+    inner = explain(compiler, let.body, bound)
+    args = ", ".join(f"{a.bind(env).value()}%" for a in call.args)
+    label = f"{call.name}({args})" if let.params else call.name
+    line = let.span.line
+
+    def run(ctx: Context) -> Trace:
+        child = inner(ctx)
+        return Trace("call", child.passed, label, [child], {"rule": call.name, "line": line})
+
+    return run
+
+
+def _shift(node: ast.Shift) -> Test:
+    digits = LEVELS[node.test]
+    word = LEVEL_WORDS[digits]
+    exception = node.exception if node.exception else None
+    withheld = node.tolerance_withheld
+    text = f"{node.test}: every non-originating material changes {word}"
+    if exception:
+        text += f", and none is from {exception}"
+    if withheld is True:
+        text += " (no tolerance)"
+    elif withheld:
+        text += f" (no tolerance for {withheld})"
+
+    def reason(h: str, why: str, own: str) -> str:
+        if why == law.SHORT:
+            return f"HS code {h} is too short to tell its {word}"
+        if why == law.EXCEPTED:
+            return f"from {h[:digits]}, excepted"
+        return f"same {word} {own} as the product"
+
+    def run(ctx: Context) -> Trace:
+        failing, unknown = law.shift_failures(ctx, digits, exception)
+        own = ctx.code[:digits]
+        shown = [{"id": m.id, "hs_code": m.hs_code, "value": str(m.value), "reason": reason(m.hs_code, why, own)} for m, why in failing]  # type: ignore[arg-type]
+        detail: dict[str, Any] = {"level": word, "failing_materials": shown}
+        if not failing and not unknown:
+            if ctx.tolerance is not None and (best := law.tolerance_limit(ctx, ctx.tolerance)) is not None:
+                limit = str(best[0])
+                detail["de_minimis"] = {"applied": False, "absorbed": [], "percent": str(ctx.tolerance.percent), "basis": best[1], "limit": limit, "used": "0", "left": limit}
+            return Trace("shift", True, text, detail=detail)
+        passed, dm = law.tolerate(ctx, [m for m, _ in failing], unknown, withheld)
+        detail["de_minimis"] = dm
+        if passed is None:
+            detail["missing"] = [ctx.path(m, "hs_code") for m in unknown]
+        return Trace("shift", passed, text, detail=detail)
+
+    return run
+
+
+def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Test:
+    threshold_pct = node.threshold.bind(env).value()
+    op = node.operator
+    methods, bases = compiler.choices(node)
+    scope = node.scope
+    label = node.name
+    args = [a for a in (node.method, node.basis) if a]
+    if args:
+        label += f"({', '.join(args)})"
+    if scope:
+        label += f" from {scope}"
+    label += f" {op} {threshold_pct}%"
+    combos = [(method, basis) for method in methods for basis in bases]
+    single = combos[0] if len(combos) == 1 else None
+
+    def run(ctx: Context) -> Trace:
+        q = ctx.quantities
+        vnm = law.scoped_vnm(ctx, scope)
+        if single is not None:
+            return _option(compiler, q, vnm, single[0], single[1], threshold_pct, op, node.name)
+        options = [_option(compiler, q, vnm, method, basis, threshold_pct, op, node.name) for method, basis in combos]
+        passed = law.any_of([o.passed for o in options])
+        chosen = next((o for o in options if o.passed is passed), options[0])
+        detail = {k: chosen.detail[k] for k in ("method", "basis", "percent", "threshold", "operator") if k in chosen.detail}
+        detail["headroom"] = best_headroom([o.detail.get("headroom") for o in options if o.passed is passed])
+        if passed is None:
+            detail["missing"] = chosen.detail.get("missing", [])
+        return Trace("value", passed, label, options, detail)
+
+    return run
+
+
+def _option(compiler: Compiler, q: dict[str, Decimal | None], vnm: Decimal, method: str | None, basis: str, threshold: Decimal, op: str, name: str) -> Trace:
+    detail: dict[str, Any] = {"method": method, "basis": basis, "threshold": str(threshold), "operator": op}
+    head = f"{name}({method}, {basis})" if method else f"{name}({basis})"
+    formula, formula_text, names = compiler.formulas[method] if method else (None, "VNM / basis", ())
+    ratio = law.option_ratio(q, vnm, formula, basis)
+    if ratio == law.NO_BASIS:
+        detail["missing"] = [f"product.{basis}"]
+        return Trace("value", None, f"{head}: the BOM gives no {basis} value", detail=detail)
+    if ratio == law.NO_QUANTITY:
+        missing = [n for n in names if n != "basis" and q.get(n, 0) is None]
+        detail["missing"] = [f"costs.{n}" for n in missing]
+        return Trace("value", None, f"{head}: the BOM gives no {', '.join(missing) or 'value'} for {formula_text}", detail=detail)
+    if ratio == law.ZERO_BASIS:
+        detail["missing"] = [f"product.{basis}"]
+        return Trace("value", None, f"{head}: {basis} is zero", detail=detail)
+    assert not isinstance(ratio, str)
+    base_value: Decimal = q[basis]  # type: ignore[assignment]
+    passed = compare_ratio(ratio, op, threshold)
+    shown = percent_text(ratio, threshold, op)
+    detail["percent"] = shown
+    verdict = "met" if passed else "not met"
+    if method is None:
+        arithmetic = f"{money(vnm)} / {money(base_value)}"
+        words = f"VNM on {_BASIS_WORDS[basis]}"
+    else:
+        arithmetic = substitute(compiler.agreement.method(method).formula, {**q, "VNM": vnm, "basis": base_value})  # type: ignore[union-attr]
+        words = f"{name} {method.replace('_', '-')} on {_BASIS_WORDS[basis]}"
+    detail["formula"] = formula_text
+    detail["headroom"] = headroom(formula, q, vnm, base_value, threshold, passed)
+    text = f"{words} = {arithmetic} = {shown}% {op} {detail['threshold']}%  {verdict}"
+    return Trace("value", passed, text, detail=detail)
+
+
+def _wholly_obtained(ctx: Context) -> Trace:
+    passed, within, detail = law.wholly_obtained(ctx)
+    return Trace("wholly_obtained", passed, "WO: the product is wholly obtained in a party" + within, detail=detail)
+
+
+def _process(name: str) -> Test:
+    text = f"process({name}): the product has undergone {name.replace('_', ' ')}"
+
+    def run(ctx: Context) -> Trace:
+        done = law.process_done(ctx, name)
+        detail: dict[str, Any] = {"process": name}
+        if done is None:
+            detail["missing"] = ["product.processes"]
+        return Trace("process", done, text, detail=detail)
+
+    return run

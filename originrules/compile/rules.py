@@ -1,0 +1,185 @@
+"""A compiled ruleset: every rule with its two compiled forms (made on first use), indexed by
+HS code; and the rule as a decision cites it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from originrules.compile.compiler import Compiler
+from originrules.compile.explain import Test
+from originrules.compile.verdict import Verdict
+from originrules.hs import LEVELS, CodeRange
+from originrules.lang import ast
+
+
+@attrs.frozen
+class RuleRef:
+    """A rule as a decision cites it: key, text as written, file:line and legal source."""
+
+    key: str
+    text: str
+    source: str  # "rulesets/india-uae-cepa.roo:88"
+    legal_source: str | None
+    description: str | None
+    subdivision: str | None
+    inferred: bool
+
+    @classmethod
+    def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
+        legal = rule.provenance.source or ruleset.agreement.instrument
+        return cls(
+            rule.key_text,
+            rule.text,
+            f"{ruleset.path}:{rule.span.line}",
+            legal,
+            rule.description,
+            rule.subdivision,
+            rule.provenance.inferred,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+class CompiledRule:
+    """A rule and its two compiled forms. Each is compiled once, when first used: a check of
+    one product needs one rule of an annex of hundreds."""
+
+    __slots__ = ("_compiler", "_test", "_verdict", "maxnom", "partial", "ref", "rule", "shift_digits")
+
+    def __init__(self, rule: ast.Rule, compiler: Compiler, ref: RuleRef, partial: bool, maxnom: Decimal | None, shift_digits: int):
+        self.rule = rule
+        self.ref = ref
+        self.partial = partial  # an "ex" key: the rule covers only part of its code
+        self.maxnom = maxnom  # the rule's lowest VNM limit (VNM <= x%), for tolerance `within VNM`
+        self.shift_digits = shift_digits  # the finest tariff-shift level the rule tests (0: none)
+        self._compiler = compiler
+        self._test: Test | None = None
+        self._verdict: Verdict | None = None
+
+    @property
+    def test(self) -> Test:
+        """Explains: returns the trace."""
+        if self._test is None:
+            self._test = self._compiler.compile(self.rule.body)
+        return self._test
+
+    @property
+    def verdict(self) -> Verdict:
+        """Decides only: the same law, no trace (for catalogues)."""
+        if self._verdict is None:
+            self._verdict = self._compiler.verdict(self.rule.body)
+        return self._verdict
+
+    def compile(self) -> CompiledRule:
+        """Compile both forms now."""
+        _ = self.test, self.verdict
+        return self
+
+    def __repr__(self) -> str:
+        return f"CompiledRule({self.ref.key!r}, {self.ref.source!r})"
+
+
+@attrs.frozen
+class CompiledRuleset:
+    """A ruleset with every rule compiled once, and an index from HS code to rule."""
+
+    ruleset: ast.Ruleset
+    rules: tuple[CompiledRule, ...]
+    general: CompiledRule | None
+    by_prefix: dict[str, tuple[CompiledRule, ...]]  # "8716" -> rules keyed exactly so
+    ranges: tuple[tuple[CodeRange, CompiledRule], ...]  # keys that are real ranges
+    # look-ups by product code, memoised: a catalogue repeats codes
+    _found: dict[str, list[CompiledRule]] = attrs.field(factory=dict, eq=False, repr=False)
+    _tolerances: dict[str, ast.DeMinimis | None] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def agreement(self) -> ast.Agreement:
+        return self.ruleset.agreement
+
+    def candidates(self, code: str) -> list[CompiledRule]:
+        """The rules of the most specific level that covers `code`.
+
+        Most specific wins: subheading > heading > chapter > the general rule.
+        """
+        found = self._found.get(code)
+        if found is None:
+            found = self._found[code] = self._candidates(code)
+        return found
+
+    def _candidates(self, code: str) -> list[CompiledRule]:
+        for digits in (10, 8, 6, 4, 2):
+            if len(code) < digits:
+                continue
+            found = list(self.by_prefix.get(code[:digits], ()))
+            found += [cr for rng, cr in self.ranges if rng.digits == digits and rng.contains(code)]
+            if found:
+                return found
+        return [self.general] if self.general else []
+
+    def tolerance(self, code: str) -> ast.DeMinimis | None:
+        """The de minimis for a product of this code: a line `for` its chapter beats a general
+        line; a product in an `except` list gets none."""
+        if code not in self._tolerances:
+            de_minimis = self.agreement.de_minimis
+            specific = [d for d in de_minimis if d.for_codes and d.for_codes.contains(code)]
+            general = [d for d in de_minimis if not d.for_codes]
+            chosen = (specific or general or [None])[0]
+            if chosen is not None and chosen.except_codes and chosen.except_codes.contains(code):
+                chosen = None
+            self._tolerances[code] = chosen
+        return self._tolerances[code]
+
+
+def compile_ruleset(ruleset: ast.Ruleset, eager: bool = False) -> CompiledRuleset:
+    """Index a ruleset's rules by code; compile each rule now if `eager`, else on first use."""
+    compiler = Compiler(ruleset)
+    lets = {let.name: let for let in ruleset.lets}
+    rules, by_prefix, ranges = [], {}, []
+    general = None
+    for rule in ruleset.rules:
+        cr = CompiledRule(
+            rule,
+            compiler,
+            RuleRef.of(ruleset, rule),
+            any(k.ex for k in rule.keys),
+            _maxnom(rule.body, lets, {}),
+            _shift_digits(rule.body, lets),
+        )
+        rules.append(cr)
+        if rule.is_general:
+            general = cr
+        for key in rule.keys:
+            if key.codes.low == key.codes.high:
+                by_prefix.setdefault(key.codes.low, []).append(cr)
+            else:
+                ranges.append((key.codes, cr))
+    if eager:
+        for cr in rules:
+            cr.compile()
+    return CompiledRuleset(ruleset, tuple(rules), general, {k: tuple(v) for k, v in by_prefix.items()}, tuple(ranges))
+
+
+def _maxnom(expr: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Threshold]) -> Decimal | None:
+    """The lowest unscoped `VNM <= x%` anywhere in a rule, sub-rules included."""
+    if isinstance(expr, (ast.And, ast.Or)):
+        found = [v for v in (_maxnom(i, lets, env) for i in expr.items) if v is not None]
+        return min(found) if found else None
+    if isinstance(expr, ast.Call):
+        let = lets[expr.name]
+        return _maxnom(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+    if isinstance(expr, ast.ValueTest) and expr.name == "VNM" and expr.scope is None and expr.operator in ("<=", "<"):
+        return expr.threshold.bind(env).value()
+    return None
+
+
+def _shift_digits(expr: ast.Expr, lets: dict[str, ast.LetDef]) -> int:
+    """The most digits any tariff-shift test of a rule compares, sub-rules included."""
+    if isinstance(expr, (ast.And, ast.Or)):
+        return max((_shift_digits(i, lets) for i in expr.items), default=0)
+    if isinstance(expr, ast.Call):
+        return _shift_digits(lets[expr.name].body, lets)
+    return LEVELS[expr.test] if isinstance(expr, ast.Shift) else 0

@@ -1,0 +1,177 @@
+"""What each test means, stated once. The verdict closures (verdict.py) and the explaining
+view (explain.py) both call these functions, so they cannot drift apart; the explaining view
+only adds words and figures. tests/test_properties.py checks the two agree on random BOMs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from originrules.bom import Material
+from originrules.compile.trace import Context
+from originrules.compile.values import HUNDRED, Formula, Ratio, money, percent_of
+from originrules.hs import CodeSet
+from originrules.lang import ast
+from originrules.numbers import EXACT
+
+# ---------------------------------------------------------------- and / or: three values
+
+
+def all_of(results: list[bool | None]) -> bool | None:
+    """`and`: not met if any part is not met; else unknown if any part is unknown."""
+    return False if False in results else (None if None in results else True)
+
+
+def any_of(results: list[bool | None]) -> bool | None:
+    """`or`: met if any part is met (the producer's choice); else unknown if any part is unknown."""
+    return True if True in results else (None if None in results else False)
+
+
+# ---------------------------------------------------------------- tariff shift
+
+SHORT, EXCEPTED, SAME = "short", "excepted", "same"
+
+
+def shift_failures(ctx: Context, digits: int, exception: CodeSet | None) -> tuple[list[tuple[Material, str]], list[Material]]:
+    """The non-originating materials that do not make the shift, each with why (SHORT: its code
+    cannot tell the level; EXCEPTED: from an excepted code; SAME: the product's own code at that
+    level), and those whose code is not given (they leave the test unknown)."""
+    own = ctx.code[:digits]
+    failing: list[tuple[Material, str]] = []
+    unknown: list[Material] = []
+    for m in ctx.shift_materials:
+        h = m.hs_code
+        if h is None:
+            unknown.append(m)
+        elif len(h) < digits:
+            failing.append((m, SHORT))
+        elif exception is not None and exception.contains(h):
+            failing.append((m, EXCEPTED))
+        elif h[:digits] == own:
+            failing.append((m, SAME))
+    return failing, unknown
+
+
+def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:
+    """De minimis: failing (and undecidable) materials pass if their total value is within the
+    agreement's tolerance on some permitted basis. It never relaxes a value test: these
+    materials stay in VNM."""
+    dm = ctx.tolerance
+    info: dict[str, Any] = {"applied": False, "absorbed": []}
+    if dm is None:
+        info["reason"] = "no tolerance for this product"
+        return (False if failing else None), info
+    blocked = [m for m in failing if withheld is True or (withheld and m.hs_code and withheld.contains(m.hs_code))]
+    if blocked:
+        info["reason"] = "the rule withholds tolerance from " + ", ".join(m.id for m in blocked)
+        return False, info
+    candidates = failing + unknown
+    total = sum((m.value for m in candidates), Decimal(0))
+    best = tolerance_limit(ctx, dm)
+    info.update({"percent": str(dm.percent), "value": str(total)})
+    if best is None:
+        if dm.within_maxnom and ctx.maxnom is not None:
+            info["reason"] = f"VNM is above the rule's {ctx.maxnom}% limit, which tolerance may not exceed"
+        else:
+            info["reason"] = "no basis value to take the tolerance of"
+        return (False if failing else None), info
+    limit, basis = best
+    info.update({"basis": basis, "limit": str(limit)})
+    info["used"] = str(total) if total <= limit else "0"
+    info["left"] = str(limit - total) if total <= limit else str(limit)
+    if total <= limit:
+        info["applied"] = True
+        info["absorbed"] = [m.id for m in candidates]
+        return True, info
+    info["reason"] = f"{money(total)} exceeds {dm.percent}% of {basis} ({money(limit)})"
+    if failing:
+        return False, info
+    return None, info
+
+
+def tolerance_limit(ctx: Context, dm: ast.DeMinimis) -> tuple[Decimal, str] | None:
+    """The largest tolerance the producer may choose: the percentage of a permitted basis.
+
+    Under `within VNM`, a basis on which VNM already exceeds the rule's own VNM limit offers
+    no tolerance: tolerance may not push VNM past that limit.
+    """
+    best: tuple[Decimal, str] | None = None
+    cap = ctx.maxnom if dm.within_maxnom else None
+    vnm = ctx.quantities["VNM"]
+    for basis in ((dm.of,) if dm.of != "basis" else ctx.bases):
+        value = ctx.quantities.get(basis)
+        if value is not None and (cap is None or EXACT.multiply(vnm, HUNDRED) <= EXACT.multiply(cap, value)):  # type: ignore[arg-type]
+            limit = percent_of(value, dm.percent)
+            if best is None or limit > best[0]:
+                best = (limit, basis)
+    return best
+
+
+# ---------------------------------------------------------------- value tests
+
+NO_BASIS, NO_QUANTITY, ZERO_BASIS = "no basis", "no quantity", "zero basis"
+
+
+def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
+    """VNM, or with `from CODES` only the non-originating materials of those codes."""
+    if scope is None:
+        return ctx.quantities["VNM"]  # type: ignore[return-value]
+    return sum((m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code)), Decimal(0))
+
+
+def option_ratio(q: dict[str, Decimal | None], vnm: Decimal, formula: Formula | None, basis: str) -> Ratio | str:
+    """One method on one basis: the exact ratio, or why it cannot be computed from this BOM
+    (NO_BASIS, NO_QUANTITY, ZERO_BASIS). No formula: VNM / basis (MaxNOM)."""
+    base = q[basis]
+    if base is None:
+        return NO_BASIS
+    ratio = (vnm, base) if formula is None else formula(q, vnm, base)
+    if ratio is None:
+        return NO_QUANTITY
+    if ratio[1] == 0:
+        return ZERO_BASIS
+    return ratio
+
+
+# ---------------------------------------------------------------- wholly obtained, processes
+
+
+def wo_allowance(ctx: Context) -> tuple[Decimal, str] | None:
+    """The non-originating value a wholly obtained good may hold (UAE CEPA Rule 5(2): 1%), on
+    the best permitted basis."""
+    if ctx.wo_tolerance is None:
+        return None
+    pct, of = ctx.wo_tolerance
+    values = [(ctx.quantities.get(b), b) for b in ((of,) if of != "basis" else ctx.bases)]
+    best = max(((percent_of(v, pct), b) for v, b in values if v is not None), default=None)
+    return None if best is None else (best[0], f"{pct}% of {best[1]} ({money(best[0])}) a wholly obtained good may hold")
+
+
+def wholly_obtained(ctx: Context) -> tuple[bool | None, str, dict[str, Any]]:
+    """(result, the allowance used if any, why)."""
+    declared = ctx.bom.product.wholly_obtained
+    within = ""
+    if ctx.non_originating:
+        ids = ", ".join(m.id for m in ctx.non_originating[:5])
+        reason = f"non-originating materials used: {ids}"
+        allowed = wo_allowance(ctx)
+        vnm = ctx.quantities["VNM"]
+        if allowed is None or vnm > allowed[0]:  # type: ignore[operator]
+            if allowed is not None:
+                reason += f" ({money(vnm)}, more than the {allowed[1]})"  # type: ignore[arg-type]
+            return False, within, {"reason": reason}
+        within = f" (non-originating {money(vnm)} within the {allowed[1]})"  # type: ignore[arg-type]
+    if declared is not None:
+        return declared, within, {"reason": "declared in product.wholly_obtained"}
+    if ctx.bom.materials and all(m.wholly_obtained for m in ctx.bom.materials):
+        return True, within, {"reason": "every material is declared wholly obtained"}
+    return None, within, {"missing": ["product.wholly_obtained"]}
+
+
+def process_done(ctx: Context, name: str) -> bool | None:
+    """Has the product undergone the process? Unknown if the BOM declares no processes."""
+    declared = ctx.bom.product.processes
+    if declared is None:
+        return None
+    return name in {ast.process_name(p) for p in declared}

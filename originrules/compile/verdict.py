@@ -1,0 +1,89 @@
+"""Verdict closures: the law of each test (semantics.py) and nothing else. For a check, a
+catalogue, the what-if search: only the verdict is computed; the explanation waits until a
+report asks for it (explain.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from originrules.compile import semantics as law
+from originrules.compile.trace import Context
+from originrules.compile.values import compare_ratio
+from originrules.hs import LEVELS
+from originrules.lang import ast
+
+if TYPE_CHECKING:
+    from originrules.compile.compiler import Compiler
+
+Verdict = Callable[[Context], "bool | None"]
+
+
+def verdict(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Verdict:
+    if isinstance(expr, (ast.And, ast.Or)):
+        return _combine([verdict(compiler, i, env) for i in expr.items], isinstance(expr, ast.Or))
+    if isinstance(expr, ast.Shift):
+        return _shift(expr)
+    if isinstance(expr, ast.ValueTest):
+        return _value(compiler, expr, env)
+    if isinstance(expr, ast.Call):
+        let = compiler.lets[expr.name]
+        return verdict(compiler, let.body, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+    if isinstance(expr, ast.WhollyObtained):
+        return lambda ctx: law.wholly_obtained(ctx)[0]
+    if isinstance(expr, ast.Process):
+        name = expr.name
+        return lambda ctx: law.process_done(ctx, name)
+    raise TypeError(f"cannot compile {expr!r}")  # resolve() leaves no raw Term behind
+
+
+def _combine(parts: list[Verdict], is_or: bool) -> Verdict:
+    # law.any_of / law.all_of, stopping early: `or` at the first met part, `and` at the first failed one
+    stop = is_or
+
+    def combine(ctx: Context) -> bool | None:
+        unknown = False
+        for part in parts:
+            r = part(ctx)
+            if r is stop:
+                return stop
+            unknown = unknown or r is None
+        return None if unknown else not stop
+
+    return combine
+
+
+def _shift(node: ast.Shift) -> Verdict:
+    digits = LEVELS[node.test]
+    exception = node.exception if node.exception else None
+    withheld = node.tolerance_withheld
+
+    def run(ctx: Context) -> bool | None:
+        failing, unknown = law.shift_failures(ctx, digits, exception)
+        if not failing and not unknown:
+            return True
+        return law.tolerate(ctx, [m for m, _ in failing], unknown, withheld)[0]
+
+    return run
+
+
+def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
+    threshold = node.threshold.bind(env).value()
+    op = node.operator
+    methods, bases = compiler.choices(node)
+    combos = [(None if m is None else compiler.formulas[m][0], b) for m in methods for b in bases]
+    scope = node.scope
+
+    def run(ctx: Context) -> bool | None:
+        q = ctx.quantities
+        vnm = law.scoped_vnm(ctx, scope)
+        unknown = False
+        for formula, basis in combos:
+            ratio = law.option_ratio(q, vnm, formula, basis)
+            if isinstance(ratio, str):
+                unknown = True
+            elif compare_ratio(ratio, op, threshold):
+                return True
+        return None if unknown else False
+
+    return run
