@@ -33,6 +33,7 @@ _API = {
     "RulesetError": "originrules.errors",
     "UnknownAgreement": "originrules.errors",
     "render": "originrules.report",
+    "explain": "originrules.report",
     "duty": "originrules.tariff",
     "compare": "originrules.tariff",
 }

@@ -13,6 +13,7 @@ from originrules.bom import Bom, from_dict
 from originrules.compile import CompiledRuleset
 from originrules.engine import Decision, _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
+from originrules.numbers import exact_sum
 from originrules.registry import find
 
 #: how many candidate sets the advisor may try before it settles for the best found
@@ -68,7 +69,7 @@ def advise(
     def qualifies(flipped: tuple[int, ...]) -> bool:
         keep = [m for i, m in enumerate(non_originating) if i not in flipped]
         gone = {non_originating[i].id for i in flipped}
-        moved = sum((non_originating[i].value for i in flipped), Decimal(0))
+        moved = exact_sum(non_originating[i].value for i in flipped)
         shifting = None if shift is None else [m for m in shift if m.id not in gone]
         ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored)
         return chosen.verdict(ctx) is True
@@ -89,14 +90,14 @@ def advise(
             tried += 1
             if tried > SEARCH_LIMIT:
                 break
-            total = sum((non_originating[i].value for i in combo), Decimal(0))
+            total = exact_sum(non_originating[i].value for i in combo)
             if (best is None or total < best[0]) and qualifies(combo):
                 best = (total, combo)
         if best is not None or tried > SEARCH_LIMIT:
             if best is None:  # search exhausted: fall back to the most valuable materials first
                 order = sorted(everything, key=lambda i: -non_originating[i].value)
                 combo = next(tuple(order[:j]) for j in range(1, len(order) + 1) if qualifies(tuple(order[:j])))
-                best = (sum((non_originating[i].value for i in combo), Decimal(0)), combo)
+                best = (exact_sum(non_originating[i].value for i in combo), combo)
             total, combo = best
             chosen_materials = [non_originating[i] for i in combo]
             names = ", ".join(f"{m.id} ({m.description or 'no description'}, {m.value:,.2f})" for m in chosen_materials)

@@ -72,10 +72,40 @@ class Bom:
     total: Decimal = attrs.field(init=False)
     #: whether any material is an intermediate with materials of its own
     nested: bool = attrs.field(init=False)
+    #: the HS subheadings (first six digits) of the product and every material: checked against
+    #: an agreement's nomenclature in one set operation
+    codes: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    #: the fewest digits of any material's code (10 if none): a tariff shift finer than this fails it
+    shortest: int = attrs.field(init=False, eq=False, repr=False)
+    #: whether any material has a role (accessory, packing, ...) the agreement may treat apart
+    roles: bool = attrs.field(init=False, eq=False, repr=False)
+    #: the materials not declared originating, their value, and the origins of those that are:
+    #: what every check starts from, worked out once when the BOM is read
+    undeclared: tuple[Material, ...] = attrs.field(init=False, eq=False, repr=False)
+    undeclared_value: Decimal = attrs.field(init=False, eq=False, repr=False)
+    declared_origins: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "total", _sum(m.value for m in self.materials))
         object.__setattr__(self, "nested", any(m.materials is not None for m in self.materials))
+        codes = {m.hs_code[:6] for m in self.materials if m.hs_code is not None}
+        if self.product.hs_code:
+            codes.add(self.product.hs_code[:6])
+        if self.nested:
+            stack = [m.materials for m in self.materials if m.materials]
+            while stack:
+                for m in stack.pop():
+                    if m.hs_code is not None:
+                        codes.add(m.hs_code[:6])
+                    if m.materials:
+                        stack.append(m.materials)
+        object.__setattr__(self, "codes", frozenset(codes))
+        object.__setattr__(self, "shortest", min((len(m.hs_code) for m in self.materials if m.hs_code is not None), default=10))
+        object.__setattr__(self, "roles", any(m.role is not None for m in self.materials))
+        undeclared = tuple(m for m in self.materials if not m.originating)
+        object.__setattr__(self, "undeclared", undeclared)
+        object.__setattr__(self, "undeclared_value", _sum(m.value for m in undeclared))
+        object.__setattr__(self, "declared_origins", frozenset(m.origin for m in self.materials if m.originating))
 
     def to_dict(self) -> dict[str, Any]:
         """The BOM in its file format (numbers as exact decimal strings)."""

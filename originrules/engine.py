@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import Decimal, localcontext
 from typing import Any
 
 import attrs
@@ -14,9 +15,10 @@ from originrules import __version__
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.compile import CompiledRule, CompiledRuleset, Context, RuleRef, Trace
 from originrules.errors import BomError, NotInForce, Problem
-from originrules.hs import LEVEL_WORDS, known
+from originrules.hs import LEVEL_WORDS, known, nomenclature
 from originrules.lang import ast
 from originrules.lang.ast import process_name
+from originrules.numbers import EXACT, exact_sum
 from originrules.registry import find
 
 
@@ -45,13 +47,20 @@ class Decision:
     ruleset: ast.Ruleset
     bom: Bom
     rule: RuleRef | None
-    trace: Trace | None
     assumed: frozenset[str]  # material ids taken as originating under --assume-origin
     warnings: tuple[str, ...]
     reasons: tuple[str, ...]  # why undetermined (no rule; missing data), or why refused outright
     choices: tuple[RuleRef, ...] = ()  # the subdivisions to choose from, when the BOM names none
     assume_origin: bool = False
     intermediates: tuple[tuple[str, Decision], ...] = ()  # (material id, its own decision)
+    #: builds the explanation: called once, the first time anything asks for `trace`
+    explanation: Callable[[], Trace] | None = attrs.field(default=None, eq=False, repr=False)
+
+    @functools.cached_property
+    def trace(self) -> Trace | None:
+        """The explanation: every test with its figures. A check decides with the verdict closures
+        only; this is built the first time a report, headroom() or to_dict() asks for it."""
+        return None if self.explanation is None else self.explanation()
 
     @functools.cached_property
     def input_sha256(self) -> str:
@@ -82,12 +91,6 @@ class Decision:
         if self.trace:
             walk(self.trace, False)
         return out
-
-    def explain(self, mode: str = "auto") -> str:
-        """The decision in plain words (the text report). mode: "full", "fails" or "auto"."""
-        from originrules.report import render
-
-        return render(self, "text", explain=mode)
 
     @functools.cached_property
     def materials(self) -> tuple[MaterialStatus, ...]:
@@ -130,7 +133,7 @@ class Decision:
             "materials": {
                 "count": len(materials),
                 "non_originating_count": len(non),
-                "non_originating_value": str(sum((m.value for m in non), Decimal(0))),
+                "non_originating_value": str(exact_sum(m.value for m in non)),
                 "items": [m.to_dict() for m in materials],
             },
             "headroom": self.headroom(),
@@ -160,30 +163,42 @@ def _split(
     problems = []
     shift: list[Material] | None = None
     ignored = Decimal(0)
+    add = EXACT.add  # money sums never round
+    if not assume_origin and not (treatments and bom.roles):  # the common case: worked out when the BOM was read
+        if not bom.declared_origins <= zone:
+            raise BomError([_outside_zone(bom, m, zone) for m in bom.materials if m.originating and m.origin not in zone])
+        return list(bom.undeclared), bom.undeclared_value, frozenset(), None, ignored
+    if not (treatments and bom.roles):  # one tight loop
+        with localcontext(EXACT):  # money sums never round
+            for m in bom.materials:
+                declared = m.originating
+                if declared:
+                    if m.origin not in zone:
+                        problems.append(_outside_zone(bom, m, zone))
+                elif declared is None and assume_origin and m.origin in zone:
+                    assumed.append(m.id)
+                else:
+                    non_originating.append(m)
+                    vnm += m.value
+        if problems:
+            raise BomError(problems)
+        return non_originating, vnm, frozenset(assumed), None, ignored
     for m in bom.materials:
         treatment = treatments.get(m.role, "normal") if (treatments and m.role) else "normal"
         if treatment == "ignored":
-            ignored += m.value
+            ignored = add(ignored, m.value)
             continue
         declared = m.originating
         if declared:
             if m.origin not in zone:
-                i = bom.materials.index(m)
-                problems.append(
-                    Problem(
-                        f"materials[{i}].originating: is true, but origin {m.origin} is outside the cumulation zone "
-                        f"({', '.join(sorted(zone))}); only materials originating in a party (or a cumulation partner) count",
-                        bom.source,
-                        "BOM010",
-                    )
-                )
+                problems.append(_outside_zone(bom, m, zone))
             continue
         if treatment == "originating" or (declared is None and assume_origin and m.origin in zone):
             if treatment != "originating":
                 assumed.append(m.id)
             continue
         non_originating.append(m)
-        vnm += m.value
+        vnm = add(vnm, m.value)
         if treatment == "value_only":
             shift = shift if shift is not None else list(non_originating[:-1])
         elif shift is not None:
@@ -191,6 +206,15 @@ def _split(
     if problems:
         raise BomError(problems)
     return non_originating, vnm, frozenset(assumed), shift, ignored
+
+
+def _outside_zone(bom: Bom, m: Material, zone: frozenset[str]) -> Problem:
+    return Problem(
+        f"materials[{bom.materials.index(m)}].originating: is true, but origin {m.origin} is outside the cumulation zone "
+        f"({', '.join(sorted(zone))}); only materials originating in a party (or a cumulation partner) count",
+        bom.source,
+        "BOM010",
+    )
 
 
 def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
@@ -237,6 +261,8 @@ def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, li
 def unknown_codes(bom: Bom, edition: str) -> list[Problem]:
     """Codes of the product and its materials that are not in the agreement's HS edition. A code
     that does not exist (999999, 0000) would pass any tariff-shift test unnoticed."""
+    if bom.codes <= nomenclature(edition):
+        return []
     problems = []
     if bom.product.hs_code and not known(bom.product.hs_code, edition):
         problems.append(Problem(f"product.hs_code: {bom.product.hs_code} is not a code of HS {edition}", bom.source, "BOM007", "check the code; a national line is checked on its first six digits"))
@@ -257,14 +283,15 @@ def check(
     agreement: str | CompiledRuleset = "UAE",
     *,
     assume_origin: bool = False,
-    explain: bool = True,
+    explain: bool | None = None,
     on: dt.date | None = None,
 ) -> Decision:
     """Decide whether the product of `bom` originates under `agreement` (a code, alias or ruleset).
 
-    With explain=False the decision carries no trace (and no missing-data reasons): the same
-    verdict, faster, for whole catalogues. With `on`, an agreement not in force on that date is
-    refused (NotInForce).
+    The verdict is decided at once; the explanation (the trace a report shows) is built the first
+    time something asks for it. explain=True builds it now; explain=False never (no trace and no
+    missing-data reasons: the verdict alone). With `on`, an agreement not in force on that date
+    is refused (NotInForce).
     """
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
@@ -279,11 +306,13 @@ def check(
     if bom.nested:
         bom, intermediates = _roll_up(bom, crs, assume_origin, explain)
     non_originating, vnm, assumed, shift, ignored = _split(bom, ag.zone, assume_origin, ag.treatments)
-    warnings = list(bom.warnings) + [
-        f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
-        "cumulation zone; hold a supplier declaration"
-        for mid in sorted(assumed)
-    ]
+    warnings = list(bom.warnings)
+    if assumed:
+        warnings.extend(
+            f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
+            "cumulation zone; hold a supplier declaration"
+            for mid in sorted(assumed)
+        )
     for mid, sub in intermediates:
         if sub.originating is None:
             warnings.append(f"intermediate material {mid}: undetermined ({'; '.join(sub.reasons)}); counted as non-originating")
@@ -292,12 +321,12 @@ def check(
     chosen, choices, reason = select_rule(crs, bom)
     if chosen is None:
         refs = tuple(cr.ref for cr in choices)
-        return Decision(originating=None, rule=None, trace=None, warnings=tuple(warnings), reasons=(reason or "",), choices=refs, **base)
+        return Decision(originating=None, rule=None, warnings=tuple(warnings), reasons=(reason or "",), choices=refs, **base)
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
     ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored)
-    if chosen.shift_digits:
+    if chosen.shift_digits > bom.shortest:
         word = LEVEL_WORDS[chosen.shift_digits]
         warnings.extend(
             f"material {m.id}: HS code {m.hs_code} is too short to tell its {word}; it fails a tariff-shift test at that level"
@@ -305,28 +334,33 @@ def check(
             if m.hs_code is not None and len(m.hs_code) < chosen.shift_digits
         )
     insufficient = _insufficient(ag, bom)
-    if not explain:
-        passed = chosen.verdict(ctx)
-        if insufficient is not None and insufficient.passed is False:
-            passed = False
-        return Decision(originating=passed, rule=chosen.ref, trace=None, warnings=tuple(warnings), reasons=(), **base)
-    trace = chosen.test(ctx)
-    passed = trace.passed
-    reasons: list[str] = []
-    if insufficient is not None:
-        trace = Trace("and", False if insufficient.passed is False else passed, "all of", [insufficient, trace])
-        passed = trace.passed
-    if passed is None:
-        missing = trace.missing()
-        reasons.append("the rule cannot be decided from this BOM; it lacks: " + (", ".join(missing) or "data"))
-    return Decision(
+    passed = chosen.verdict(ctx)
+    if insufficient is not None and insufficient.passed is False:
+        passed = False  # only insufficient operations, whatever the rule says
+    test = chosen.test
+
+    def explanation() -> Trace:
+        trace = test(ctx)
+        if insufficient is not None:
+            trace = Trace("and", False if insufficient.passed is False else trace.passed, "all of", [insufficient, trace])
+        return trace
+
+    decision = Decision(
         originating=passed,
         rule=chosen.ref,
-        trace=trace,
         warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
-        reasons=tuple(reasons),
+        reasons=(),
+        explanation=None if explain is False else explanation,
         **base,
     )
+    if passed is None and explain is not False:
+        # an undetermined verdict says what is missing: that is in the explanation
+        missing = decision.trace.missing()  # type: ignore[union-attr]
+        reason = "the rule cannot be decided from this BOM; it lacks: " + (", ".join(missing) or "data")
+        decision = attrs.evolve(decision, reasons=(reason,))
+    elif explain:
+        _ = decision.trace  # asked for eagerly
+    return decision
 
 
 def make_context(

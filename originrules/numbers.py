@@ -9,7 +9,8 @@ traps rather than rounds if that ever failed.
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, Rounded
+from collections.abc import Iterable
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, Rounded, localcontext
 
 #: a number is below 10**15 (a thousand million million, in any currency)
 MAX_INTEGER_DIGITS = 15
@@ -55,3 +56,9 @@ def parse(text: str) -> Decimal | None:
     except ArithmeticError:
         return None
     return within_limits(number)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """A sum of money that never rounds (the default context would, past 28 digits)."""
+    with localcontext(EXACT):
+        return sum(values, Decimal(0))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import attrs
+
 import pytest
 
 import originrules
@@ -149,7 +151,7 @@ def test_explain_fails_shows_only_the_failing_path():
     fails = originrules.render(d, "text", explain="fails")
     full = originrules.render(d, "text", explain="full")
     assert "[met]" not in fails and "[met]" in full
-    assert d.explain() == fails  # the default for a good that does not originate
+    assert originrules.explain(d) == fails  # the default for a good that does not originate
 
 
 def test_carotar_worksheet_marks_what_the_bom_cannot_fill():
@@ -194,3 +196,26 @@ def test_html_tags_are_balanced(row: dict[str, str]) -> None:
     page = Balance()
     page.feed(originrules.render(originrules.check(example(row["file"]), row["agreement"]), "html", explain="full"))
     assert (page.open, page.wrong) == ([], [])
+
+
+def test_the_explanation_is_built_when_first_asked_for_and_only_once():
+    calls = []
+    d = originrules.check(example("motorcycle-uae.json"), "UAE")
+    inner = d.explanation
+
+    def counting():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return inner()
+
+    object.__setattr__(d, "explanation", counting)
+    assert calls == []
+    first = originrules.render(d, "json")  # had check() built the trace, this would not call it
+    assert originrules.render(d, "json") == first and len(calls) == 1
+    assert first == originrules.render(originrules.check(example("motorcycle-uae.json"), "UAE", explain=True), "json")
+
+
+def test_an_undetermined_decision_names_what_is_missing_without_being_asked():
+    bom = example("motorcycle-uae.json")
+    bom = attrs.evolve(bom, materials=tuple(m._replace(hs_code=None) if i == 0 else m for i, m in enumerate(bom.materials)), product=attrs.evolve(bom.product, fob=None, ex_works=None))
+    d = originrules.check(bom, "UAE")
+    assert d.originating is None and d.reasons and "lacks" in d.reasons[0]

@@ -68,6 +68,9 @@ def test_scaling_every_value_by_a_currency_factor_changes_nothing(data: dict[str
 def test_the_verdict_only_path_agrees_with_the_explaining_path(data: dict[str, Any], assume: bool) -> None:
     bom = from_dict(data)
     for agreement in ("UAE", "UK", "EFTA"):
-        explained = originrules.check(bom, agreement, assume_origin=assume)
+        explained = originrules.check(bom, agreement, assume_origin=assume, explain=True)
         fast = originrules.check(bom, agreement, assume_origin=assume, explain=False)
         assert (fast.originating, fast.rule) == (explained.originating, explained.rule)
+        # the verdict closures and the explanation built over the same law say the same
+        if explained.trace is not None:
+            assert explained.trace.passed is explained.originating

@@ -13,7 +13,7 @@ from originrules.compile.trace import Context
 from originrules.compile.values import HUNDRED, Formula, Ratio, money, percent_of
 from originrules.hs import CodeSet
 from originrules.lang import ast
-from originrules.numbers import EXACT
+from originrules.numbers import EXACT, exact_sum
 
 # ---------------------------------------------------------------- and / or: three values
 
@@ -40,6 +40,14 @@ def shift_failures(ctx: Context, digits: int, exception: CodeSet | None) -> tupl
     own = ctx.code[:digits]
     failing: list[tuple[Material, str]] = []
     unknown: list[Material] = []
+    if exception is None and ctx.bom.shortest >= digits:  # the common case: only SAME can fail
+        for m in ctx.shift_materials:
+            h = m.hs_code
+            if h is None:
+                unknown.append(m)
+            elif h[:digits] == own:
+                failing.append((m, SAME))
+        return failing, unknown
     for m in ctx.shift_materials:
         h = m.hs_code
         if h is None:
@@ -62,12 +70,12 @@ def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], wit
     if dm is None:
         info["reason"] = "no tolerance for this product"
         return (False if failing else None), info
-    blocked = [m for m in failing if withheld is True or (withheld and m.hs_code and withheld.contains(m.hs_code))]
+    blocked = [m for m in failing if withheld is True or (m.hs_code and withheld.contains(m.hs_code))] if withheld else None  # type: ignore[union-attr]
     if blocked:
         info["reason"] = "the rule withholds tolerance from " + ", ".join(m.id for m in blocked)
         return False, info
     candidates = failing + unknown
-    total = sum((m.value for m in candidates), Decimal(0))
+    total = exact_sum(m.value for m in candidates)
     best = tolerance_limit(ctx, dm)
     info.update({"percent": str(dm.percent), "value": str(total)})
     if best is None:
@@ -79,7 +87,7 @@ def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], wit
     limit, basis = best
     info.update({"basis": basis, "limit": str(limit)})
     info["used"] = str(total) if total <= limit else "0"
-    info["left"] = str(limit - total) if total <= limit else str(limit)
+    info["left"] = str(EXACT.subtract(limit, total)) if total <= limit else str(limit)
     if total <= limit:
         info["applied"] = True
         info["absorbed"] = [m.id for m in candidates]
@@ -117,7 +125,7 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
     """VNM, or with `from CODES` only the non-originating materials of those codes."""
     if scope is None:
         return ctx.quantities["VNM"]  # type: ignore[return-value]
-    return sum((m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code)), Decimal(0))
+    return exact_sum(m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code))
 
 
 def option_ratio(q: dict[str, Decimal | None], vnm: Decimal, formula: Formula | None, basis: str) -> Ratio | str:

@@ -11,6 +11,7 @@ import attrs
 
 from originrules.bom import Bom, Material
 from originrules.lang import ast
+from originrules.numbers import EXACT
 
 
 @attrs.define(slots=True)
@@ -72,7 +73,7 @@ class Context:
             "fob": p.fob,
             "ex_works": p.ex_works,
             "VNM": vnm,
-            "VOM": total - vnm,
+            "VOM": EXACT.subtract(total, vnm),
             "direct_labour": costs.get("direct_labour"),
             "direct_overhead": costs.get("direct_overhead"),
             "profit": costs.get("profit"),

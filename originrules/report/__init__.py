@@ -40,4 +40,9 @@ def render(decision: Decision, fmt: str = "text", *, colour: bool = False, expla
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-__all__ = ["EXPLAIN_MODES", "FORMATS", "render"]
+def explain(decision: Decision, mode: str = "auto") -> str:
+    """The decision in plain words (the text report). mode: "full", "fails" or "auto"."""
+    return render(decision, "text", explain=mode)
+
+
+__all__ = ["EXPLAIN_MODES", "FORMATS", "explain", "render"]

@@ -4,9 +4,8 @@ decision where the BOM says it, and marked for the user where it cannot."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from originrules.engine import Decision
+from originrules.numbers import exact_sum
 from originrules.report.model import Block, Facts, Heading, Paragraph, Table, money
 
 FILL = "(to be filled in by the importer)"
@@ -71,8 +70,8 @@ def carotar_blocks(d: Decision) -> list[Block]:
         proof = "origin declaration held (per BOM)" if m.originating else "none: counted as non-originating"
         rows.append((m.id, m.description, m.hs_code or FILL, money(m.value), m.origin, f"{local}; made by the producer: {FILL}", proof))
     out.append(Table(("id", "description", "HS", f"value ({cur or 'currency'})", "origin", "source", "origin proof"), tuple(rows)))
-    vnm = sum((m.value for m in d.materials if not m.originating), Decimal(0))
-    vom = sum((m.value for m in d.materials if m.originating), Decimal(0))
+    vnm = exact_sum(m.value for m in d.materials if not m.originating)
+    vom = exact_sum(m.value for m in d.materials if m.originating)
     costs = d.bom.costs
     out.append(Heading("Value addition"))
     out.append(

@@ -14,6 +14,7 @@ from originrules import __version__
 from originrules.compile import Trace
 from originrules.compile import money as plain_money
 from originrules.engine import Decision
+from originrules.numbers import exact_sum
 
 # Control characters from a BOM (an ANSI escape sequence in a description could rewrite the
 # terminal of whoever reads the report, or `cat`s a file) are shown as visible escapes in every
@@ -172,7 +173,7 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None) -> list
     if d.materials:
         failed, absorbed = _material_results(d.trace)
         non = [m for m in d.materials if not m.originating]
-        total = sum((m.value for m in non), Decimal(0))
+        total = exact_sum(m.value for m in non)
         out.append(Heading("Materials"))
         out.append(Paragraph(f"{len(d.materials)} materials, of which {len(non)} non-originating ({money(total, p.currency)})"))
         rows = []
