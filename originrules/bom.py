@@ -11,14 +11,19 @@ import hashlib
 import json
 import re
 from decimal import Decimal, InvalidOperation, localcontext
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter
+from operator import is_not as _is_not
+from operator import not_ as _not
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import attrs
+import msgspec
 
 from originrules.errors import BomError, Problem
 from originrules.hs import normalise
-from originrules.numbers import EXACT, limit_message, within_limits
+from originrules.numbers import EXACT, MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, limit_message, within_limits
 
 UNKNOWN_ORIGIN = "unknown"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -43,6 +48,12 @@ class Material(NamedTuple):
     materials: tuple[Material, ...] | None = None  # an intermediate made by the producer
     ex_works: Decimal | None = None  # an intermediate's own value bases
     fob: Decimal | None = None
+
+
+# columns of Material, for the C-level passes in Bom
+_ID, _HS_CODE, _VALUE, _ORIGIN, _ORIGINATING, _ROLE, _SUBMATERIALS = (
+    itemgetter(Material._fields.index(f)) for f in ("id", "hs_code", "value", "origin", "originating", "role", "materials")
+)
 
 
 @attrs.frozen
@@ -86,26 +97,32 @@ class Bom:
     declared_origins: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "total", _sum(m.value for m in self.materials))
-        object.__setattr__(self, "nested", any(m.materials is not None for m in self.materials))
-        codes = {m.hs_code[:6] for m in self.materials if m.hs_code is not None}
+        # column at a time, each pass a C loop (itemgetter, compress): this runs for every BOM read
+        materials = self.materials
+        put = object.__setattr__
+        put(self, "total", _sum(map(_VALUE, materials)))
+        put(self, "nested", any(map(_is_not, map(_SUBMATERIALS, materials), repeat(None))))
+        written = set(map(_HS_CODE, materials))
+        written.discard(None)
+        codes = {c[:6] for c in written}
         if self.product.hs_code:
             codes.add(self.product.hs_code[:6])
         if self.nested:
-            stack = [m.materials for m in self.materials if m.materials]
+            stack = [m.materials for m in materials if m.materials]
             while stack:
                 for m in stack.pop():
                     if m.hs_code is not None:
                         codes.add(m.hs_code[:6])
                     if m.materials:
                         stack.append(m.materials)
-        object.__setattr__(self, "codes", frozenset(codes))
-        object.__setattr__(self, "shortest", min((len(m.hs_code) for m in self.materials if m.hs_code is not None), default=10))
-        object.__setattr__(self, "roles", any(m.role is not None for m in self.materials))
-        undeclared = tuple(m for m in self.materials if not m.originating)
-        object.__setattr__(self, "undeclared", undeclared)
-        object.__setattr__(self, "undeclared_value", _sum(m.value for m in undeclared))
-        object.__setattr__(self, "declared_origins", frozenset(m.origin for m in self.materials if m.originating))
+        put(self, "codes", frozenset(codes))
+        put(self, "shortest", min(map(len, written), default=10))
+        put(self, "roles", any(map(_is_not, map(_ROLE, materials), repeat(None))))
+        declared = list(map(_ORIGINATING, materials))
+        undeclared = tuple(compress(materials, map(_not, declared)))
+        put(self, "undeclared", undeclared)
+        put(self, "undeclared_value", _sum(map(_VALUE, undeclared)))
+        put(self, "declared_origins", frozenset(compress(map(_ORIGIN, materials), declared)))
 
     def to_dict(self) -> dict[str, Any]:
         """The BOM in its file format (numbers as exact decimal strings)."""
@@ -166,7 +183,7 @@ class _Reader:
         self.problems.append(Problem(f"{path}: {message}", self.source, code))
 
     def obj(self, data: dict[str, Any], key: str, path: str, required: bool) -> dict[str, Any] | None:
-        value = data.get(key)
+        value = _as_data(data.get(key))
         if value is None:
             if required:
                 self.bad(_join(path, key), "is required (an object)")
@@ -267,11 +284,23 @@ class _Reader:
         return None
 
 
+def _as_data(value: Any) -> Any:
+    """A material the decoder made early, back as the object it was read from (for the full
+    reading and its messages)."""
+    if type(value) is not Material:
+        return value
+    d = {"id": value.id, "description": value.description, "hs_code": value.hs_code, "value": value.value, "origin": value.origin}
+    if value.originating is not None:
+        d["originating"] = value.originating
+    return d
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
 def _show(value: Any) -> str:
+    value = _as_data(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -331,11 +360,12 @@ class _Loader:
         out = []
         seen: dict[str, int] = {}
         for i, m in enumerate(raw):
-            fast = _plain_material(m)
+            fast = m if type(m) is Material else _plain_material(m)  # decoded as a Material already, or a dict
             if fast is not None and fast.id not in seen:
                 seen[fast.id] = i
                 out.append(fast)
                 continue
+            m = _as_data(m)
             where = f"{path}[{i}]"
             if not isinstance(m, dict):
                 r.bad(where, f"expected an object, got {_show(m)}")
@@ -398,15 +428,19 @@ def _sum(values: Any) -> Decimal:
 _PLAIN_KEYS = frozenset({"id", "description", "hs_code", "value", "origin", "originating"})
 
 
+_CODE_LENGTHS = frozenset((2, 4, 6, 8, 10))
+
+
 def _plain_material(m: Any) -> Material | None:
-    """The common material, read fast: every field present and well-formed. Anything else
-    (None) goes through the full reading, which names each problem."""
+    """The common material, read fast: canonical fields only, each well-formed and within the
+    limits. Anything else (None) goes through the full reading, which names each problem and
+    repairs what it may (dots in codes, lower-case countries, lost leading zeros)."""
     if type(m) is not dict or not _PLAIN_KEYS.issuperset(m):
         return None
-    mid = m.get("id")
-    hs = m.get("hs_code")
-    origin = m.get("origin")
-    value = m.get("value")
+    try:
+        mid, hs, origin, value = m["id"], m["hs_code"], m["origin"], m["value"]
+    except KeyError:
+        return None
     originating = m.get("originating")
     description = m.get("description", "")
     if (
@@ -415,26 +449,31 @@ def _plain_material(m: Any) -> Material | None:
         or type(origin) is not str
         or type(description) is not str
         or not (originating is None or originating is True or originating is False)
-        or len(hs) not in (2, 4, 6, 8, 10)
-        or not hs.isdigit()
+        or len(hs) not in _CODE_LENGTHS
+        or not (hs.isdigit() and hs.isascii())
         or len(origin) != 2
         or not (origin.isupper() and origin.isalpha() and origin.isascii())
     ):
         return None
     if type(value) is str:
-        if not _NUMBER.match(value):
+        # plain decimal text within the limits (numbers.py), told by its shape alone: ASCII
+        # digits and at most one point, <= 15 digits before it and <= 12 after
+        point = value.find(".")
+        if point < 0:
+            if not (0 < len(value) <= MAX_INTEGER_DIGITS and value.isdigit() and value.isascii()):
+                return None
+        elif not (point <= MAX_INTEGER_DIGITS and len(value) - point <= MAX_FRACTION_DIGITS + 1 and value.isascii() and value.replace(".", "", 1).isdigit()):
             return None
         value = Decimal(value)
-    elif type(value) is not Decimal:
+    elif type(value) is not Decimal or within_limits(value) is not value or value < 0:
         return None
-    if not value.is_finite() or value < 0 or within_limits(value) is not value:
-        return None  # the full reading names the problem
     return Material(mid, description, hs, value, origin, originating)
 
 
 def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), digest: str | None = None) -> Bom:
     """Build a BOM from decoded JSON (numbers as Decimal); raise BomError naming every bad path."""
     r = _Reader(source)
+    data = _as_data(data)
     if not isinstance(data, dict):
         raise BomError(Problem(f"expected a JSON object at the top, got {_show(data)}", source, "BOM001"))
     known_top = {"product", "materials", "costs", "exchange_rates"}
@@ -501,10 +540,16 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Material:
+    """Each JSON object as it is decoded: a repeated key is an error; a plain material becomes
+    a Material at once (no dict kept, no second pass); anything else stays a dict for from_dict."""
     d = dict(pairs)
     if len(d) != len(pairs):
         raise _Duplicate
+    if "value" in d:
+        material = _plain_material(d)
+        if material is not None:
+            return material
     return d
 
 
@@ -570,19 +615,177 @@ def _path(stack: list[list[Any]]) -> str:
     return "".join(parts).lstrip(".") or "(top)"
 
 
-def loads(text: str, source: str = "<bom>") -> Bom:
-    data = decode(text, source)
+def loads(text: str | bytes, source: str = "<bom>") -> Bom:
+    """A BOM from JSON text (or its UTF-8 bytes): decoded and validated in one pass in C where
+    the text is in the canonical form (most are), else read in full, naming every problem with
+    its JSON path."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     # surrounding whitespace is not content: a BOM file and the same BOM as a JSON line agree
-    return from_dict(data, source, digest=hashlib.sha256(text.strip().encode("utf-8")).hexdigest())
+    digest = hashlib.sha256(data.strip()).hexdigest()
+    fast = _canonical(data, source, digest)
+    if fast is not None:
+        return fast
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BomError(Problem(f"cannot read: not UTF-8 ({e.reason} at byte {e.start})", source, "BOM000")) from None
+    return from_dict(decode(text, source), source, digest=digest)
 
 
 def load_bom(path: str | Path) -> Bom:
     """Read a BOM file (JSON). Raise BomError with every problem and its JSON path."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes()  # decoded by msgspec directly; the full reading checks UTF-8
     except FileNotFoundError:
         raise BomError(Problem("no such file", str(path), "BOM000")) from None
     except (OSError, UnicodeDecodeError) as e:
         raise BomError(Problem(f"cannot read: {e}", str(path), "BOM000")) from None
     return loads(text, str(path))
+
+
+# ---------------------------------------------------------------- the canonical form, read in C
+# msgspec decodes the common BOM in one pass at about the speed of json.loads; the fields are
+# then checked a column at a time (one regular expression over all values, all codes, all
+# origins), so the Python work per material is one tuple. Canonical means: codes as digits,
+# countries as two capitals, numbers as plain decimal text within the limits (numbers.py), no
+# comments, no intermediates or roles. Anything else, and anything msgspec refuses, goes to the
+# full reading above, which gives the same BOM or every problem by path (tests/test_bom.py
+# checks that both readings agree).
+
+_UNSET: Any = msgspec.UNSET
+# every pair of capitals, and "unknown": checked by msgspec in C, and each decoded as one shared
+# string object rather than 200,000 copies of "CN"
+_TWO_CAPITALS = tuple(a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_Origin = Literal[(*_TWO_CAPITALS, "unknown")]  # type: ignore[valid-type]
+_Country = Literal[_TWO_CAPITALS]  # type: ignore[valid-type]
+
+
+class _CMaterial(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    # the defaults are the Material's own; a field written with its default ("description": "")
+    # makes the key count below disagree, and the full reading takes the BOM
+    id: str
+    value: str
+    origin: _Origin
+    hs_code: str | None = None
+    description: str = ""
+    originating: bool | None = None
+
+
+class _CProduct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    hs_code: str
+    description: str = _UNSET
+    ex_works: str = _UNSET
+    fob: str = _UNSET
+    currency: str = _UNSET
+    exporting_country: _Country = _UNSET
+    importing_country: _Country = _UNSET
+    wholly_obtained: bool = _UNSET
+    processes: list[str] = _UNSET
+    subdivision: str = _UNSET
+
+
+class _CCosts(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    direct_labour: str = _UNSET
+    direct_overhead: str = _UNSET
+    profit: str = _UNSET
+    other_costs: str = _UNSET
+
+
+class _CBom(msgspec.Struct, forbid_unknown_fields=True, rename={"comment": "_comment"}):
+    product: _CProduct
+    materials: list[_CMaterial]
+    costs: _CCosts = _UNSET
+    exchange_rates: dict[str, str] = _UNSET
+    comment: str = _UNSET  # "_comment": a note for people, not read
+
+
+_DECODE = msgspec.json.Decoder(_CBom).decode
+_C_ID, _C_VALUE, _C_ORIGIN, _C_HS_CODE, _C_DESCRIPTION, _C_ORIGINATING = (
+    attrgetter(f) for f in ("id", "value", "origin", "hs_code", "description", "originating")
+)
+# the fields a plain material leaves at their defaults: wholly_obtained False, the rest None
+_MATERIAL_DEFAULTS = (repeat(False), *(repeat(None) for _ in Material._fields[7:]))
+_SPACED_COLON = ('" :', '"\t:', '"\n:', '"\r:')
+# each a column joined by new lines, matched whole
+_NUMBERS = re.compile(rf"(?:[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?\n)*")
+_CODES = re.compile(r"(?:(?:[0-9][0-9]){1,5}\n)*")
+_PRODUCT_CODE = re.compile(r"(?:[0-9][0-9]){3,5}")
+
+
+def _column(pattern: re.Pattern[str], values: Any) -> bool:
+    return not values or pattern.fullmatch("\n".join(values) + "\n") is not None
+
+
+def _set(struct: Any) -> dict[str, Any]:
+    return {f: v for f in struct.__struct_fields__ if (v := getattr(struct, f)) is not _UNSET}
+
+
+def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
+    """The BOM, if the text is in the canonical form; None sends it to the full reading."""
+    # msgspec keeps the last of a repeated key. A repeat is caught by counting quotes: with no
+    # escaped quote in the text, every `"` opens or closes a key or a text value, so the text
+    # has twice as many as the keys and texts decoded only if no key was given twice.
+    if len(text) > MAX_TEXT or (b"\\" in text and b'\\"' in text):
+        return None
+    try:
+        raw = _DECODE(text)
+    except (msgspec.MsgspecError, RecursionError):
+        return None
+    p = _set(raw.product)
+    raw_costs, raw_rates, comment = raw.costs, raw.exchange_rates, raw.comment
+    costs = _set(raw_costs) if raw_costs is not _UNSET else {}
+    rates = raw_rates if raw_rates is not _UNSET else {}
+    found = raw.materials
+    numbers = list(map(_C_VALUE, found))
+    codes = list(map(_C_HS_CODE, found))
+    origins = list(map(_C_ORIGIN, found))
+    descriptions = list(map(_C_DESCRIPTION, found))
+    declared = list(map(_C_ORIGINATING, found))
+    ids = list(map(_C_ID, found))
+    del found, raw
+    money = [p[k] for k in ("ex_works", "fob") if k in p] + list(costs.values()) + list(rates.values())
+    if not (
+        _column(_NUMBERS, numbers)
+        and _column(_NUMBERS, money)
+        and _column(_CODES, set(codes) - {None})
+        and _PRODUCT_CODE.fullmatch(p["hs_code"])
+    ):
+        return None
+    # keys and text values: the top-level keys, product fields (all texts but wholly_obtained,
+    # and processes, a list of texts), costs (texts), exchange rates (a text key and value);
+    # per material id, value and origin (keys and values), description and code where given
+    # (key and value), originating where given (its key)
+    n = len(ids)
+    strings = 2 + (raw_costs is not _UNSET) + (raw_rates is not _UNSET) + 2 * (comment is not _UNSET)
+    strings += 2 * len(p) - ("wholly_obtained" in p) + (len(p["processes"]) - 1 if "processes" in p else 0)
+    strings += 2 * len(costs) + 2 * len(rates)
+    strings += 6 * n + 2 * (n - descriptions.count("")) + 2 * (n - codes.count(None)) + (n - declared.count(None))
+    # one string object for each repeated code (a 200,000-line BOM repeats a few hundred).
+    # Every step a C loop: this runs per material.
+    same: dict[str, Any] = {}
+    one = same.setdefault
+    codes = list(map(one, codes, codes))
+    rows = zip(ids, descriptions, codes, map(Decimal, numbers), origins, declared, *_MATERIAL_DEFAULTS)
+    materials = list(map(tuple.__new__, repeat(Material), rows))  # no Python-level constructor
+    if 2 * strings != text.count(b'"') or len(set(map(_ID, materials))) != len(materials):
+        return None  # a repeated key, or a repeated id: the full reading names it
+    if UNKNOWN_ORIGIN in compress(origins, declared):
+        return None  # an error: the full reading says it
+    product = Product(
+        hs_code=p["hs_code"],
+        description=p.get("description", ""),
+        ex_works=Decimal(p["ex_works"]) if "ex_works" in p else None,
+        fob=Decimal(p["fob"]) if "fob" in p else None,
+        currency=p.get("currency"),
+        exporting_country=p.get("exporting_country"),
+        importing_country=p.get("importing_country"),
+        wholly_obtained=p.get("wholly_obtained"),
+        processes=tuple(p["processes"]) if "processes" in p else None,
+        subdivision=p.get("subdivision"),
+    )
+    exchange = {k: Decimal(v) for k, v in rates.items()}
+    if (product.ex_works is None and product.fob is None) or 0 in (product.ex_works, product.fob) or 0 in exchange.values():
+        return None  # a value basis is needed, and none may be zero: the full reading says so
+    return Bom(product, tuple(materials), {k: Decimal(v) for k, v in costs.items()}, source, exchange, (), digest)

@@ -7,7 +7,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -22,8 +22,9 @@ from originrules.numbers import EXACT, exact_sum
 from originrules.registry import find
 
 
-@attrs.frozen
-class MaterialStatus:
+class MaterialStatus(NamedTuple):
+    """A material as a decision counts it (a named tuple: a BOM may have 200,000)."""
+
     id: str
     description: str
     hs_code: str | None
@@ -33,7 +34,7 @@ class MaterialStatus:
     why: str  # "declared originating", "no declaration: non-originating", ...
 
     def to_dict(self) -> dict[str, Any]:
-        d = attrs.asdict(self)
+        d = self._asdict()
         d["value"] = str(self.value)
         return d
 
@@ -217,6 +218,10 @@ def _outside_zone(bom: Bom, m: Material, zone: frozenset[str]) -> Problem:
     )
 
 
+def _status(fields: tuple[Any, ...]) -> MaterialStatus:
+    return tuple.__new__(MaterialStatus, fields)  # type: ignore[return-value]  # no Python-level constructor: one per material
+
+
 def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
     """Each material, whether it counts as originating, and why (for reports)."""
     out = []
@@ -235,7 +240,7 @@ def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus
         else:
             why = "no origin declaration: non-originating"
         counts = bool(m.originating) or m.id in assumed
-        out.append(MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, counts, why))
+        out.append(_status((m.id, m.description, m.hs_code, m.value, m.origin, counts, why)))
     return tuple(out)
 
 

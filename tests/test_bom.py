@@ -8,10 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import originrules
-from originrules.bom import loads
+from originrules.bom import _canonical, decode, from_dict, loads
 from originrules.errors import BomError
+from tests.conftest import REPO
+
+EXAMPLES = REPO / "examples"
 
 GOOD: dict[str, Any] = {
     "product": {"hs_code": "8711.20", "description": "motorcycle", "ex_works": "1050", "fob": 1090.10, "currency": "USD"},
@@ -113,3 +118,84 @@ def test_originating_from_outside_the_cumulation_zone_is_an_input_error():
         originrules.check(bom, "UAE")
     assert "materials[0].originating" in e.value.render()
     assert "outside the cumulation zone" in e.value.render()
+
+
+# ---------------------------------------------------------------- the two readings agree
+# loads() reads the canonical form in C (msgspec) and anything else in full; both must give
+# the same BOM, and the fast reading must never accept what the full reading refuses.
+
+
+_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+_numbers = st.one_of(
+    st.decimals(min_value=0, max_value=10**15, places=2).map(str),
+    st.decimals(min_value=0, max_value=10, places=13).map(str),
+    st.sampled_from(["0", "1", "12.5", "999999999999999", "1000000000000000", "0.000000000001", "0.0000000000001", "1.", ".5", "-1", "1e3", "NaN", " 1"]),
+)
+
+
+@st.composite
+def _material(draw, i):  # type: ignore[no-untyped-def]
+    m = {"id": draw(st.sampled_from([f"m{i}", f"m{i}", "dup", 7]))}
+    for key, strategy in (
+        ("value", st.one_of(_numbers, st.decimals(min_value=0, max_value=1000, places=2))),
+        ("origin", st.sampled_from(["IN", "AE", "CN", "unknown", "Unknown", "in", "ZZ", "IND"])),
+        ("hs_code", st.sampled_from(["871410", "8714", "87", "8714.10", "871410100", "87141010", "", "x"])),
+        ("description", st.one_of(_texts, st.just(""))),
+        ("originating", st.sampled_from([True, False, None])),
+    ):
+        if key in ("value", "origin") or draw(st.booleans()):
+            m[key] = draw(strategy)
+    if draw(st.integers(0, 9)) == 0:
+        m[draw(st.sampled_from(["role", "currency", "_note", "wholly_obtained"]))] = draw(st.sampled_from(["tool", "USD", "x", True]))
+    return m
+
+
+@st.composite
+def _bom_texts(draw):  # type: ignore[no-untyped-def]
+    product = {"hs_code": draw(st.sampled_from(["871120", "87112010", "8711", "871120.", "999999"]))}
+    for key, strategy in (
+        ("description", _texts),
+        ("ex_works", _numbers),
+        ("fob", _numbers),
+        ("exporting_country", st.sampled_from(["IN", "in", "unknown"])),
+        ("importing_country", st.sampled_from(["AE", "GB"])),
+        ("wholly_obtained", st.booleans()),
+        ("processes", st.lists(_texts, max_size=2)),
+    ):
+        if draw(st.booleans()):
+            product[key] = draw(strategy)
+    data = {"product": product, "materials": [draw(_material(i)) for i in range(draw(st.integers(0, 5)))]}
+    if draw(st.booleans()):
+        data["costs"] = {draw(st.sampled_from(["direct_labour", "profit", "other"])): draw(_numbers)}
+    if draw(st.booleans()):
+        data["exchange_rates"] = {"USD": draw(_numbers)}
+    text = json.dumps(data, default=str, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 2])))
+    if draw(st.integers(0, 5)) == 0:  # a repeated key, somewhere
+        text = text.replace('"value": ', '"value": "1", "value": ', 1).replace('"hs_code": ', '"hs_code": "87", "hs_code": ', 1)
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(_bom_texts())
+def test_the_fast_reading_gives_the_full_readings_bom_or_steps_aside(text: str) -> None:
+    fast = _canonical(text.encode("utf-8"), "b.json", "digest")
+    try:
+        full = from_dict(decode(text, "b.json"), "b.json", digest="digest")
+    except BomError:
+        assert fast is None, "the fast reading accepted a BOM the full reading refuses"
+        return
+    if fast is not None:
+        assert fast == full and fast.materials == full.materials and fast.costs == full.costs
+
+
+def test_a_canonical_bom_is_read_by_the_fast_reading():
+    text = (EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8")
+    fast = _canonical(text.encode("utf-8"), "m.json", "d")
+    assert fast is not None and fast == from_dict(decode(text), "m.json", digest="d")
+
+
+def test_a_repeated_key_is_refused_even_where_the_fast_reading_would_keep_the_last():
+    text = '{"product": {"hs_code": "871120", "fob": "100"}, "materials": [{"id": "a", "value": "1", "value": "2", "origin": "CN"}]}'
+    assert _canonical(text.encode(), "x", "d") is None
+    with pytest.raises(BomError, match="'value' given twice"):
+        loads(text)

@@ -130,9 +130,10 @@ def _material_results(trace: Trace | None) -> tuple[dict[str, list[str]], set[st
     return failed, absorbed
 
 
-def build(decision: Decision, explain: str = "auto", advice: Any = None) -> list[Block]:
+def build(decision: Decision, explain: str = "auto", advice: Any = None, max_rows: int | None = None) -> list[Block]:
     """The blocks of a decision report. explain "auto": everything for an originating good, only
-    the failing path otherwise."""
+    the failing path otherwise. `max_rows` caps the materials table (the terminal's report); the
+    table then says how many rows it leaves out."""
     d, p = decision, decision.bom.product
     mode = explain if explain != "auto" else ("full" if d.originating else "fails")
     out: list[Block] = []
@@ -176,13 +177,24 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None) -> list
         total = exact_sum(m.value for m in non)
         out.append(Heading("Materials"))
         out.append(Paragraph(f"{len(d.materials)} materials, of which {len(non)} non-originating ({money(total, p.currency)})"))
+        listed = [m for m in d.materials if not (mode == "fails" and m.originating)]
+        originating_left_out = len(d.materials) - len(listed)
+        if max_rows is not None and len(listed) > max_rows:
+            # the materials a test failed on first: they are what the reader needs to see
+            listed = sorted(listed, key=lambda m: m.id not in failed)[:max_rows]
         rows = []
-        for m in d.materials:
-            if mode == "fails" and m.originating:
-                continue
+        for m in listed:
             shift = "; ".join(failed.get(m.id, [])) or ("-" if m.originating else "passes")
             rows.append((m.id, m.description, m.hs_code or "-", money(m.value), "originating" if m.originating else m.why, shift, "yes" if m.id in absorbed else ""))
         out.append(Table(("id", "description", "HS", "value", "origin status", "tariff shift", "de minimis"), tuple(rows)))
+        capped = len(d.materials) - originating_left_out - len(rows)
+        why = []
+        if originating_left_out:
+            why.append(f"{originating_left_out} originating (only non-originating materials can make a rule fail)")
+        if capped:
+            why.append(f"{capped} more beyond the first {max_rows}, failing ones first (the JSON, Markdown and HTML reports list every material)")
+        if why:
+            out.append(Paragraph(f"Not listed: {'; '.join(why)}."))
     if d.warnings:
         out.append(Heading("Warnings"))
         out.extend(Paragraph(w) for w in d.warnings)
