@@ -48,7 +48,7 @@ def main() -> None:
     cache = tempfile.mkdtemp()
     warm = {**os.environ, "ORIGINRULES_CACHE": cache}
     off = {**os.environ, "ORIGINRULES_CACHE": "off"}
-    check = [sys.executable, "-m", "originrules.cli", "check", str(EXAMPLE), "-a", "UK"]
+    check = [sys.executable, "-c", "import sys; from originrules.cli import run; run(sys.argv[1:])", "check", str(EXAMPLE), "-a", "UK"]
     subprocess.run(check, env=warm, stdout=subprocess.DEVNULL, cwd=ROOT, check=False)  # fill the cache
     base = best([sys.executable, "-c", "pass"])
     imports = best([sys.executable, "-c", "import click, attrs"])

@@ -415,10 +415,11 @@ def lint(files: tuple[str, ...], fmt: str, hs_nomenclature: str | None) -> None:
     Exit codes: 0 clean (notes only), 1 errors or warnings, 2 unreadable input.
     """
     from originrules.lang.check import lint_text, load_nomenclature
+    from originrules.tariff import load_schedule_text
 
     try:
         codes = load_nomenclature(hs_nomenclature) if hs_nomenclature else None
-        problems = [p for path in _roo_files(files) for p in lint_text(_read_source(path), str(path), codes)]
+        problems = [p for path in _roo_files(files) for p in lint_text(_read_source(path), str(path), codes, load_schedule_text)]
     except OriginrulesError as e:
         _fail(e)
     if fmt == "json":
