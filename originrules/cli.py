@@ -672,4 +672,4 @@ def schema_bom() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
