@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from originrules.bom import Bom, from_dict
+from originrules.bom import COST_FIELDS, Bom, from_dict
 from originrules.compile import CompiledRuleset
 from originrules.engine import Decision, _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
@@ -30,6 +30,8 @@ class Advice:
     total_value: Decimal
     message: str
     complete: bool = True  # False: the search limit was reached; the set is the best found
+    #: the what-if changes that realise the advice (what_if() and `check --what-if` take them)
+    what_if: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,12 +40,13 @@ class Advice:
             "total_value": str(self.total_value),
             "message": self.message,
             "complete": self.complete,
+            "what_if": list(self.what_if),
         }
 
 
 def advise(
     bom: Bom,
-    agreement: str | CompiledRuleset = "UAE",
+    agreement: str | CompiledRuleset,
     *,
     assume_origin: bool = False,
     on: dt.date | None = None,
@@ -108,35 +111,66 @@ def advise(
             )
             if not complete:
                 message += " (The search was cut short; a smaller set may exist.)"
-            return Advice(True, tuple(m.id for m in chosen_materials), total, message, complete)
+            return Advice(True, tuple(m.id for m in chosen_materials), total, message, complete, _changes(chosen_materials, ag, bom))
     raise AssertionError("unreachable: flipping everything qualifies")  # pragma: no cover
 
 
 _FIELDS = ("originating", "value", "hs_code", "origin")
 
 
+def _changes(materials: list[Any], ag: Any, bom: Bom) -> tuple[str, ...]:
+    """The what-if changes that make these materials originating: a material from outside the
+    cumulation zone must first come from a party (the exporter, if it is one)."""
+    exporter = bom.product.exporting_country
+    source = exporter if exporter in ag.zone else sorted(ag.parties)[0]
+    out: list[str] = []
+    for m in materials:
+        if m.origin not in ag.zone:
+            out.append(f"{m.id}.origin={source}")
+        out.append(f"{m.id}.originating=true")
+    return tuple(out)
+
+
+_PRODUCT_FIELDS = ("ex_works", "fob")
+
+
 def what_if(bom: Bom, changes: list[str] | tuple[str, ...]) -> Bom:
     """The BOM with changes such as "25.originating=true", "7.value=30.50", "9.hs_code=871410",
-    "9.origin=AE" applied, and validated again as a whole."""
+    "9.origin=AE", "product.fob=1200", "costs.direct_labour=80" applied and validated again as a
+    whole. The result is marked hypothetical: it carries its changes (`Bom.what_if`), and every
+    report of it says so."""
     data = bom.to_dict()
     by_id = {m["id"]: m for m in data["materials"]}
     problems = []
     for change in changes:
         target, eq, value = change.partition("=")
-        mid, dot, field = target.rpartition(".")
-        if not eq or not dot or field not in _FIELDS:
-            problems.append(Problem(f"--what-if {change!r}: expected MATERIAL_ID.FIELD=VALUE with FIELD one of {', '.join(_FIELDS)}", code="CLI003"))
+        head, dot, field = target.rpartition(".")
+        if eq and head == "product" and field in _PRODUCT_FIELDS and "product" not in by_id:
+            data["product"][field] = value
             continue
-        if mid not in by_id:
-            problems.append(Problem(f"--what-if {change!r}: no material with id {mid!r}", code="CLI003"))
+        if eq and head == "costs" and field in COST_FIELDS and "costs" not in by_id:
+            data.setdefault("costs", {})[field] = value
+            continue
+        if not eq or not dot or field not in _FIELDS:
+            problems.append(
+                Problem(
+                    f"what-if {change!r}: expected MATERIAL_ID.FIELD=VALUE with FIELD one of {', '.join(_FIELDS)}, "
+                    f"or product.{{{','.join(_PRODUCT_FIELDS)}}}=VALUE, or costs.{{{','.join(COST_FIELDS)}}}=VALUE",
+                    code="CLI003",
+                )
+            )
+            continue
+        if head not in by_id:
+            problems.append(Problem(f"what-if {change!r}: no material with id {head!r}", code="CLI003"))
             continue
         if field == "originating":
             if value.lower() not in ("true", "false"):
-                problems.append(Problem(f"--what-if {change!r}: originating is true or false", code="CLI003"))
+                problems.append(Problem(f"what-if {change!r}: originating is true or false", code="CLI003"))
                 continue
-            by_id[mid]["originating"] = value.lower() == "true"
+            by_id[head]["originating"] = value.lower() == "true"
         else:
-            by_id[mid][field] = value
+            by_id[head][field] = value
     if problems:
         raise BomError(problems)
-    return from_dict(data, f"{bom.source} (with --what-if {' '.join(changes)})")
+    changed = from_dict(data, f"{bom.source} (what-if: {'; '.join(changes)})")
+    return attrs.evolve(changed, what_if=bom.what_if + tuple(changes))

@@ -79,6 +79,7 @@ class Bom:
     exchange_rates: dict[str, Decimal] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()  # what loading repaired, e.g. a lost leading zero
     digest: str | None = attrs.field(default=None, eq=False)  # SHA-256 of the JSON text it was read from
+    what_if: tuple[str, ...] = ()  # the changes made to the BOM as declared: a hypothetical
     #: the value of all materials, summed once at load: every check needs it (VOM = total - VNM)
     total: Decimal = attrs.field(init=False)
     #: whether any material is an intermediate with materials of its own

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from typing import Any, NamedTuple
 
 import attrs
 
 from originrules import __version__
-from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
+from originrules.bom import UNKNOWN_ORIGIN, Bom, Material, from_dict
 from originrules.compile import CompiledRule, CompiledRuleset, Context, RuleRef, Trace
 from originrules.errors import BomError, NotInForce, Problem
 from originrules.hs import LEVEL_WORDS, known, nomenclature
@@ -76,7 +76,10 @@ class Decision:
     def headroom(self) -> list[dict[str, Any]]:
         """For every value test, how much non-originating value could be added (met) or must be
         re-sourced as originating (not met) before the result flips; for tariff-shift tests with
-        tolerance, the tolerance used and left. Amounts are in the BOM's currency."""
+        tolerance, the tolerance used and left. Amounts are Decimals in the BOM's currency."""
+        return [{k: (Decimal(v) if k in _AMOUNTS and v is not None else v) for k, v in h.items()} for h in self._headroom()]
+
+    def _headroom(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
 
         def walk(t: Trace, in_group: bool) -> None:
@@ -137,11 +140,15 @@ class Decision:
                 "non_originating_value": str(exact_sum(m.value for m in non)),
                 "items": [m.to_dict() for m in materials],
             },
-            "headroom": self.headroom(),
+            "headroom": self._headroom(),  # amounts as exact decimal strings
             "intermediates": [{"material": mid, **sub.to_dict()} for mid, sub in self.intermediates],
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
+            **({"what_if": list(self.bom.what_if)} if self.bom.what_if else {}),  # a hypothetical, not the BOM as declared
         }
+
+
+_AMOUNTS = frozenset({"amount", "used", "left", "limit"})
 
 
 def _str(value: Decimal | None) -> str | None:
@@ -232,7 +239,7 @@ def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus
         elif m.originating:
             why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
         elif m.id in assumed:
-            why = "assumed originating (--assume-origin)"
+            why = "assumed originating (origin in the cumulation zone, origin assumed on request)"
         elif m.originating is False:
             why = "declared non-originating"
         elif m.origin == UNKNOWN_ORIGIN:
@@ -284,8 +291,8 @@ def unknown_codes(bom: Bom, edition: str) -> list[Problem]:
 
 
 def check(
-    bom: Bom,
-    agreement: str | CompiledRuleset = "UAE",
+    bom: Bom | Mapping[str, Any],
+    agreement: str | CompiledRuleset,
     *,
     assume_origin: bool = False,
     explain: bool | None = None,
@@ -296,8 +303,11 @@ def check(
     The verdict is decided at once; the explanation (the trace a report shows) is built the first
     time something asks for it. explain=True builds it now; explain=False never (no trace and no
     missing-data reasons: the verdict alone). With `on`, an agreement not in force on that date
-    is refused (NotInForce).
+    is refused (NotInForce). `bom` may be a Bom or a plain mapping in the file's format, read
+    exactly as a file is (BomError with the JSON path of every problem).
     """
+    if not isinstance(bom, Bom):
+        bom = from_dict(bom, "<mapping>")
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
     unknown = unknown_codes(bom, ag.hs_edition)
@@ -314,7 +324,7 @@ def check(
     warnings = list(bom.warnings)
     if assumed:
         warnings.extend(
-            f"material {mid}: treated as originating because --assume-origin is set and its origin is in the "
+            f"material {mid}: treated as originating because origin was to be assumed and its origin is in the "
             "cumulation zone; hold a supplier declaration"
             for mid in sorted(assumed)
         )

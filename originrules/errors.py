@@ -28,7 +28,11 @@ class Problem:
 
 
 class OriginrulesError(Exception):
-    """Base class: bad input of any kind. The CLI prints it and exits 2."""
+    """Base class: bad input of any kind. The CLI prints it (render()) and exits 2.
+
+    From Python: `code` is the first problem's stable code (docs/errors.md), `problems` every
+    problem with where it is; str() is the messages in words, without the command line's marks.
+    """
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
@@ -36,9 +40,11 @@ class OriginrulesError(Exception):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__(self.render())
+        self.code: str = next((p.code for p in self.problems if p.code), "")
+        super().__init__("\n".join(f"{p.where}: {p.message}" if p.where else p.message for p in self.problems))
 
     def render(self) -> str:
+        """As the command line prints it: where, severity, [code], message, excerpt, hint."""
         return "\n".join(p.render() for p in self.problems)
 
 

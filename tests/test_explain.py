@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import attrs
 
@@ -29,21 +30,21 @@ def test_headroom_of_a_met_value_test_is_how_much_more_non_originating_value_fit
     # UAE motorcycle: VNM 145. FOB: 45% needs VNM <= 0.55 * 1090 = 599.50, so 454.50 more;
     # ex-works: 40% needs VNM <= 0.60 * 1050 = 630, so 485 more.
     h = rooms(originrules.check(example("motorcycle-uae.json"), "UAE"))
-    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("could_add", "454.50")
-    assert h["VA(ex_works) >= 40%"]["amount"] == "485.00"
+    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("could_add", Decimal("454.50"))
+    assert h["VA(ex_works) >= 40%"]["amount"] == Decimal("485.00")
 
 
 def test_headroom_of_an_unmet_value_test_is_how_much_must_be_re_sourced():
     # VNM 695: FOB needs 695 - 599.50 = 95.50 re-sourced; ex-works 695 - 630 = 65
     h = rooms(originrules.check(example("motorcycle-uae-fail.json"), "UAE"))
-    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("must_remove", "95.50")
-    assert h["VA(ex_works) >= 40%"]["amount"] == "65.00"
+    assert (h["VA(fob) >= 45%"]["kind"], h["VA(fob) >= 45%"]["amount"]) == ("must_remove", Decimal("95.50"))
+    assert h["VA(ex_works) >= 40%"]["amount"] == Decimal("65.00")
 
 
 def test_headroom_of_a_maxnom_test():
     rs = ruleset("87: VNM(ex_works) <= 50%\n")
     d = originrules.check(make_bom("870322", [material("a", "840790", "400")], ex_works="1000"), rs)
-    assert d.headroom()[0]["kind"] == "could_add" and d.headroom()[0]["amount"] == "100.00"
+    assert d.headroom()[0]["kind"] == "could_add" and d.headroom()[0]["amount"] == Decimal("100.00")
 
 
 def test_headroom_takes_the_producers_best_method():
@@ -53,14 +54,14 @@ def test_headroom_takes_the_producers_best_method():
                    costs={"direct_labour": "100", "direct_overhead": "50", "profit": "99.99"})
     d = originrules.check(bom, "MU")
     room = next(h for h in d.headroom() if h["kind"] == "must_remove")
-    assert room["amount"] == "0.01"
+    assert room["amount"] == Decimal("0.01")
 
 
 def test_tolerance_used_and_left():
     rs = ruleset("87: CTH\n")
     d = originrules.check(make_bom("871120", [material("a", "871190", "60")], fob="1000", ex_works="900"), rs)
     (tol,) = d.headroom()
-    assert (tol["kind"], tol["used"], tol["left"], tol["limit"]) == ("tolerance", "60", "40", "100")
+    assert (tol["kind"], tol["used"], tol["left"], tol["limit"]) == ("tolerance", Decimal(60), Decimal(40), Decimal(100))
 
 
 # ---------------------------------------------------------------- the advisor, by hand

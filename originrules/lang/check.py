@@ -9,8 +9,8 @@ code missing from the HS nomenclature). Notes list what is marked inferred.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from originrules.errors import Problem, RulesetError

@@ -10,7 +10,6 @@ from originrules.engine import Decision
 from originrules.report.model import EXPLAIN_MODES, build
 
 FORMATS = ("text", "json", "markdown", "html", "carotar")
-TEXT_ROWS = 200  # materials a terminal report lists; the others are counted, and listed in the files
 
 
 def render(decision: Decision, fmt: str = "text", *, colour: bool = False, explain: str = "auto", advice: Any = None) -> str:
@@ -29,7 +28,7 @@ def render(decision: Decision, fmt: str = "text", *, colour: bool = False, expla
         from originrules.report.markup import render_markdown
 
         return render_markdown(carotar_blocks(decision), "CAROTAR 2020 origin worksheet")
-    blocks = build(decision, explain, advice, max_rows=TEXT_ROWS if fmt == "text" else None)
+    blocks = build(decision, explain, advice, terminal=fmt == "text")
     if fmt == "text":
         from originrules.report.text import render_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from originrules.report.model import CONTROLS, MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine
+from originrules.report.model import CONTROLS, MARKS, Banner, Block, Facts, Heading, Paragraph, Table, TreeLine
 
 _MD = str.maketrans({"\\": "\\\\", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\n": " ", "\r": " "})
 
@@ -22,7 +22,9 @@ def _md_cell(text: str) -> str:
 def render_markdown(blocks: list[Block], title: str) -> str:
     out = [f"# {md(title)}", ""]
     for b in blocks:
-        if isinstance(b, Heading):
+        if isinstance(b, Banner):
+            out.extend([f"> **{md(b.text)}**", ""])
+        elif isinstance(b, Heading):
             out.extend(["", f"{'#' * b.level} {md(b.text)}", ""])
         elif isinstance(b, Paragraph):
             out.extend([f"**{md(b.text)}**" if b.passed is not None or b.text.startswith("UNDETERMINED") else md(b.text), ""])
@@ -49,7 +51,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } d
 ul.tree { list-style: none; padding-left: 1.2rem; margin: 0; } .tag { font-weight: 700; font-size: .8rem; }
 .tag.ok, .tag.no, .tag.unknown { padding: 0 .3rem; border-radius: 3px; } .note { color: #555; font-size: .9rem; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; } th, td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; } @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+th { background: #f2f2f2; } .banner { font-weight: 700; padding: .5rem .8rem; border: 2px dashed #8a5a00; background: #fff4d6; color: #6b4e00; } @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 """
 _CLASS = {True: "ok", False: "no", None: "unknown"}
 
@@ -61,7 +63,9 @@ def render_html(blocks: list[Block], title: str) -> str:
         if not isinstance(b, TreeLine) and open_depth >= 0:
             out.append("</li></ul>" * (open_depth + 1))
             open_depth = -1
-        if isinstance(b, Heading):
+        if isinstance(b, Banner):
+            out.append(f'<p class="banner">{escape(b.text)}</p>')
+        elif isinstance(b, Heading):
             out.append(f"<h{b.level}>{escape(b.text)}</h{b.level}>")
         elif isinstance(b, Paragraph):
             if b.passed is not None or b.text.startswith("UNDETERMINED"):

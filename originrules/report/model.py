@@ -5,6 +5,7 @@ A report is a list of blocks: headings, key-value facts, lines of the test tree,
 
 from __future__ import annotations
 
+import shlex
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,7 @@ def visible(block: Block) -> Block:
     return attrs.evolve(block, **{f.name: v(getattr(block, f.name)) for f in attrs.fields(type(block))})
 
 EXPLAIN_MODES = ("auto", "full", "fails")
+TERMINAL_ROWS = 200  # materials a terminal report lists; the others are counted, and listed in the files
 MARKS = {True: "met", False: "NOT MET", None: "unknown"}  # a test's result, in every format
 
 
@@ -70,7 +72,21 @@ class Paragraph:
     passed: bool | None = None  # colours the verdict line
 
 
-Block = Heading | Facts | TreeLine | Table | Paragraph
+@attrs.frozen
+class Banner:
+    """A notice the reader must not miss, above everything else: a what-if is hypothetical."""
+
+    text: str
+
+
+Block = Heading | Facts | TreeLine | Table | Paragraph | Banner
+
+
+def what_if_banner(decision: Decision) -> list[Block]:
+    changes = decision.bom.what_if
+    if not changes:
+        return []
+    return [Banner(f"HYPOTHETICAL: a what-if, not the bill of materials as declared. Changed: {'; '.join(changes)}.")]
 
 
 def money(value: Any, currency: str | None = None) -> str:
@@ -130,13 +146,15 @@ def _material_results(trace: Trace | None) -> tuple[dict[str, list[str]], set[st
     return failed, absorbed
 
 
-def build(decision: Decision, explain: str = "auto", advice: Any = None, max_rows: int | None = None) -> list[Block]:
+def build(decision: Decision, explain: str = "auto", advice: Any = None, terminal: bool = False) -> list[Block]:
     """The blocks of a decision report. explain "auto": everything for an originating good, only
-    the failing path otherwise. `max_rows` caps the materials table (the terminal's report); the
-    table then says how many rows it leaves out."""
+    the failing path otherwise. For the terminal (`terminal`), the materials table is capped at
+    TERMINAL_ROWS (it says how many rows it leaves out) and the advice names the command-line
+    flags that try it; documents for an auditor name no flags."""
     d, p = decision, decision.bom.product
     mode = explain if explain != "auto" else ("full" if d.originating else "fails")
-    out: list[Block] = []
+    max_rows = TERMINAL_ROWS if terminal else None
+    out: list[Block] = what_if_banner(d)
     what = f"{p.description} (HS {p.hs_code})" if p.description else f"HS {p.hs_code}"
     out.append(Paragraph(f"{d.verdict.upper()}: {what}", d.originating))
     facts = [("agreement", f"{d.agreement.code}, {d.agreement.name}")]
@@ -154,7 +172,7 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, max_row
         facts.append(("choice", f'subdivision "{c.subdivision}": {c.text} ({c.source})'))
     out.append(Facts(tuple(facts)))
     if d.trace:
-        out.append(Heading("Tests" + (" (failing path only; --explain full shows all)" if mode == "fails" else "")))
+        out.append(Heading("Tests" + ((" (failing path only; --explain full shows all)" if terminal else " (failing path only)") if mode == "fails" else "")))
         _tree(d.trace, 0, mode, p.currency, out)
     rooms = d.headroom()
     if rooms:
@@ -171,6 +189,8 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, max_row
     if advice is not None:
         out.append(Heading("Advice"))
         out.append(Paragraph(advice.message))
+        if terminal and advice.what_if:
+            out.append(Paragraph("To see it: " + " ".join(f"--what-if {shlex.quote(c)}" for c in advice.what_if)))
     if d.materials:
         failed, absorbed = _material_results(d.trace)
         non = [m for m in d.materials if not m.originating]
@@ -206,6 +226,7 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, max_row
                 ("originrules", __version__),
                 ("ruleset", f"{d.ruleset.path} sha256 {d.ruleset.sha256}"),
                 ("input", f"sha256 {d.input_sha256}"),
+                *((("what-if changes", "; ".join(d.bom.what_if)),) if d.bom.what_if else ()),
             )
         )
     )

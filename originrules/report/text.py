@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from originrules.report.model import MARKS, Block, Facts, Heading, Paragraph, Table, TreeLine, visible
+from originrules.report.model import MARKS, Banner, Block, Facts, Heading, Paragraph, Table, TreeLine, visible
 
 _COLOUR = {True: "green", False: "red", None: "yellow"}
 _MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
@@ -16,7 +16,9 @@ def render_text(blocks: list[Block], colour: bool = False) -> str:
 
     out: list[str] = []
     for b in map(visible, blocks):  # control characters made visible before our colours are added
-        if isinstance(b, Heading):
+        if isinstance(b, Banner):
+            out.append(style(b.text, None, bold=True))
+        elif isinstance(b, Heading):
             out.extend(["", f"{b.text}:"])
         elif isinstance(b, Paragraph):
             if b.passed is not None or b.text.split(":")[0] in ("UNDETERMINED",):
