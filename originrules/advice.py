@@ -151,7 +151,7 @@ def what_if(bom: Bom, changes: list[str] | tuple[str, ...]) -> Bom:
         if eq and head == "costs" and field in COST_FIELDS and "costs" not in by_id:
             data.setdefault("costs", {})[field] = value
             continue
-        if not eq or not dot or field not in _FIELDS:
+        if not eq or not dot or field not in _FIELDS or (head in ("product", "costs") and head not in by_id):
             problems.append(
                 Problem(
                     f"what-if {change!r}: expected MATERIAL_ID.FIELD=VALUE with FIELD one of {', '.join(_FIELDS)}, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from originrules.engine import Decision
 from originrules.numbers import exact_sum
-from originrules.report.model import Block, Facts, Heading, Paragraph, Table, money
+from originrules.report.model import Banner, Block, Facts, Heading, Paragraph, Table, money, what_if_banner
 
 FILL = "(to be filled in by the importer)"
 
@@ -35,7 +35,12 @@ def carotar_blocks(d: Decision) -> list[Block]:
     exporter = p.exporting_country
     partner = [m for m in d.materials if m.originating and exporter and m.origin != exporter]
     absorbed = _absorbed(d)
-    out: list[Block] = [
+    out: list[Block] = what_if_banner(d)
+    if p.importing_country != "IN":
+        # CAROTAR governs claims of preference on imports into India, and nothing else
+        where = f"into {p.importing_country}" if p.importing_country else "into a country the BOM does not name (product.importing_country)"
+        out.append(Banner(f"NOT APPLICABLE: CAROTAR 2020 is for preference claimed on imports into India; this product is imported {where}. Use the decision report instead."))
+    out += [
         Paragraph(f"Verdict: {d.verdict} under {d.agreement.code} ({d.agreement.name}).", d.originating),
         Paragraph("Customs (Administration of Rules of Origin under Trade Agreements) Rules, 2020 (CAROTAR), Notification 81/2020-Customs (N.T.). "
                   f"Fields marked {FILL} cannot be filled from the bill of materials."),
