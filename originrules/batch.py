@@ -15,34 +15,70 @@ from typing import Any
 
 from originrules.bom import Bom, loads
 from originrules.compile import CompiledRuleset
-from originrules.engine import check
+from originrules.engine import Decision, check
 from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
-from originrules.registry import find, load_file
+from originrules.registry import find, load_file, shipped
 
-SUMMARY_COLUMNS = ("line", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
+SUMMARY_COLUMNS = ("line", "agreement", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
+NOT_COVERED = "not covered"  # the verdict of a BOM whose route no shipped agreement covers
 
 
 def decide(item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset, *, explain: bool = False, assume_origin: bool = False) -> dict[str, Any]:
     """(line, JSON text or BOM or its loading error) -> the decision record, or an error record."""
     line, source = item
     try:
-        if isinstance(source, OriginrulesError):
-            raise source
-        bom = loads(source, f"line {line}") if isinstance(source, str) else source
-        decision = check(bom, crs, explain=explain, assume_origin=assume_origin)
+        bom = _bom(line, source)
+        return _record(line, bom, check(bom, crs, explain=True if explain else None, assume_origin=assume_origin), explain)
     except OriginrulesError as e:
-        return {"line": line, "error": e.render()}
+        return {"line": line, "agreement": crs.agreement.code, "error": e.render()}
+
+
+def decide_on_route(item: tuple[int, str | Bom | OriginrulesError], *, explain: bool = False, assume_origin: bool = False) -> list[dict[str, Any]]:
+    """A BOM decided under every shipped agreement that covers its route (product.exporting_country
+    to product.importing_country): one record each, or one record saying no agreement covers it."""
+    line, source = item
+    try:
+        bom = _bom(line, source)
+    except OriginrulesError as e:
+        return [{"line": line, "agreement": None, "error": e.render()}]
+    p = bom.product
+    covering = [crs for crs in shipped().values() if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties and p.exporting_country != p.importing_country]
+    if not covering:
+        route = f"{p.exporting_country or '?'} to {p.importing_country or '?'}"
+        why = (
+            f"no shipped agreement covers {route}" if p.exporting_country and p.importing_country
+            else "the BOM does not give its route (product.exporting_country and product.importing_country): give them, or -a AGREEMENT"
+        )
+        return [{"line": line, "agreement": None, "hs_code": p.hs_code, "originating": None, "verdict": NOT_COVERED, "rule": None, "rule_source": None, "reasons": [why], "warnings": [], "decision_id": None}]
+    out = []
+    for crs in covering:
+        try:
+            out.append(_record(line, bom, check(bom, crs, explain=True if explain else None, assume_origin=assume_origin), explain))
+        except OriginrulesError as e:
+            out.append({"line": line, "agreement": crs.agreement.code, "error": e.render()})
+    return out
+
+
+def _bom(line: int, source: str | Bom | OriginrulesError) -> Bom:
+    if isinstance(source, OriginrulesError):
+        raise source
+    return loads(source, f"line {line}") if isinstance(source, str) else source
+
+
+def _record(line: int, bom: Bom, decision: Decision, explain: bool) -> dict[str, Any]:
     if explain:
-        return {"line": line, **decision.to_dict()}
+        return {"line": line, "agreement": decision.agreement.code, **decision.to_dict()}
     return {
         "line": line,
+        "agreement": decision.agreement.code,
         "hs_code": bom.product.hs_code,
         "originating": decision.originating,
         "verdict": decision.verdict,
         "rule": decision.rule.key if decision.rule else None,
         "rule_source": decision.rule.source if decision.rule else None,
-        "reasons": list(decision.reasons),
+        # why it does not originate, in short: the failing tests with their figures
+        "reasons": list(decision.reasons) + decision.failures(),
         "warnings": list(decision.warnings),
         "decision_id": decision.decision_id,
     }
@@ -88,19 +124,25 @@ class Summary:
     def __init__(self) -> None:
         self.verdicts: Counter[str] = Counter()
         self.by_rule: dict[str, Counter[str]] = {}
+        self.by_agreement: dict[str, Counter[str]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
         """Count a summary record (as `_work` makes them: `rule` is the rule's key)."""
         verdict = "error" if "error" in record else record["verdict"]
         self.verdicts[verdict] += 1
+        agreement = record.get("agreement")
+        if agreement is not None:
+            self.by_agreement.setdefault(str(agreement), Counter())[verdict] += 1
         if record.get("rule") is not None:
-            self.by_rule.setdefault(str(record["rule"]), Counter())[verdict] += 1
+            key = f"{agreement} {record['rule']}" if agreement and len(self.by_agreement) > 1 else str(record["rule"])
+            self.by_rule.setdefault(key, Counter())[verdict] += 1
 
     def to_dict(self) -> dict[str, Any]:
-        keys = ("originating", "not originating", "undetermined", "error")
+        keys = ("originating", "not originating", "undetermined", NOT_COVERED, "error")
         return {
             "total": sum(self.verdicts.values()),
             **{k: self.verdicts.get(k, 0) for k in keys},
+            "by_agreement": {a: dict(sorted(c.items())) for a, c in sorted(self.by_agreement.items())},
             "by_rule": {rule: dict(sorted(c.items())) for rule, c in sorted(self.by_rule.items())},
         }
 
@@ -108,22 +150,26 @@ class Summary:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(agreement: str, ruleset: str | None, explain: bool, assume_origin: bool) -> None:
-    _WORKER["crs"] = load_file(ruleset) if ruleset else find(agreement)
+def _init_worker(agreement: str | None, ruleset: str | None, explain: bool, assume_origin: bool) -> None:
+    _WORKER["crs"] = load_file(ruleset) if ruleset else find(agreement) if agreement else None
     _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin}
 
 
-def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[dict[str, Any], str]:
-    """What the parent needs: the record's summary fields (small, cheap to send between
+def _work(item: tuple[int, str | Bom | OriginrulesError]) -> list[tuple[dict[str, Any], str]]:
+    """What the parent needs, per record: the summary fields (small, cheap to send between
     processes) and its JSON line, which the parent writes as it is."""
-    record = decide(item, _WORKER["crs"], **_WORKER["opts"])
-    rule = record.get("rule")
-    brief = {k: record[k] for k in ("line", "verdict", "error", "reasons", "warnings", "decision_id", "hs_code", "rule_source") if k in record}
-    brief["rule"] = rule.get("key") if isinstance(rule, dict) else rule
-    if "product" in record:
-        brief["hs_code"] = record["product"]["hs_code"]
-        brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
-    return brief, _dumps(record)
+    crs = _WORKER["crs"]
+    records = [decide(item, crs, **_WORKER["opts"])] if crs is not None else decide_on_route(item, **_WORKER["opts"])
+    out = []
+    for record in records:
+        rule = record.get("rule")
+        brief = {k: record[k] for k in ("line", "agreement", "verdict", "error", "reasons", "warnings", "decision_id", "hs_code", "rule_source") if k in record}
+        brief["rule"] = rule.get("key") if isinstance(rule, dict) else rule
+        if "product" in record:
+            brief["hs_code"] = record["product"]["hs_code"]
+            brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
+        out.append((brief, _dumps(record)))
+    return out
 
 
 def _dumps(record: dict[str, Any]) -> str:
@@ -132,21 +178,23 @@ def _dumps(record: dict[str, Any]) -> str:
 
 def run(
     items: Iterable[tuple[int, str | Bom | OriginrulesError]],
-    agreement: str,
+    agreement: str | None,
     *,
     ruleset: str | None = None,
     jobs: int = 1,
     explain: bool = False,
     assume_origin: bool = False,
 ) -> Iterator[tuple[dict[str, Any], str]]:
-    """(record, JSON line) per BOM, in input order, using `jobs` processes."""
-    if jobs <= 1:
-        _init_worker(agreement, ruleset, explain, assume_origin)
-        yield from map(_work, items)
-        return
+    """(record, JSON line) per decision, in input order, using `jobs` processes. Without an
+    agreement (and ruleset), each BOM is decided under every agreement covering its route."""
     _init_worker(agreement, ruleset, explain, assume_origin)  # fail early, in this process, on a bad agreement
+    if jobs <= 1:
+        for records in map(_work, items):
+            yield from records
+        return
     with multiprocessing.get_context().Pool(jobs, _init_worker, (agreement, ruleset, explain, assume_origin)) as pool:
-        yield from pool.imap(_work, items, chunksize=256)
+        for records in pool.imap(_work, items, chunksize=256):
+            yield from records
 
 
 def summary_row(record: dict[str, Any]) -> list[str]:
@@ -162,9 +210,10 @@ def _cell(text: str) -> str:
 
 
 def _row(record: dict[str, Any]) -> list[str]:
+    agreement = record.get("agreement") or ""
     if "error" in record:
-        return [str(record["line"]), "", "error", "", "", "", "", "", record["error"]]
+        return [str(record["line"]), agreement, "", "error", "", "", "", "", "", record["error"]]
     return [
-        str(record["line"]), record["hs_code"], record["verdict"], record["rule"] or "", record["rule_source"] or "",
-        "; ".join(record["reasons"]), "; ".join(record["warnings"]), record["decision_id"], "",
+        str(record["line"]), agreement, record["hs_code"], record["verdict"], record["rule"] or "", record["rule_source"] or "",
+        "; ".join(record["reasons"]), "; ".join(record["warnings"]), record["decision_id"] or "", "",
     ]

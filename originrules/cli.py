@@ -367,14 +367,27 @@ def rule_info(crs: CompiledRuleset, code: str) -> dict[str, object]:
             }
             for cr in found
         ],
-        "message": None if found else f"{ag.code} has no rule for HS {code}",
+        "message": None if found else _no_rule(crs, code),
     }
+
+
+def _no_rule(crs: CompiledRuleset, code: str) -> str:
+    """Why an agreement has no rule for a code, and what the user can do about it."""
+    ag = crs.agreement
+    chapter = code[:2]
+    in_chapter = sorted({str(k.codes) for r in crs.rules for k in r.rule.keys if k.codes.low[:2] <= chapter <= k.codes.high[:2]})
+    if in_chapter:
+        why = (f"{ag.code} has rules in chapter {chapter} ({', '.join(in_chapter[:6])}{', ...' if len(in_chapter) > 6 else ''}) "
+               f"but none covering HS {code}: check the code, or the annex may give this heading no rule of its own")
+    else:
+        why = f"{ag.code} has no rule encoded for chapter {chapter} yet: the annex's rows for it are not in the shipped ruleset (docs/agreements.md says what is missing)"
+    return why + "; to decide such a product, write its rule in a ruleset file and pass --ruleset FILE (docs/language.md)"
 
 
 def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
     head = f"{row['agreement']}: {row['name']}"
     if not row["rules"]:
-        return f"{head}\n  no rule for HS {row['hs_code']}\n"
+        return f"{head}\n  no rule for HS {row['hs_code']}: {row['message']}\n"
     lines = [head]
     if len(row["rules"]) > 1:
         lines.append(f"  {len(row['rules'])} rules, told apart by description: set product.subdivision in the BOM")
@@ -508,23 +521,26 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
 
 @main.command()
 @click.argument("catalogue", type=click.Path(dir_okay=False))
-@click.option("-a", "--agreement", required=True, help="Agreement code or alias.")
+@click.option("-a", "--agreement", help="Agreement code or alias. Default: every shipped agreement that covers each BOM's route (product.exporting_country to importing_country).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Decisions as JSON Lines, or a CSV summary if it ends in .csv. Default: standard output.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes to use.")
 @click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="json (JSON Lines: one BOM per line), csv or xlsx (a bom_id column). Default: by extension.")
 @click.option("--explain", is_flag=True, help="Write the full decision (with its trace) for each BOM, not the summary record.")
 @click.option("--assume-origin", is_flag=True, help="As for check.")
 @click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
-def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None) -> None:
-    """Check every BOM of a catalogue: one decision per BOM, in input order.
+def batch(catalogue: str, agreement: str | None, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None) -> None:
+    """Check every BOM of a catalogue: one decision per BOM (and agreement), in input order.
 
     \b
-    A BOM that cannot be read becomes an error record with its line number, and the batch goes
-    on. A summary (originating / not / undetermined / errors, by rule) ends the run on
-    standard error. Exit 0 when every record was decided, 2 if any was an error record (bad
+    Without -a, each BOM is decided under every shipped agreement covering its route; each
+    record names its agreement, and a BOM no agreement covers is a record saying so. A BOM that
+    cannot be read becomes an error record with its line number, and the batch goes on. A
+    record that does not originate carries the failing tests with their figures (reasons). A
+    summary (by verdict, by agreement, by rule) ends the run on standard error. Exit 0 when every record was decided, 2 if any was an error record (bad
     input: exit 1 is kept for "not originating").
     Examples:
       originrules batch catalogue.jsonl --agreement UK -o decisions.jsonl --jobs 2
+      originrules batch catalogue.jsonl -o decisions.jsonl           # every agreement on each route
       originrules batch catalogue.csv -a UAE -o summary.csv
     """
     from originrules import batch as core
@@ -533,9 +549,11 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     try:
         if ruleset:
             load_file(ruleset)
-        else:
+        elif agreement:
             find(agreement)
         items, count = core.records(catalogue, input_format)
+        if not (agreement or ruleset):
+            count = None  # a BOM may give a record per agreement on its route
     except OriginrulesError as e:
         _fail(e)
     target = Path(output) if output else None
@@ -552,7 +570,7 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
     if writer:
         writer.writerow(core.SUMMARY_COLUMNS)
     stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin)
-    bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() else nullcontext(stream)
+    bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else nullcontext(stream)
     try:
         with bar as progress:
             for record, line in progress:
@@ -572,10 +590,12 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
         os.replace(tmp, target)
     totals = summary.to_dict()
     click.echo(
-        f"{totals['total']} BOMs: {totals['originating']} originating, {totals['not originating']} not originating, "
-        f"{totals['undetermined']} undetermined, {totals['error']} errors",
+        f"{totals['total']} decisions: {totals['originating']} originating, {totals['not originating']} not originating, "
+        f"{totals['undetermined']} undetermined, {totals[core.NOT_COVERED]} on a route no agreement covers, {totals['error']} errors",
         err=True,
     )
+    for code, counts in totals["by_agreement"].items():
+        click.echo(f"  {code}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
     for rule, counts in totals["by_rule"].items():
         click.echo(f"  rule {rule}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
     sys.exit(EXIT_BAD_INPUT if totals["error"] else 0)
@@ -584,14 +604,15 @@ def batch(catalogue: str, agreement: str, output: str | None, jobs: int, input_f
 @main.command(name="duty")
 @click.argument("agreement")
 @click.argument("hs")
-@click.option("--from", "exporter", required=True, help="Exporting country (ISO alpha-2).")
-@click.option("--to", "importer", required=True, help="Importing country (ISO alpha-2).")
+@click.option("--from", "exporter", help="Exporting country (ISO alpha-2). Default: from --bom, or the agreement's other party.")
+@click.option("--to", "importer", help="Importing country (ISO alpha-2). Default: from --bom, or the agreement's other party.")
+@click.option("--bom", "bom_path", type=click.Path(dir_okay=False), help="Take the route (and, if HS is '-', the code) from this BOM; --from/--to override it.")
 @click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day of import, instead of --year.")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes: cc=1200, propulsion=petrol|diesel|electric|hybrid, cif=30000GBP, condition=new|used, form=CBU|CKD|SKD, wheels=3.")
 @click.option("--quota-used", type=AMOUNT, help="Units (or tonnes) of the year's quota already used.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | None, on: dt.datetime | None, attrs_: tuple[str, ...], quota_used: Decimal | None, fmt: str) -> None:
+def duty_cmd(agreement: str, hs: str, exporter: str | None, importer: str | None, bom_path: str | None, year: int | None, on: dt.datetime | None, attrs_: tuple[str, ...], quota_used: Decimal | None, fmt: str) -> None:
     """The MFN rate, the preferential rate that year (in or out of quota) and the margin.
 
     \b
@@ -604,6 +625,7 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
 
     used = quota_used
     try:
+        exporter, importer, hs = _route(agreement, hs, exporter, importer, bom_path)
         d = duty(agreement, hs, exporter=exporter, importer=importer, year=year, on=on.date() if on else None, attributes=parse_attributes(attrs_), quota_used=used)
     except OriginrulesError as e:
         _fail(e)
@@ -614,7 +636,8 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
     line = data["line"]
     click.echo(f"{data['agreement']}: {data['exporter']} to {data['importer']} on {data['date']} (agreement year {data['agreement_year']})")
     as_of = f" (as of {data['mfn_as_of']})" if data["mfn_as_of"] else ""
-    click.echo(f"  MFN rate:           {data['mfn'] + '%' + as_of if data['mfn'] else 'unknown'}")
+    unknown = f"unknown ({data['notes'][0]})" if data["notes"] else "unknown"
+    click.echo(f"  MFN rate:           {data['mfn'] + '%' + as_of if data['mfn'] else unknown}")
     click.echo(f"  preferential rate:  {data['preferential'] + '%' if data['preferential'] else 'none'} ({data['applied']})")
     if data["quota"] is not None:
         click.echo(f"  in quota:           {data['in_quota']}% for {data['quota']} {data['quota_unit']} this year; out of quota: {data['out_quota'] + '%' if data['out_quota'] else 'MFN'}")
@@ -626,14 +649,34 @@ def duty_cmd(agreement: str, hs: str, exporter: str, importer: str, year: int | 
         click.echo(f"  note: {note}")
 
 
+def _route(agreement: str, hs: str, exporter: str | None, importer: str | None, bom_path: str | None) -> tuple[str, str, str]:
+    """The route of a duty question: the flags, else the BOM's, else the agreement's other party
+    (a two-party agreement has one route each way)."""
+    if bom_path:
+        from originrules.inputs import load as load_any
+
+        p = load_any(bom_path).product
+        exporter, importer = exporter or p.exporting_country, importer or p.importing_country
+        hs = p.hs_code if hs == "-" else hs
+    parties = find(agreement).agreement.parties
+    if len(parties) == 2 and bool(exporter) != bool(importer):
+        given = (exporter or importer or "").upper()
+        if given in parties:
+            other = next(c for c in parties if c != given)
+            exporter, importer = (given, other) if exporter else (other, given)
+    if not (exporter and importer):
+        raise OriginrulesError(Problem(f"which way? give --from and --to (or --bom with the route); {agreement.upper()} covers {', '.join(parties)}", code="CLI004"))
+    return exporter, importer, hs
+
+
 @main.command(name="compare")
 @click.argument("bom", type=click.Path(dir_okay=False))
-@click.option("--to", "importer", required=True, help="Importing country (ISO alpha-2).")
+@click.option("--to", "importer", help="Importing country (ISO alpha-2). Default: the BOM's product.importing_country.")
 @click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes for the schedules (see duty).")
 @click.option("--customs-value", type=AMOUNT, help="Customs value per unit (default: the BOM's FOB value).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ...], customs_value: Decimal | None, fmt: str) -> None:
+def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[str, ...], customs_value: Decimal | None, fmt: str) -> None:
     """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first."""
 
     from originrules.inputs import load as load_any
@@ -641,7 +684,11 @@ def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ..
 
     value = customs_value
     try:
-        rows = compare(load_any(bom), importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value)
+        the_bom = load_any(bom)
+        importer = importer or the_bom.product.importing_country
+        if not importer:
+            raise OriginrulesError(Problem("the BOM names no product.importing_country: give it, or --to COUNTRY", bom, "CLI004"))
+        rows = compare(the_bom, importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value)
     except OriginrulesError as e:
         _fail(e)
     if fmt == "json":
@@ -656,6 +703,9 @@ def compare_cmd(bom: str, importer: str, year: int | None, attrs_: tuple[str, ..
         click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {str(r['rule'] or '-'):<12} {str(mfn or '-') + '%':>7} {str(r['rate'] or '-') + '%':>7} {str(r['saving'] or '-'):>12}")
         if r.get("duty_error"):
             click.echo(f"    {r['duty_error']}")
+        elif mfn is None or r["rate"] is None:
+            notes = (r.get("duty") or {}).get("notes") or []
+            click.echo(f"    rate unknown: {notes[0]}" if notes else "    rate unknown: no line in the shipped schedule")
 
 
 @main.group()

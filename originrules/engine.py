@@ -96,6 +96,32 @@ class Decision:
             walk(self.trace, False)
         return out
 
+    def failures(self) -> list[str]:
+        """Why a product does not originate, in short: each failing test with its figures, as
+        `rule KEY: TEST ...` (for catalogues and logs; the report says it at length)."""
+        if self.originating is not False or self.trace is None or self.rule is None:
+            return []
+        out: list[str] = []
+        key = self.rule.key
+
+        def walk(t: Trace) -> None:
+            if t.passed is not False:
+                return
+            if t.test == "shift":
+                failing = [f["id"] for f in t.detail.get("failing_materials", ())]
+                which = f"material{'s' if len(failing) > 1 else ''} {', '.join(failing[:5])}{', ...' if len(failing) > 5 else ''}" if failing else ""
+                out.append(f"rule {key}: {t.text}: not met" + (f" ({which} do not)" if len(failing) > 1 else f" ({which} does not)" if failing else ""))
+            elif t.test == "value" and not t.children:
+                out.append(f"rule {key}: {t.text}")
+            elif t.test in ("wholly_obtained", "process", "insufficient_operations"):
+                reason = t.detail.get("reason")
+                out.append(f"rule {key}: {t.text}: not met" + (f" ({reason})" if reason else ""))
+            for c in t.children:
+                walk(c)
+
+        walk(self.trace)
+        return out
+
     @functools.cached_property
     def materials(self) -> tuple[MaterialStatus, ...]:
         """Each material and why it counts as it does: made when a report first asks, once."""

@@ -40,7 +40,8 @@ def test_batch_writes_one_record_per_bom_in_input_order_and_goes_on_after_errors
     assert [r["line"] for r in records] == [1, 2, 3, 4, 6, 7, 8]
     assert "product.hs_code: expected an HS code of 6 to 10 digits" in records[2]["error"]
     assert [r.get("verdict") for r in records if "error" not in r] == ["not originating", "originating"] * 3
-    assert "6 BOMs" not in result.output and "7 BOMs: 3 originating, 3 not originating, 0 undetermined, 1 errors" in result.output
+    assert "7 decisions: 3 originating, 3 not originating, 0 undetermined, 0 on a route no agreement covers, 1 errors" in result.output
+    assert "UAE: 1 error, 3 not originating, 3 originating" in result.output
 
 
 def test_batch_with_two_jobs_gives_the_same_bytes(catalogue: Path, tmp_path: Path):
@@ -54,8 +55,32 @@ def test_batch_csv_summary(catalogue: Path, tmp_path: Path):
     out = tmp_path / "summary.csv"
     run("batch", str(catalogue), "-a", "UAE", "-o", str(out))
     rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "line,hs_code,verdict,rule,rule_source,reasons,warnings,decision_id,error"
-    assert rows[1].startswith("1,871120,not originating,87,rulesets/india-uae-cepa.roo:")
+    assert rows[0] == "line,agreement,hs_code,verdict,rule,rule_source,reasons,warnings,decision_id,error"
+    assert rows[1].startswith("1,UAE,871120,not originating,87,rulesets/india-uae-cepa.roo:")
+
+
+def test_a_record_that_does_not_originate_says_which_tests_failed_with_their_figures(catalogue: Path, tmp_path: Path):
+    out = tmp_path / "decisions.jsonl"
+    run("batch", str(catalogue), "-a", "UAE", "-o", str(out))
+    failing = next(json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if '"not originating"' in x)
+    # the failing motorcycle: VA 36.24% on FOB, 33.81% on ex-works (examples/README.md)
+    assert any(r.startswith("rule 87: VA build-down on FOB = ") and r.endswith("not met") for r in failing["reasons"])
+
+
+def test_without_an_agreement_each_bom_is_decided_under_every_agreement_on_its_route(tmp_path: Path):
+    uae = json.loads((REPO / "examples" / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    uk = json.loads((REPO / "examples" / "car-uk.json").read_text(encoding="utf-8"))
+    nowhere = json.loads(json.dumps(uae))
+    nowhere["product"]["importing_country"] = "US"
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(b) for b in (uae, uk, nowhere)) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    result = run("batch", str(path), "-o", str(out))
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["agreement"], r["verdict"]) for r in records] == [(1, "UAE", "originating"), (2, "UK", "originating"), (3, None, "not covered")]
+    assert records[2]["reasons"] == ["no shipped agreement covers IN to US"]
+    assert result.exit_code == 0
+    assert "UAE: 1 originating" in result.output and "UK: 1 originating" in result.output and "1 on a route no agreement covers" in result.output
 
 
 def test_check_reads_the_csv_and_excel_templates():

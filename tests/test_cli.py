@@ -157,7 +157,14 @@ def test_rules_compare_puts_every_agreement_side_by_side():
     rows = {r["agreement"]: r for r in json.loads(result.output)}
     assert set(rows) == {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
     assert rows["UK"]["rules"][0]["text"] == "QVC >= 35%"
-    assert rows["MAURITIUS"]["rules"] == [] and "MAURITIUS has no rule for HS 870322" == rows["MAURITIUS"]["message"]
+    assert rows["MAURITIUS"]["rules"] == [] and rows["MAURITIUS"]["message"].startswith("MAURITIUS has no rule encoded for chapter 87 yet")
+    assert "--ruleset FILE" in rows["MAURITIUS"]["message"]  # and what the user can do
+
+
+def test_rules_says_when_a_chapter_has_rules_but_none_for_the_code():
+    # the UAE ruleset holds 7102 and ex 711319 of chapter 71, not 7103
+    message = json.loads(run("rules", "UAE", "7103", "--format", "json").output)["message"]
+    assert "has rules in chapter 71" in message and "none covering HS 7103" in message
 
 
 def test_rules_with_no_rule_exits_3_and_bad_code_exits_2():
