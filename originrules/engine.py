@@ -88,7 +88,10 @@ class Decision:
                 out.append({"test": t.text, "passed": t.passed, **room, "currency": self.bom.product.currency})
             dm = t.detail.get("de_minimis")
             if t.test == "shift" and dm and "limit" in dm:
-                out.append({"test": t.text, "passed": t.passed, "kind": "tolerance", "used": dm.get("used", dm.get("value")), "left": dm.get("left"), "limit": dm["limit"], "currency": self.bom.product.currency})
+                entry = {"test": t.text, "passed": t.passed, "kind": "tolerance", "used": dm.get("used", dm.get("value")), "left": dm.get("left"), "limit": dm["limit"], "currency": self.bom.product.currency}
+                if t.passed is False and dm.get("value") is not None:
+                    entry["failing"] = dm["value"]  # the value of the materials that fail the shift
+                out.append(entry)
             for c in t.children:
                 walk(c, in_group or (t.test == "value" and bool(t.children)))
 
@@ -174,7 +177,7 @@ class Decision:
         }
 
 
-_AMOUNTS = frozenset({"amount", "used", "left", "limit"})
+_AMOUNTS = frozenset({"amount", "used", "left", "limit", "failing"})
 
 
 def _str(value: Decimal | None) -> str | None:

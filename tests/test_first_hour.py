@@ -129,3 +129,30 @@ def test_check_needs_an_agreement() -> None:
 def test_headroom_amounts_are_decimals() -> None:
     d = originrules.check(originrules.load_bom(EXAMPLES / "motorcycle-uae.json"), "UAE")
     assert all(isinstance(h["amount"], Decimal) for h in d.headroom() if "amount" in h)
+
+
+# ---------------------------------------------------------------- reports a reader can follow
+
+
+def test_the_rule_line_shows_every_alternative_of_its_sub_rules() -> None:
+    # UAE: va(p) = VA(fob) >= p or VA(ex_works) >= p - 5%; "va(45%)" alone hides the 40% ex-works arm
+    d = originrules.check(originrules.load_bom(EXAMPLES / "motorcycle-uae.json"), "UAE")
+    assert d.rule.expanded == "CTH and (VA(fob) >= 45% or VA(ex_works) >= 40%)"
+    assert "in full:      CTH and (VA(fob) >= 45% or VA(ex_works) >= 40%)" in originrules.render(d, "text")
+
+
+def test_an_all_of_inside_an_all_of_is_one_list() -> None:
+    from tests.conftest import make_bom, material, ruleset
+
+    rs = ruleset('let both = CTH and VA >= 40%\n    source "t"\n87: both and process(assembly)\n    source "t"\n')
+    d = originrules.check(make_bom("871120", [material("a", "840991", "100")], processes=["assembly"]), rs)
+    text = originrules.render(d, "text", explain="full")
+    # the insufficient-operations check and the rule's own parts make one "all of"; the
+    # sub-rule `both` keeps its own (it names a group the reader can find in the ruleset)
+    assert text.count("all of") == 2, text
+
+
+def test_a_failing_tariff_shift_says_how_far_over_the_tolerance_it_is_not_what_is_left() -> None:
+    d = originrules.check(originrules.load_bom(EXAMPLES / "diesel-engine-uk-fail.json"), "UK")
+    row = next(line for line in originrules.render(d, "markdown").splitlines() if line.startswith("| CTH"))
+    assert "not met" in row and " over the tolerance of " in row and " left" not in row

@@ -13,6 +13,7 @@ from originrules.compile.explain import Test
 from originrules.compile.verdict import Verdict
 from originrules.hs import LEVELS, CodeRange
 from originrules.lang import ast
+from originrules.lang.format import expr_text, inlined
 
 
 @attrs.frozen
@@ -26,10 +27,16 @@ class RuleRef:
     description: str | None
     subdivision: str | None
     inferred: bool
+    #: the rule with its sub-rules written out (every alternative in view); None if it has none
+    expanded: str | None = None
 
     @classmethod
     def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
         legal = rule.provenance.source or ruleset.agreement.instrument
+        expanded = None
+        if ruleset.lets and "(" in rule.text and any(let.name in rule.text for let in ruleset.lets):
+            expanded = expr_text(inlined(rule.body, {let.name: let for let in ruleset.lets}))
+            expanded = None if expanded == rule.text else expanded
         return cls(
             rule.key_text,
             rule.text,
@@ -38,6 +45,7 @@ class RuleRef:
             rule.description,
             rule.subdivision,
             rule.provenance.inferred,
+            expanded,
         )
 
     def to_dict(self) -> dict[str, Any]:

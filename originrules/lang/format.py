@@ -8,7 +8,9 @@ reviewer can read.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from originrules.hs import CodeSet
 from originrules.lang import ast
@@ -45,6 +47,25 @@ def expr_text(e: ast.Expr, parent: str | None = None) -> str:
     if isinstance(e, ast.Call):
         return e.name + (f"({', '.join(str(a) for a in e.args)})" if e.args else "")
     raise TypeError(f"cannot print {e!r}")
+
+
+def inlined(e: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Threshold] | None = None) -> ast.Expr:
+    """The rule with every sub-rule written out and its parameters filled in: `va(45%)` becomes
+    `(VA(fob) >= 45% or VA(ex_works) >= 40%)`, so a reader sees every alternative."""
+    env = env or {}
+    if isinstance(e, (ast.And, ast.Or)):
+        items: list[ast.Expr] = []
+        for i in e.items:
+            part = inlined(i, lets, env)
+            # `a or (b or c)` reads as `a or b or c`: the same alternatives, side by side
+            items.extend(part.items if type(part) is type(e) else (part,))  # type: ignore[union-attr]
+        return attrs.evolve(e, items=tuple(items))
+    if isinstance(e, ast.Call):
+        let = lets[e.name]
+        return inlined(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, e.args)})
+    if isinstance(e, ast.ValueTest) and e.threshold.params() <= set(env):
+        return attrs.evolve(e, threshold=ast.Threshold(((1, e.threshold.bind(env).value()),)))
+    return e
 
 
 def _prov(p: ast.Provenance) -> dict[str, Any]:
@@ -105,9 +126,10 @@ def dump(rs: ast.Ruleset) -> str:
 
 # ---------------------------------------------------------------- fmt: the canonical layout
 
-from lark import Lark, Token  # noqa: E402
-
-from originrules.lang.parser import parse  # noqa: E402
+# Lark and the parser are imported by the functions that need them: the printer above is used
+# by every report (a rule in full), which should not pay for loading Lark.
+if TYPE_CHECKING:
+    from lark import Lark, Token
 
 
 def _codes_written(codes: CodeSet) -> str:
@@ -262,6 +284,8 @@ def _comment_lexer() -> Lark:
 
     global _COMMENT_LARK
     if _COMMENT_LARK is None:
+        from lark import Lark
+
         _COMMENT_LARK = Lark(resources.grammar_text(), parser="lalr", lexer_callbacks={"COMMENT": _COMMENTS.append})
     return _COMMENT_LARK
 
@@ -277,6 +301,8 @@ def _comments(text: str) -> list[Token]:
 
 def format_text(text: str, filename: str = "<string>") -> str:
     """The canonical layout of a ruleset, comments kept. Raises RulesetError if it does not parse."""
+    from originrules.lang.parser import parse
+
     statements = parse(text, filename)
     comments = _comments(text)
     source_lines = text.splitlines()
@@ -331,8 +357,9 @@ def _after_code(source_lines: list[str], comment: Token) -> bool:
 
 def structure(obj: Any) -> Any:
     """A parse result without positions or source text, for comparing meaning: parse(fmt(x)) == parse(x)."""
-    import attrs as _attrs
+    from lark import Token
 
+    _attrs = attrs
     if isinstance(obj, Token):
         return str(obj)
     if _attrs.has(type(obj)):

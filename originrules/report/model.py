@@ -124,8 +124,20 @@ def _tree(t: Trace, depth: int, mode: str, currency: str | None, out: list[Block
     if t.passed is None and t.detail.get("missing"):
         notes.append(f"needs: {', '.join(t.detail['missing'])}")
     out.append(TreeLine(depth, t.passed, t.text, tuple(notes)))
-    for c in t.children:
+    for c in _children(t):
         _tree(c, depth + 1, mode, currency, out)
+
+
+def _children(t: Trace) -> list[Trace]:
+    """A test's parts as a reader wants them: an "all of" inside an "all of" (or an "any of"
+    inside an "any of") says nothing of its own, so its parts join its parent's."""
+    out: list[Trace] = []
+    for c in t.children:
+        if t.test in ("and", "or") and c.test == t.test:
+            out.extend(_children(c))
+        else:
+            out.append(c)
+    return out
 
 
 def _material_results(trace: Trace | None) -> tuple[dict[str, list[str]], set[str]]:
@@ -161,6 +173,8 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
     if d.rule:
         r = d.rule
         facts.append(("rule", f"{r.key}" + (f' "{r.description}"' if r.description else "") + f": {r.text}"))
+        if r.expanded:
+            facts.append(("in full", r.expanded))
         facts.append(("written at", r.source))
         if r.legal_source:
             facts.append(("legal source", r.legal_source))
@@ -179,7 +193,11 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
         out.append(Heading("Headroom"))
         rows = []
         for h in rooms:
-            if h["kind"] == "tolerance":
+            if h["kind"] == "tolerance" and h["passed"] is False:
+                # the failing materials are over the tolerance (or barred from it): nothing is "left"
+                over = f"{money(h['failing'])} of materials fail it, {money(h['failing'] - h['limit'])} over" if h.get("failing") is not None else "the materials that fail it are over"
+                rows.append((h["test"], "not met", f"{over} the tolerance of {money(h['limit'])}: re-source them as originating, or use materials that make the change"))
+            elif h["kind"] == "tolerance":
                 rows.append((h["test"], "tolerance", f"used {money(h['used'])} of {money(h['limit'])}; {money(h['left'])} left"))
             elif h["kind"] == "could_add":
                 rows.append((h["test"], "met", f"could add {money(h['amount'], p.currency)} of non-originating value"))
