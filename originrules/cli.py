@@ -14,7 +14,8 @@ import json
 import os
 import sys
 import tempfile
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -263,27 +264,33 @@ def _saving_text(s: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(path: str, text: str) -> None:
-    """Write whole or not at all: a new temporary file beside the target (O_EXCL, so nothing
-    planted there is followed), then a rename. A device or pipe (/dev/stdout, a FIFO) is written
-    in place; a failure there is still an error, never a silent exit 0."""
+@contextmanager
+def _output(path: str) -> Iterator[Any]:
+    """A file to write whole or not at all: a new temporary file beside the target (O_EXCL, so
+    nothing planted there is followed), renamed over it when the writing is done, removed if it
+    fails. A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place, never replaced;
+    a failure there is still an error (CLI006), never a silent exit 0."""
     target = Path(path)
     try:
-        special = target.exists() and not target.is_file()
-        if special:
-            with open(target, "w", encoding="utf-8") as f:
-                f.write(text)
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8", newline="") as f:
+                yield f
             return
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                yield f
             os.replace(tmp, target)
         except BaseException:
             os.unlink(tmp)
             raise
     except OSError as e:
         _fail(OriginrulesError(Problem(f"cannot write {path}: {e.strerror or e}", code="CLI006")))
+
+
+def _write(path: str, text: str) -> None:
+    with _output(path) as f:
+        f.write(text)
 
 
 @main.command()
@@ -556,38 +563,19 @@ def batch(catalogue: str, agreement: str | None, output: str | None, jobs: int, 
             count = None  # a BOM may give a record per agreement on its route
     except OriginrulesError as e:
         _fail(e)
-    target = Path(output) if output else None
-    as_csv = bool(target and target.suffix.lower() == ".csv")
-    tmp = None
-    if target:
-        try:  # a new file beside the target (O_EXCL): nothing planted there is followed
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        except OSError as e:
-            _fail(OriginrulesError(Problem(f"cannot write {output}: {e.strerror or e}", code="CLI006")))
-        tmp = Path(name)
-    out = open(fd, "w", encoding="utf-8", newline="") if tmp else sys.stdout  # noqa: SIM115 - closed below
-    writer = csv.writer(out) if as_csv else None
-    if writer:
-        writer.writerow(core.SUMMARY_COLUMNS)
+    as_csv = bool(output and output.lower().endswith(".csv"))
     stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin)
     bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else nullcontext(stream)
-    try:
-        with bar as progress:
-            for record, line in progress:
-                summary.add(record)
-                if writer:
-                    writer.writerow(core.summary_row(record))
-                else:
-                    out.write(line + "\n")
-    except BaseException:
-        if tmp:
-            out.close()
-            tmp.unlink(missing_ok=True)  # nothing half-written
-        raise
-    if tmp:
-        out.close()
-    if target and tmp:
-        os.replace(tmp, target)
+    with _output(output) if output else nullcontext(sys.stdout) as out, bar as progress:
+        writer = csv.writer(out) if as_csv else None
+        if writer:
+            writer.writerow(core.SUMMARY_COLUMNS)
+        for record, line in progress:
+            summary.add(record)
+            if writer:
+                writer.writerow(core.summary_row(record))
+            else:
+                out.write(line + "\n")
     totals = summary.to_dict()
     click.echo(
         f"{totals['total']} decisions: {totals['originating']} originating, {totals['not originating']} not originating, "

@@ -322,3 +322,13 @@ def test_a_batch_summary_cell_that_would_be_a_spreadsheet_formula_is_quoted() ->
 
     row = summary_row({"line": 3, "error": '=HYPERLINK("http://x","y")'})
     assert row[-1] == "'=HYPERLINK(\"http://x\",\"y\")" and row[0] == "3"
+
+
+@pytest.mark.parametrize("verb", [["check", str(MOTORCYCLE), "-a", "UAE"], ["batch", str(MOTORCYCLE), "-a", "UAE"]])
+def test_writing_a_report_to_a_device_writes_into_it_and_never_replaces_it(verb: list[str]) -> None:
+    import stat
+
+    # as root, a rename over /dev/null would replace the device with a file: found when a
+    # benchmark ran `batch -o /dev/null` and PostgreSQL could no longer start
+    CliRunner().invoke(main, [*verb, "-o", os.devnull])
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
