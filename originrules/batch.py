@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,38 @@ SUMMARY_COLUMNS = ("line", "agreement", "hs_code", "verdict", "rule", "rule_sour
 NOT_COVERED = "not covered"  # the verdict of a BOM whose route no shipped agreement covers
 
 
-def decide(item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset, *, explain: bool = False, assume_origin: bool = False) -> dict[str, Any]:
+# Hooks a batch may set: take materials' status from the declaration register (bom, agreement
+# code -> (bom, references used)), and keep each decision (decision, line, references used).
+Resolve = Callable[[Bom, str], "tuple[Bom, tuple[str, ...]]"]
+Keep = Callable[[Decision, int, "tuple[str, ...]"], None]
+
+
+def decide(
+    item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset, *, explain: bool = False, assume_origin: bool = False,
+    resolve: Resolve | None = None, keep: Keep | None = None,
+) -> dict[str, Any]:
     """(line, JSON text or BOM or its loading error) -> the decision record, or an error record."""
     line, source = item
     try:
-        bom = _bom(line, source)
-        return _record(line, bom, check(bom, crs, explain=True if explain else None, assume_origin=assume_origin), explain)
+        return _decide(line, _bom(line, source), crs, explain, assume_origin, resolve, keep)
     except OriginrulesError as e:
         return {"line": line, "agreement": crs.agreement.code, "error": e.render()}
 
 
-def decide_on_route(item: tuple[int, str | Bom | OriginrulesError], *, explain: bool = False, assume_origin: bool = False) -> list[dict[str, Any]]:
+def _decide(line: int, bom: Bom, crs: CompiledRuleset, explain: bool, assume_origin: bool, resolve: Resolve | None, keep: Keep | None) -> dict[str, Any]:
+    used: tuple[str, ...] = ()
+    if resolve is not None:
+        bom, used = resolve(bom, crs.agreement.code)
+    decision = check(bom, crs, explain=True if explain else None, assume_origin=assume_origin)
+    if keep is not None:
+        keep(decision, line, used)
+    return _record(line, bom, decision, explain)
+
+
+def decide_on_route(
+    item: tuple[int, str | Bom | OriginrulesError], *, explain: bool = False, assume_origin: bool = False,
+    resolve: Resolve | None = None, keep: Keep | None = None,
+) -> list[dict[str, Any]]:
     """A BOM decided under every shipped agreement that covers its route (product.exporting_country
     to product.importing_country): one record each, or one record saying no agreement covers it."""
     line, source = item
@@ -54,7 +75,7 @@ def decide_on_route(item: tuple[int, str | Bom | OriginrulesError], *, explain: 
     out = []
     for crs in covering:
         try:
-            out.append(_record(line, bom, check(bom, crs, explain=True if explain else None, assume_origin=assume_origin), explain))
+            out.append(_decide(line, bom, crs, explain, assume_origin, resolve, keep))
         except OriginrulesError as e:
             out.append({"line": line, "agreement": crs.agreement.code, "error": e.render()})
     return out
@@ -64,6 +85,11 @@ def _bom(line: int, source: str | Bom | OriginrulesError) -> Bom:
     if isinstance(source, OriginrulesError):
         raise source
     return loads(source, f"line {line}") if isinstance(source, str) else source
+
+
+def record_line(line: int, decision: Decision) -> str:
+    """A decision as `batch` writes it (the summary record), one JSON line."""
+    return _dumps(_record(line, decision.bom, decision, False))
 
 
 def _record(line: int, bom: Bom, decision: Decision, explain: bool) -> dict[str, Any]:
@@ -150,16 +176,47 @@ class Summary:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(agreement: str | None, ruleset: str | None, explain: bool, assume_origin: bool) -> None:
+def _init_worker(agreement: str | None, ruleset: str | None, explain: bool, assume_origin: bool, db: str | None = None, record: bool = False) -> None:
     _WORKER["crs"] = load_file(ruleset) if ruleset else find(agreement) if agreement else None
     _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin}
+    _WORKER["db"], _WORKER["record"], _WORKER["store"] = db, record, None
 
 
-def _work(item: tuple[int, str | Bom | OriginrulesError]) -> list[tuple[dict[str, Any], str]]:
+def _store() -> Any:
+    if _WORKER["store"] is None:  # opened in the worker, when a BOM first needs it
+        from originrules.store import Store
+
+        _WORKER["store"] = Store(_WORKER["db"], create=_WORKER["record"])
+    return _WORKER["store"]
+
+
+def _resolve(bom: Bom, agreement: str) -> tuple[Bom, tuple[str, ...]]:
+    from originrules.store.declarations import needs_register
+
+    if not needs_register(bom):
+        return bom, ()
+    resolved = _store().resolve(bom, agreement, _WORKER["day"])
+    return resolved.bom, resolved.used
+
+
+def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[dict[str, Any], str]], list[dict[str, Any]]]:
     """What the parent needs, per record: the summary fields (small, cheap to send between
-    processes) and its JSON line, which the parent writes as it is."""
+    processes) and its JSON line, which the parent writes as it is; and, with --record, the
+    rows to keep (the parent writes them, in transactions)."""
+    import datetime as dt
+
+    _WORKER.setdefault("day", dt.date.today())
+    kept: list[dict[str, Any]] = []
+    keep = None
+    if _WORKER["record"]:
+        from originrules.store import records as rec
+
+        def keep(decision: Decision, line: int, used: tuple[str, ...]) -> None:
+            kept.append(rec.row(decision, "batch", record_line(line, decision), None, _WORKER["day"], used, dt.datetime.now(dt.timezone.utc), line=line))
+
+    hooks = {"resolve": _resolve, "keep": keep}
     crs = _WORKER["crs"]
-    records = [decide(item, crs, **_WORKER["opts"])] if crs is not None else decide_on_route(item, **_WORKER["opts"])
+    records = [decide(item, crs, **_WORKER["opts"], **hooks)] if crs is not None else decide_on_route(item, **_WORKER["opts"], **hooks)
     out = []
     for record in records:
         rule = record.get("rule")
@@ -169,7 +226,7 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> list[tuple[dict[str
             brief["hs_code"] = record["product"]["hs_code"]
             brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
         out.append((brief, _dumps(record)))
-    return out
+    return out, kept
 
 
 def _dumps(record: dict[str, Any]) -> str:
@@ -184,17 +241,26 @@ def run(
     jobs: int = 1,
     explain: bool = False,
     assume_origin: bool = False,
-) -> Iterator[tuple[dict[str, Any], str]]:
-    """(record, JSON line) per decision, in input order, using `jobs` processes. Without an
-    agreement (and ruleset), each BOM is decided under every agreement covering its route."""
-    _init_worker(agreement, ruleset, explain, assume_origin)  # fail early, in this process, on a bad agreement
+    db: str | None = None,
+    record: bool = False,
+) -> Iterator[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
+    """(record, JSON line, rows to keep) per decision, in input order, using `jobs` processes.
+    Without an agreement (and ruleset), each BOM is decided under every agreement covering its
+    route. The rows to keep come with a BOM's last record."""
+    args = (agreement, ruleset, explain, assume_origin, db, record)
+    _init_worker(*args)  # fail early, in this process, on a bad agreement
     if jobs <= 1:
-        for records in map(_work, items):
-            yield from records
+        results: Iterator[Any] = map(_work, items)
+        yield from _flat(results)
         return
-    with multiprocessing.get_context().Pool(jobs, _init_worker, (agreement, ruleset, explain, assume_origin)) as pool:
-        for records in pool.imap(_work, items, chunksize=256):
-            yield from records
+    with multiprocessing.get_context().Pool(jobs, _init_worker, args) as pool:
+        yield from _flat(pool.imap(_work, items, chunksize=256))
+
+
+def _flat(results: Iterable[tuple[list[tuple[dict[str, Any], str]], list[dict[str, Any]]]]) -> Iterator[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
+    for records, kept in results:
+        for i, (brief, line) in enumerate(records):
+            yield brief, line, kept if i == len(records) - 1 else []
 
 
 def summary_row(record: dict[str, Any]) -> list[str]:

@@ -48,6 +48,9 @@ class Material(NamedTuple):
     materials: tuple[Material, ...] | None = None  # an intermediate made by the producer
     ex_works: Decimal | None = None  # an intermediate's own value bases
     fob: Decimal | None = None
+    supplier: str | None = None  # with part_number: whose declaration (in the register) says its origin
+    part_number: str | None = None
+    declaration: str | None = None  # "bom": the BOM's own `originating` wins over the register
 
 
 # columns of Material, for the C-level passes in Bom
@@ -154,8 +157,12 @@ class Bom:
         --what-if, Python), of its canonical JSON."""
         if self.digest is not None:
             return self.digest
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def canonical_json(self) -> str:
+        """The BOM as JSON text in one canonical form (sorted keys, no spaces): read back, it is
+        this BOM, and its digest is `sha256()` of a BOM built otherwise than from a file."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def scaled(self, factor: Decimal) -> Bom:
         """The same BOM with every money value multiplied by `factor` (a change of currency)."""
@@ -336,6 +343,9 @@ MATERIAL_FIELDS = {
     "ex_works": "for an intermediate: its ex-works value (default: value)",
     "fob": "for an intermediate: its FOB value",
     "materials": "for an intermediate made by the producer: its own materials",
+    "supplier": "with part_number: the supplier whose declaration in the register gives its origin (docs/declarations.md)",
+    "part_number": "the supplier's part number, as on its declaration",
+    "declaration": '"bom": take `originating` from this BOM even when the register has a declaration',
 }
 ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")
 MAX_DEPTH = 10  # levels of intermediate materials
@@ -401,7 +411,14 @@ class _Loader:
                 materials=sub,
                 ex_works=r.number(m, "ex_works", where, positive=True),
                 fob=r.number(m, "fob", where, positive=True),
+                supplier=r.text(m, "supplier", where),
+                part_number=r.text(m, "part_number", where),
+                declaration=r.text(m, "declaration", where),
             )
+            if material.declaration not in (None, "bom"):
+                r.bad(f"{where}.declaration", f'expected "bom" (take originating from this BOM), got {_show(material.declaration)}')
+            if (material.supplier is None) != (material.part_number is None):
+                r.bad(where, "supplier and part_number go together: the register finds a declaration by both")
             if material.originating and origin == UNKNOWN_ORIGIN:
                 r.bad(f"{where}.originating", 'is true but origin is "unknown": a material of unknown origin is non-originating')
             if sub is not None and material.originating is not None:

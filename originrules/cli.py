@@ -75,6 +75,7 @@ def main(debug: bool) -> None:
     """
 
 
+RECORD_GROUP = 500  # decisions kept per transaction by batch --record
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): never 1, which means "not originating"
 _WRITE_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
 REPORT_TO = "https://github.com/originrules/originrules/issues"
@@ -165,6 +166,8 @@ def _internal_error(error: BaseException, args: list[str]) -> int:
 @click.option("--duty", "with_duty", is_flag=True, help="For an originating product, add the duty saved per unit on its customs value (the importing country's schedule).")
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="With --duty: a product attribute schedules use (cc=1200, propulsion=petrol, cif=30000GBP).")
 @click.option("--customs-value", type=AMOUNT, help="With --duty: the customs value per unit (default: the BOM's FOB value).")
+@click.option("--db", "db_url", help="The database of declarations and records (a SQLAlchemy URL). Default: ORIGINRULES_DB, else a SQLite file in your data directory.")
+@click.option("--record", "record_it", is_flag=True, help="Keep the decision in the database (originrules history; originrules audit verify).")
 def check(
     bom: str,
     agreement: str,
@@ -179,6 +182,8 @@ def check(
     with_duty: bool,
     attrs_: tuple[str, ...],
     customs_value: Decimal | None,
+    db_url: str | None,
+    record_it: bool,
 ) -> None:
     """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
 
@@ -202,11 +207,14 @@ def check(
             raise OriginrulesError(f"{ruleset} is the ruleset of {crs.agreement.code}, not {agreement}")
         day = on.date() if on else dt.date.today()
         the_bom = load_any(bom, input_format)
+        the_bom, used, store = _declared(the_bom, crs.agreement.code, day, db_url, record_it)
         if what_ifs:
             the_bom = what_if(the_bom, what_ifs)
         decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
         advice = advise(the_bom, crs, assume_origin=assume_origin, decision=decision) if decision.originating is False else None
         saving = _duty_saving(decision, day, attrs_, customs_value) if with_duty else None
+        if record_it:
+            _record_check(store, decision, bom, day, used, saving)
     except OriginrulesError as e:
         _fail(e)
     colour = fmt == "text" and output is None and sys.stdout.isatty()
@@ -223,6 +231,34 @@ def check(
     else:
         click.echo(text, nl=False)
     sys.exit(decision.exit_code)
+
+
+def _declared(bom: Any, agreement: str, day: dt.date, db_url: str | None, writing: bool) -> tuple[Any, tuple[str, ...], Any]:
+    """The BOM with its materials' status from the declaration register where it names a
+    supplier and part number; the references used; the store (opened only when needed)."""
+    from originrules.store import Store
+    from originrules.store.declarations import needs_register
+
+    if not (needs_register(bom) or writing):
+        return bom, (), None
+    store = Store(db_url, create=writing)
+    resolved = store.resolve(bom, agreement, day)
+    return resolved.bom, resolved.used, store
+
+
+def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tuple[str, ...], saving: dict[str, Any] | None) -> None:
+    from originrules.store import records as rec
+
+    original = Path(path).read_text(encoding="utf-8") if decision.bom.digest is not None else None
+    extra = {"duty_saving": saving.get("saving")} if saving else {}
+    row = rec.row(decision, "check", rec.render_record(decision, "check"), original, day, used, dt.datetime.now(dt.timezone.utc), **extra)
+    store.record([row], {decision.ruleset.sha256: _ruleset_text(decision.ruleset.path)})
+
+
+def _ruleset_text(cited: str) -> str:
+    """The text of a ruleset as cited in decisions: shipped (rulesets/NAME) or a file."""
+    path = rulesets_dir() / cited.removeprefix("rulesets/") if cited.startswith("rulesets/") else Path(cited)
+    return path.read_text(encoding="utf-8")
 
 
 def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: Decimal | None) -> dict[str, Any]:
@@ -535,7 +571,12 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
 @click.option("--explain", is_flag=True, help="Write the full decision (with its trace) for each BOM, not the summary record.")
 @click.option("--assume-origin", is_flag=True, help="As for check.")
 @click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
-def batch(catalogue: str, agreement: str | None, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None) -> None:
+@click.option("--db", "db_url", help="The database of declarations and records (as for check).")
+@click.option("--record", "record_it", is_flag=True, help="Keep every decision in the database (committed in groups of 500: a run stopped midway leaves whole groups only).")
+def batch(
+    catalogue: str, agreement: str | None, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None,
+    db_url: str | None, record_it: bool,
+) -> None:
     """Check every BOM of a catalogue: one decision per BOM (and agreement), in input order.
 
     \b
@@ -564,18 +605,40 @@ def batch(catalogue: str, agreement: str | None, output: str | None, jobs: int, 
     except OriginrulesError as e:
         _fail(e)
     as_csv = bool(output and output.lower().endswith(".csv"))
-    stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin)
+    store, texts, pending = None, {}, []
+    if record_it:
+        from originrules.store import Store
+
+        try:
+            store = Store(db_url)
+        except OriginrulesError as e:
+            _fail(e)
+
+    def flush() -> None:
+        if store is not None and pending:
+            for row in pending:
+                sha, path = row["_ruleset"]
+                if sha not in texts:
+                    texts[sha] = _ruleset_text(path)
+            store.record(pending, texts)  # one transaction: all of the group, or none
+            pending.clear()
+
+    stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it)
     bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else nullcontext(stream)
     with _output(output) if output else nullcontext(sys.stdout) as out, bar as progress:
         writer = csv.writer(out) if as_csv else None
         if writer:
             writer.writerow(core.SUMMARY_COLUMNS)
-        for record, line in progress:
+        for record, line, kept in progress:
             summary.add(record)
             if writer:
                 writer.writerow(core.summary_row(record))
             else:
                 out.write(line + "\n")
+            pending.extend(kept)
+            if len(pending) >= RECORD_GROUP:
+                flush()
+        flush()
     totals = summary.to_dict()
     click.echo(
         f"{totals['total']} decisions: {totals['originating']} originating, {totals['not originating']} not originating, "
@@ -664,7 +727,8 @@ def _route(agreement: str, hs: str, exporter: str | None, importer: str | None, 
 @click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="Product attributes for the schedules (see duty).")
 @click.option("--customs-value", type=AMOUNT, help="Customs value per unit (default: the BOM's FOB value).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[str, ...], customs_value: Decimal | None, fmt: str) -> None:
+@click.option("--db", "db_url", help="The database of declarations (as for check).")
+def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[str, ...], customs_value: Decimal | None, fmt: str, db_url: str | None) -> None:
     """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first."""
 
     from originrules.inputs import load as load_any
@@ -676,7 +740,12 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
         importer = importer or the_bom.product.importing_country
         if not importer:
             raise OriginrulesError(Problem("the BOM names no product.importing_country: give it, or --to COUNTRY", bom, "CLI004"))
-        rows = compare(the_bom, importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value)
+        day = dt.date(year, 1, 1) if year else dt.date.today()
+
+        def resolve(b: Any, code: str) -> Any:
+            return _declared(b, code, day, db_url, False)[0]
+
+        rows = compare(the_bom, importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value, resolve=resolve)
     except OriginrulesError as e:
         _fail(e)
     if fmt == "json":
@@ -694,6 +763,152 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
         elif mfn is None or r["rate"] is None:
             notes = (r.get("duty") or {}).get("notes") or []
             click.echo(f"    rate unknown: {notes[0]}" if notes else "    rate unknown: no line in the shipped schedule")
+
+
+@main.group()
+def declarations() -> None:
+    """Supplier declarations of origin: the register check, batch and compare read.
+
+    \b
+    A declarations file (CSV or XLSX) has the columns supplier, part_number, hs_code, origin,
+    originating, agreement, valid_from, valid_to, reference (dates YYYY-MM-DD). A BOM material
+    that gives supplier and part_number takes its status from the declaration valid on the
+    decision date (docs/declarations.md).
+    """
+
+
+def _db_option(f: Any) -> Any:
+    return click.option("--db", "db_url", help="A SQLAlchemy URL. Default: ORIGINRULES_DB, else a SQLite file in your data directory.")(f)
+
+
+def _format_option(f: Any) -> Any:
+    return click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)(f)
+
+
+@declarations.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_db_option
+def declarations_import(file: str, db_url: str | None) -> None:
+    """Import a declarations file: every row, or (if any row is bad) none. A reference imported
+    again is updated, and its history kept."""
+    from originrules.store import Store
+
+    try:
+        counts = Store(db_url).import_declarations(file)
+    except OriginrulesError as e:
+        _fail(e)
+    click.echo(f"{file}: {counts['imported']} imported, {counts['updated']} updated, {counts['unchanged']} unchanged")
+
+
+@declarations.command(name="list")
+@_db_option
+@_format_option
+def declarations_list(db_url: str | None, fmt: str) -> None:
+    """Every declaration in the register."""
+    from originrules.store import Store
+
+    try:
+        rows = Store(db_url, create=False).declarations()
+    except OriginrulesError as e:
+        _fail(e)
+    _declaration_rows([d.to_dict() for d in rows], fmt)
+
+
+@declarations.command(name="expiring")
+@click.option("--within", type=click.IntRange(0, 100_000), required=True, help="Days from the date.")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Default: today.")
+@_db_option
+@_format_option
+def declarations_expiring(within: int, on: dt.datetime | None, db_url: str | None, fmt: str) -> None:
+    """Declarations that end within DAYS, and the recorded products resting on each: decided
+    again without it, which would lose origin (and the duty at stake, where known)."""
+    from originrules.store import Store
+
+    day = on.date() if on else dt.date.today()
+    try:
+        store = Store(db_url, create=False)
+        rows = store.impact(store.expiring(day, within), day)
+    except OriginrulesError as e:
+        _fail(e)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no declaration ends between {day} and {day + dt.timedelta(days=within)}")
+    for d in rows:
+        click.echo(f"{d['reference']}: {d['supplier']}, part {d['part_number']} ({d['agreement']}) ends {d['valid_to']}, in {d['days_left']} days")
+        for p in d["products"]:
+            stake = f"; duty at stake {p['duty_at_stake']} per unit" if p["duty_at_stake"] else ""
+            lose = "LOSES ORIGIN" if p["loses_origin"] else "keeps its verdict"
+            click.echo(f"    {p['product'] or 'HS ' + p['hs_code']} under {p['agreement']}: {p['verdict_now']} now, {p['verdict_without']} without it: {lose}{stake}")
+
+
+@declarations.command(name="revoke")
+@click.argument("reference")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="From when (default: today).")
+@_db_option
+def declarations_revoke(reference: str, on: dt.datetime | None, db_url: str | None) -> None:
+    """Revoke a declaration from a date on (its history is kept)."""
+    from originrules.store import Store
+
+    try:
+        d = Store(db_url, create=False).revoke(reference, on.date() if on else dt.date.today())
+    except OriginrulesError as e:
+        _fail(e)
+    click.echo(f"{d.reference} revoked from {d.revoked_on}")
+
+
+def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for d in rows:
+        revoked = f", revoked {d['revoked_on']}" if d["revoked_on"] else ""
+        what = "originating" if d["originating"] else "non-originating"
+        click.echo(f"{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}")
+
+
+@main.command()
+@click.option("--product", help="Part of the product's description or HS code.")
+@click.option("-a", "--agreement", help="Agreement code.")
+@_db_option
+@_format_option
+def history(product: str | None, agreement: str | None, db_url: str | None, fmt: str) -> None:
+    """Recorded decisions (check --record, batch --record), oldest first."""
+    from originrules.store import Store
+
+    try:
+        code = find(agreement).agreement.code if agreement else None
+        rows = Store(db_url, create=False).history(product, code)
+    except OriginrulesError as e:
+        _fail(e)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]")
+
+
+@main.group()
+def audit() -> None:
+    """Check the records."""
+
+
+@audit.command(name="verify")
+@_db_option
+def audit_verify(db_url: str | None) -> None:
+    """Decide every record again from its stored input and ruleset text; exit 0 only if every
+    one reproduces byte for byte (those that do not are listed; exit 1)."""
+    from originrules.store import Store
+
+    try:
+        count, bad = Store(db_url, create=False).verify()
+    except OriginrulesError as e:
+        _fail(e)
+    for b in bad:
+        click.echo(f"record {b['id']} ({b['decision_id']}): {b['why']}")
+    click.echo(f"{count} records, {count - len(bad)} reproduced, {len(bad)} not")
+    sys.exit(0 if not bad else 1)
 
 
 @main.group()

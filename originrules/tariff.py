@@ -362,8 +362,10 @@ def duty(
 
 
 def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | None = None, attributes: dict[str, str] | None = None,
-            customs_value: Decimal | None = None, assume_origin: bool = False) -> list[dict[str, Any]]:
-    """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first."""
+            customs_value: Decimal | None = None, assume_origin: bool = False, resolve: Any = None) -> list[dict[str, Any]]:
+    """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first.
+    `resolve(bom, agreement code)`, if given, gives the BOM as the declaration register has it
+    for that agreement (store.Store.resolve)."""
     from originrules.engine import check
     from originrules.registry import shipped
 
@@ -378,7 +380,7 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
             continue
         row: dict[str, Any] = {"agreement": ag.code, "name": ag.name}
         try:
-            decision = check(bom, crs, assume_origin=assume_origin)
+            decision = check(resolve(bom, ag.code) if resolve else bom, crs, assume_origin=assume_origin)
             row.update({"verdict": decision.verdict, "rule": decision.rule.key if decision.rule else None})
         except OriginrulesError as e:
             row.update({"verdict": "error", "rule": None, "error": e.render()})

@@ -1,0 +1,101 @@
+"""Opening the database: SQLite in the user's data directory unless told otherwise, migrated to
+the current schema on open, every database failure turned into a clear error (exit 2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from originrules.errors import OriginrulesError, Problem
+
+ENV = "ORIGINRULES_DB"
+BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for another (two batches on one file)
+
+
+class StoreError(OriginrulesError):
+    """The database cannot be opened, read or written: locked, read-only, unreachable."""
+
+
+def default_url() -> str:
+    import platformdirs
+
+    return f"sqlite:///{Path(platformdirs.user_data_dir('originrules')) / 'originrules.db'}"
+
+
+def url_of(url: str | None) -> str:
+    """--db, else ORIGINRULES_DB, else the SQLite file in the user's data directory."""
+    return url or os.environ.get(ENV) or default_url()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    made = sa.engine.make_url(url)
+    return Path(made.database) if made.get_backend_name() == "sqlite" and made.database not in (None, "", ":memory:") else None
+
+
+def exists(url: str) -> bool:
+    """Is there a database there already? (A read never creates one.)"""
+    path = _sqlite_file(url)
+    return path.exists() if path is not None else True
+
+
+def engine_for(url: str) -> sa.Engine:
+    try:
+        made = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as e:
+        raise StoreError(Problem(f"not a database URL: {url!r} ({e})", code="STO001", hint="e.g. sqlite:///decisions.db or postgresql+psycopg://user@host/db")) from None
+    if made.get_backend_name() == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(made, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi: Any, _record: Any) -> None:
+            cur = dbapi.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        return engine
+    try:
+        return sa.create_engine(made, pool_pre_ping=True)
+    except (ImportError, sa.exc.NoSuchModuleError) as e:
+        raise StoreError(Problem(f"cannot use {made.get_backend_name()}: {e}", code="STO001", hint="pip install 'originrules[db]'")) from None
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema up to date (Alembic, the migrations shipped in the package)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    with guarded(str(engine.url)), engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def guarded(url: str) -> Iterator[None]:
+    """Database failures as our errors: what went wrong, with the database named (no password)."""
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in url else url
+    try:
+        yield
+    except sa.exc.OperationalError as e:
+        text = str(e.orig) if e.orig is not None else str(e)
+        low = text.lower()
+        if "locked" in low or "busy" in low:
+            why = "is locked by another process (it waited; try again when that one has finished)"
+        elif "readonly" in low or "read-only" in low or "read only" in low:
+            why = "is read-only: check the file's permissions, or give another with --db"
+        else:
+            why = f"cannot be used: {text.splitlines()[0] if text else e}"
+        raise StoreError(Problem(f"the database {shown} {why}", code="STO001")) from None
+    except sa.exc.DatabaseError as e:
+        raise StoreError(Problem(f"the database {shown} failed: {str(e.orig or e).splitlines()[0]}", code="STO001")) from None

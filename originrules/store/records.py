@@ -1,0 +1,125 @@
+"""Decision records: append-only, each with the input and the ruleset text it was decided from,
+so that `audit verify` can decide it again and compare the bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from originrules.bom import Bom
+from originrules.engine import Decision
+from originrules.store.schema import records, rulesets
+
+
+def input_text(bom: Bom, original: str | None) -> str:
+    """The text the decision's input_sha256 is of: the file as read, or the BOM's canonical JSON."""
+    if bom.digest is not None and original is not None:
+        return original
+    return bom.canonical_json()
+
+
+def row(
+    decision: Decision, kind: str, output: str, original: str | None, on: dt.date, used: tuple[str, ...], now: dt.datetime, **extra: Any
+) -> dict[str, Any]:
+    """A record of a decision: `output` is exactly what was reported (render_record's text);
+    `extra` is kept in the context (the batch line number, a duty saving)."""
+    bom = decision.bom
+    context = {"what_if": list(bom.what_if), "warnings": list(bom.warnings), "declarations": list(used), **extra}
+    return {
+        "decision_id": decision.decision_id,
+        "kind": kind,
+        "recorded_at": now,
+        "on_date": on,
+        "agreement": decision.agreement.code,
+        "hs_code": bom.product.hs_code,
+        "product": bom.product.description,
+        "verdict": decision.verdict,
+        "input_sha256": decision.input_sha256,
+        "ruleset_sha256": decision.ruleset.sha256,
+        "assume_origin": decision.assume_origin,
+        "input": input_text(bom, original),
+        "context": json.dumps(context, sort_keys=True, ensure_ascii=False),
+        "output": output,
+        "_ruleset": (decision.ruleset.sha256, decision.ruleset.path),
+    }
+
+
+def add(conn: sa.Connection, rows: list[dict[str, Any]], texts: dict[str, str]) -> None:
+    """Append records (and the ruleset texts they need) in the caller's transaction."""
+    shas = {r["_ruleset"] for r in rows}
+    have = {r.sha256 for r in conn.execute(sa.select(rulesets.c.sha256).where(rulesets.c.sha256.in_([s for s, _ in shas])))}
+    for sha, path in shas:
+        if sha not in have:
+            text = texts[sha]
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:  # pragma: no cover - a ruleset changed under us
+                raise RuntimeError(f"ruleset text for {path} does not match its sha256")
+            conn.execute(rulesets.insert().values(sha256=sha, path=path, text=text))
+    conn.execute(records.insert(), [{k: v for k, v in r.items() if k != "_ruleset"} for r in rows])
+
+
+def history(conn: sa.Connection, product: str | None = None, agreement: str | None = None) -> list[dict[str, Any]]:
+    q = sa.select(records.c.id, records.c.decision_id, records.c.kind, records.c.recorded_at, records.c.on_date, records.c.agreement, records.c.hs_code,
+                  records.c.product, records.c.verdict, records.c.input_sha256, records.c.ruleset_sha256, records.c.context).order_by(records.c.id)
+    if product:
+        # the user's text matched literally: % and _ are not wildcards here
+        like = "%" + product.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        q = q.where(sa.or_(records.c.product.ilike(like, escape="!"), records.c.hs_code.like(like, escape="!")))
+    if agreement:
+        q = q.where(records.c.agreement == agreement)
+    out = []
+    for r in conn.execute(q):
+        out.append({
+            "id": r.id, "decision_id": r.decision_id, "kind": r.kind, "recorded_at": r.recorded_at.isoformat(), "date": r.on_date.isoformat(),
+            "agreement": r.agreement, "hs_code": r.hs_code, "product": r.product, "verdict": r.verdict,
+            "input_sha256": r.input_sha256, "ruleset_sha256": r.ruleset_sha256, "declarations": json.loads(r.context)["declarations"],
+        })
+    return out
+
+
+def replay(r: Any, ruleset_text: str, ruleset_path: str) -> str:
+    """Decide a record again from its stored input and ruleset text; the output it would give."""
+    import attrs
+
+    from originrules.bom import loads
+    from originrules.compile import compile_ruleset
+    from originrules.engine import check
+    from originrules.lang.resolve import load_text
+
+    context = json.loads(r.context)
+    bom = loads(r.input, "record")
+    bom = attrs.evolve(bom, warnings=tuple(context["warnings"]), what_if=tuple(context["what_if"]))
+    crs = compile_ruleset(load_text(ruleset_text, ruleset_path))
+    decision = check(bom, crs, assume_origin=r.assume_origin, on=r.on_date)
+    return render_record(decision, r.kind, context.get("line"))
+
+
+def render_record(decision: Decision, kind: str, line: int | None = None) -> str:
+    """What a record keeps as its output: the decision JSON (check), or the batch record line."""
+    if kind == "batch":
+        from originrules.batch import record_line
+
+        return record_line(line or 0, decision)
+    from originrules.report import render
+
+    return render(decision, "json")
+
+
+def verify(conn: sa.Connection) -> tuple[int, list[dict[str, Any]]]:
+    """(records checked, those that do not reproduce byte for byte)."""
+    texts = {r.sha256: (r.text, r.path) for r in conn.execute(sa.select(rulesets))}
+    count, bad = 0, []
+    for r in conn.execute(sa.select(records).order_by(records.c.id)):
+        count += 1
+        text, path = texts[r.ruleset_sha256]
+        try:
+            again = replay(r, text, path)
+        except Exception as e:  # noqa: BLE001 - a record that cannot be replayed is a failed verification
+            bad.append({"id": r.id, "decision_id": r.decision_id, "why": f"cannot be decided again: {type(e).__name__}: {e}"})
+            continue
+        if again != r.output:
+            bad.append({"id": r.id, "decision_id": r.decision_id, "why": "decided again, the output differs"})
+    return count, bad
