@@ -211,8 +211,10 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
     if _WORKER["record"]:
         from originrules.store import records as rec
 
+        text = item[1] if isinstance(item[1], str) else None  # the line as read: the record's input
+
         def keep(decision: Decision, line: int, used: tuple[str, ...]) -> None:
-            kept.append(rec.row(decision, "batch", record_line(line, decision), None, _WORKER["day"], used, dt.datetime.now(dt.timezone.utc), line=line))
+            kept.append(rec.row(decision, "batch", record_line(line, decision), text, _WORKER["day"], used, dt.datetime.now(dt.timezone.utc), line=line))
 
     hooks = {"resolve": _resolve, "keep": keep}
     crs = _WORKER["crs"]

@@ -1,0 +1,244 @@
+"""Declarations and records, against SQLite and a real PostgreSQL.
+
+PostgreSQL: set ORIGINRULES_TEST_PG to a URL (postgresql+psycopg://user:pw@127.0.0.1/db);
+.ci/run starts a server and sets it, with ORIGINRULES_REQUIRE_PG=1 so that CI cannot skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from originrules.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PG = os.environ.get("ORIGINRULES_TEST_PG")
+HEADER = "supplier,part_number,hs_code,origin,originating,agreement,valid_from,valid_to,reference\n"
+HOSTILE_SUPPLIER = "Acme; Ltd'); DROP TABLE declarations;--"
+HOSTILE_PART = "=HYPERLINK(\"http://x\",\"y\")"
+
+
+def _backends() -> list[str]:
+    if PG or os.environ.get("ORIGINRULES_REQUIRE_PG"):
+        return ["sqlite", "postgresql"]
+    return ["sqlite"]
+
+
+@pytest.fixture(params=_backends())
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'originrules.db'}"
+    assert PG, "ORIGINRULES_REQUIRE_PG is set but ORIGINRULES_TEST_PG is not: PostgreSQL is not running"
+    engine = sa.create_engine(PG)
+    with engine.begin() as conn:  # a clean database for each test
+        conn.execute(sa.text("DROP TABLE IF EXISTS records, rulesets, declaration_history, declarations, alembic_version CASCADE"))
+    engine.dispose()
+    return PG
+
+
+def cli(*args: str, db: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, [*args, "--db", db])
+
+
+def declarations_file(tmp_path: Path, rows: list[str], name: str = "ltsd.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def bom_with_suppliers(tmp_path: Path) -> Path:
+    """The UAE motorcycle, its first two materials declared by suppliers in the register."""
+    b = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    for m, (supplier, part) in zip(b["materials"], [("Pune Castings", "PC-7"), (HOSTILE_SUPPLIER, HOSTILE_PART)]):
+        m.pop("originating", None)
+        m["supplier"], m["part_number"] = supplier, part
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(b, indent=2), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    "Pune Castings,PC-7,840991,IN,true,UAE,2026-01-01,2026-12-31,LTSD-7",
+    f'"{HOSTILE_SUPPLIER}","{HOSTILE_PART.replace(chr(34), chr(34) * 2)}",840991,IN,true,UAE,2026-01-01,2027-06-30,LTSD-8',
+]
+
+
+# ---------------------------------------------------------------- the register
+
+
+def test_a_declarations_file_is_imported_and_hostile_names_round_trip(db: str, tmp_path: Path) -> None:
+    result = cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    assert result.exit_code == 0 and "2 imported" in result.output
+    listed = json.loads(cli("declarations", "list", "--format", "json", db=db).output)
+    by_ref = {d["reference"]: d for d in listed}
+    assert by_ref["LTSD-8"]["supplier"] == HOSTILE_SUPPLIER and by_ref["LTSD-8"]["part_number"] == HOSTILE_PART
+    assert by_ref["LTSD-7"] == {
+        "reference": "LTSD-7", "supplier": "Pune Castings", "part_number": "PC-7", "hs_code": "840991", "origin": "IN",
+        "originating": True, "agreement": "UAE", "valid_from": "2026-01-01", "valid_to": "2026-12-31", "revoked_on": None,
+    }
+
+
+def test_a_file_with_one_bad_row_is_refused_whole_naming_row_and_column(db: str, tmp_path: Path) -> None:
+    bad = [*ROWS, "Someone,X-1,871410,India,maybe,NOPE,2026-13-01,2026-01-01,LTSD-9"]
+    result = cli("declarations", "import", str(declarations_file(tmp_path, bad)), db=db)
+    assert result.exit_code == 2
+    for fragment in ("row 4, column origin", "row 4, column originating", "row 4, column agreement", "row 4, column valid_from", "DEC001"):
+        assert fragment in result.output
+    assert json.loads(cli("declarations", "list", "--format", "json", db=db).output) == []  # nothing written
+
+
+def test_importing_a_reference_again_updates_it_and_keeps_its_history(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    changed = [ROWS[0].replace("2026-12-31", "2027-12-31")]
+    result = cli("declarations", "import", str(declarations_file(tmp_path, changed, "renewed.csv")), db=db)
+    assert "0 imported, 1 updated" in result.output
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        changes = [r.change for r in conn.execute(sa.text("SELECT change FROM declaration_history WHERE reference = 'LTSD-7' ORDER BY id"))]
+    engine.dispose()
+    assert changes == ["imported", "updated"]
+
+
+# ---------------------------------------------------------------- decisions on a date
+
+
+def test_a_valid_declaration_makes_a_material_originating_and_the_report_names_it(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    out = json.loads(cli("check", str(bom_with_suppliers(tmp_path)), "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
+    assert out["materials"]["items"][0]["originating"] is True
+    assert any("declaration LTSD-7 (Pune Castings, part PC-7), valid 2026-01-01 to 2026-12-31" in w for w in out["warnings"])
+
+
+def test_an_expired_revoked_or_foreign_declaration_leaves_the_material_non_originating_and_says_why(db: str, tmp_path: Path) -> None:
+    rows = [ROWS[0], ROWS[1].replace(",UAE,", ",UK,")]
+    cli("declarations", "import", str(declarations_file(tmp_path, rows)), db=db)
+    bom = str(bom_with_suppliers(tmp_path))
+    after = json.loads(cli("check", bom, "-a", "UAE", "--date", "2027-01-05", "--format", "json", db=db).output)
+    assert "material 1: non-originating: LTSD-7 expired on 2026-12-31" in after["warnings"]
+    assert any("are for UK, not UAE" in w for w in after["warnings"])
+    cli("declarations", "revoke", "LTSD-7", "--date", "2026-06-01", db=db)
+    revoked = json.loads(cli("check", bom, "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
+    assert "material 1: non-originating: LTSD-7 was revoked on 2026-06-01" in revoked["warnings"]
+    assert revoked["materials"]["items"][0]["originating"] is False
+
+
+def test_a_bom_declaration_wins_only_when_the_bom_says_so(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, [ROWS[0].replace("true", "false")])), db=db)
+    b = json.loads(bom_with_suppliers(tmp_path).read_text(encoding="utf-8"))
+    b["materials"][0]["originating"] = True
+    path = tmp_path / "own.json"
+    path.write_text(json.dumps(b), encoding="utf-8")
+    registered = json.loads(cli("check", str(path), "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
+    assert registered["materials"]["items"][0]["originating"] is False  # the register's declaration
+    b["materials"][0]["declaration"] = "bom"
+    path.write_text(json.dumps(b), encoding="utf-8")
+    own = json.loads(cli("check", str(path), "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
+    assert own["materials"]["items"][0]["originating"] is True
+
+
+# ---------------------------------------------------------------- records and their audit
+
+
+def test_recorded_decisions_are_listed_and_reproduce_byte_for_byte(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    assert cli("check", str(bom_with_suppliers(tmp_path)), "-a", "UAE", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+    assert cli("check", str(EXAMPLES / "car-uk-fail.json"), "-a", "UK", "--record", "--what-if", "8.value=1", db=db).exit_code in (0, 1)
+    catalogue = tmp_path / "c.jsonl"
+    catalogue.write_text("\n".join(json.dumps(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(EXAMPLES.glob("*-uk*.json"))) + "\n", encoding="utf-8")
+    assert cli("batch", str(catalogue), "-a", "UK", "-o", str(tmp_path / "out.jsonl"), "--record", db=db).exit_code == 0
+    rows = json.loads(cli("history", "--format", "json", db=db).output)
+    assert len(rows) == 2 + 4 and rows[0]["declarations"] == ["LTSD-7", "LTSD-8"]
+    assert [r["agreement"] for r in json.loads(cli("history", "-a", "UAE", "--format", "json", db=db).output)] == ["UAE"]
+    assert len(json.loads(cli("history", "--product", "Motorcycle", "--format", "json", db=db).output)) == 1
+    verified = cli("audit", "verify", db=db)
+    assert verified.exit_code == 0 and "6 records, 6 reproduced, 0 not" in verified.output
+    engine = sa.create_engine(db)
+    with engine.begin() as conn:  # someone edits a record behind the register's back
+        conn.execute(sa.text("UPDATE records SET output = replace(output, 'originating', 'ORIGINATING') WHERE id = 1"))
+    engine.dispose()
+    tampered = cli("audit", "verify", db=db)
+    assert tampered.exit_code == 1 and "record 1 " in tampered.output and "5 reproduced, 1 not" in tampered.output
+
+
+def test_expiring_declarations_list_the_products_that_would_lose_origin(db: str, tmp_path: Path) -> None:
+    # the failing UAE motorcycle qualifies only with material 6 declared originating
+    b = json.loads((EXAMPLES / "motorcycle-uae-fail.json").read_text(encoding="utf-8"))
+    advice = json.loads(CliRunner().invoke(main, ["check", str(EXAMPLES / "motorcycle-uae-fail.json"), "-a", "UAE", "--format", "json"]).output)["advice"]
+    for mid in advice["materials"]:
+        m = next(x for x in b["materials"] if x["id"] == mid)
+        m.pop("originating", None)
+        m["origin"], m["supplier"], m["part_number"] = "IN", "Supplier " + mid, "P-" + mid
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(b), encoding="utf-8")
+    rows = [f"Supplier {mid},P-{mid},840991,IN,true,UAE,2026-01-01,2026-12-31,D-{mid}" for mid in advice["materials"]]
+    cli("declarations", "import", str(declarations_file(tmp_path, rows)), db=db)
+    assert cli("check", str(path), "-a", "UAE", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+    out = json.loads(cli("declarations", "expiring", "--within", "60", "--date", "2026-11-26", "--format", "json", db=db).output)
+    assert {d["reference"] for d in out} == {f"D-{mid}" for mid in advice["materials"]}
+    assert all(p["loses_origin"] and p["verdict_without"] == "not originating" for d in out for p in d["products"])
+    assert cli("declarations", "expiring", "--within", "10", "--date", "2026-11-26", "--format", "json", db=db).output.strip() == "[]"
+
+
+# ---------------------------------------------------------------- faults
+
+
+def test_two_batches_recording_into_one_sqlite_file_at_once_lose_nothing(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    catalogue = tmp_path / "c.jsonl"
+    lines = [json.dumps(json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8")))] * 400
+    catalogue.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = "import sys; from originrules.cli import run; run(sys.argv[1:])"
+    CliRunner().invoke(main, ["history", "--db", db])  # nothing yet, and no file is made by reading
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, "batch", str(catalogue), "-a", "UAE", "-o", str(tmp_path / f"o{i}.jsonl"), "--record", "--db", db],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for i in range(2)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+    assert len(json.loads(cli("history", "--format", "json", db=db).output)) == 800
+
+
+def test_a_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    db = f"sqlite:///{path}"
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    os.chmod(path, 0o444)
+    os.chmod(tmp_path, 0o555)
+    try:
+        result = cli("declarations", "import", str(declarations_file(tmp_path.parent, [ROWS[0].replace("PC-7", "PC-9").replace("LTSD-7", "LTSD-10")], name=f"{tmp_path.name}-x.csv")), db=db)
+    finally:
+        os.chmod(tmp_path, 0o755)
+        os.chmod(path, 0o644)
+    if os.geteuid() == 0:
+        pytest.skip("root writes to read-only files")
+    assert result.exit_code == 2 and "STO001" in result.output and "read-only" in result.output
+
+
+def test_a_locked_database_is_a_clear_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import originrules.store.db as storedb
+
+    path = tmp_path / "locked.db"
+    db = f"sqlite:///{path}"
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    monkeypatch.setattr(storedb, "BUSY_TIMEOUT_MS", 200)
+    holder = sa.create_engine(db)
+    with holder.connect() as conn:
+        conn.exec_driver_sql("BEGIN EXCLUSIVE")  # another process holds the write lock
+        result = cli("declarations", "revoke", "LTSD-7", db=db)
+        conn.exec_driver_sql("ROLLBACK")
+    holder.dispose()
+    assert result.exit_code == 2 and "STO001" in result.output and "locked" in result.output
+
+
+def test_a_bad_database_url_is_a_clear_error() -> None:
+    result = CliRunner().invoke(main, ["history", "--db", "nonsense://"])
+    assert result.exit_code == 2 and "STO001" in result.output
