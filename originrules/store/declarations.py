@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import sqlalchemy as sa
@@ -23,8 +23,9 @@ COLUMNS = ("supplier", "part_number", "hs_code", "origin", "originating", "agree
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 
-@attrs.frozen
-class Declaration:
+class Declaration(NamedTuple):
+    """A supplier's declaration of origin (a named tuple: a register holds hundreds of thousands)."""
+
     reference: str
     supplier: str
     part_number: str
@@ -37,7 +38,7 @@ class Declaration:
     revoked_on: dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = attrs.asdict(self)
+        d = self._asdict()
         for k in ("valid_from", "valid_to", "revoked_on"):
             d[k] = d[k].isoformat() if d[k] else None
         return d
@@ -46,8 +47,11 @@ class Declaration:
         return self.valid_from <= day <= self.valid_to and (self.revoked_on is None or day < self.revoked_on)
 
 
+_FIELDS = Declaration._fields
+
+
 def _row(r: Any) -> Declaration:
-    return Declaration(r.reference, r.supplier, r.part_number, r.hs_code, r.origin, r.originating, r.agreement, r.valid_from, r.valid_to, r.revoked_on)
+    return tuple.__new__(Declaration, (r.reference, r.supplier, r.part_number, r.hs_code, r.origin, r.originating, r.agreement, r.valid_from, r.valid_to, r.revoked_on))  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- reading a file
@@ -147,7 +151,7 @@ def import_rows(conn: sa.Connection, rows: list[Declaration], source: str, now: 
     counts = {"imported": 0, "updated": 0, "unchanged": 0}
     existing = {r.reference: _row(r) for r in conn.execute(sa.select(declarations).where(declarations.c.reference.in_([d.reference for d in rows])))} if rows else {}
     for d in rows:
-        values = {**attrs.asdict(d), "updated_at": now, "source": source}
+        values = {**d._asdict(), "updated_at": now, "source": source}
         old = existing.get(d.reference)
         if old is None:
             conn.execute(declarations.insert().values(**values))
@@ -181,7 +185,7 @@ def revoke(conn: sa.Connection, reference: str, day: dt.date, now: dt.datetime) 
     if found is None:
         raise StoreError(Problem(f"no declaration with reference {reference!r}", code="DEC002"))
     conn.execute(declarations.update().where(declarations.c.reference == reference).values(revoked_on=day, updated_at=now))
-    d = attrs.evolve(_row(found), revoked_on=day)
+    d = _row(found)._replace(revoked_on=day)
     conn.execute(declaration_history.insert().values(reference=reference, change="revoked", at=now, data=json.dumps(d.to_dict(), sort_keys=True)))
     return d
 
@@ -205,30 +209,38 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
     valid on `day` for this agreement: valid -> as declared; expired, revoked, not yet valid,
     for another agreement, or missing -> non-originating, with the reason."""
     wanted = [m for m in bom.materials if m.supplier and m.part_number and m.declaration != "bom"]
+    asked = {m.id for m in wanted}
     if not wanted:
         return Resolved(bom, (), ())
     found: dict[tuple[str, str], list[Declaration]] = {}
     if conn is not None:
         keys = {(m.supplier, m.part_number) for m in wanted}
-        q = sa.select(declarations).where(sa.tuple_(declarations.c.supplier, declarations.c.part_number).in_(list(keys)))
+        # one probe of the part-number index per part (a pair of IN lists, or a list of row
+        # values, makes SQLite try every supplier with every part); other suppliers' rows for
+        # the same part numbers are dropped here
+        q = sa.select(declarations).where(declarations.c.part_number.in_({p for _, p in keys}))
         for r in conn.execute(q):
-            found.setdefault((r.supplier, r.part_number), []).append(_row(r))
+            if (r.supplier, r.part_number) in keys:
+                found.setdefault((r.supplier, r.part_number), []).append(_row(r))
     notes: list[str] = []
     used: list[str] = []
     materials: list[Material] = []
     for m in bom.materials:
-        if m not in wanted:
+        if m.id not in asked:
             materials.append(m)
             continue
         options = found.get((m.supplier, m.part_number), [])  # type: ignore[arg-type]
-        valid = sorted((d for d in options if d.agreement == agreement and d.valid_on(day)), key=lambda d: (d.valid_to, d.reference), reverse=True)
-        if valid:
-            d = valid[0]
+        d = None  # of those valid that day, the one that runs longest
+        for o in options:
+            if o.agreement == agreement and o.valid_on(day) and (d is None or (o.valid_to, o.reference) > (d.valid_to, d.reference)):
+                d = o
+        if d is not None:
             used.append(d.reference)
-            materials.append(m._replace(originating=d.originating, origin=d.origin if d.originating or m.origin == UNKNOWN_ORIGIN else m.origin))
+            origin = d.origin if d.originating or m.origin == UNKNOWN_ORIGIN else m.origin
+            materials.append(tuple.__new__(Material, (*m[:4], origin, d.originating, *m[6:])))  # type: ignore[arg-type]  # m with origin and originating set
             notes.append(f"material {m.id}: declaration {d.reference} ({d.supplier}, part {d.part_number}), valid {d.valid_from} to {d.valid_to}: {'originating' if d.originating else 'non-originating'} in {d.origin}")
             continue
-        materials.append(m._replace(originating=False))
+        materials.append(tuple.__new__(Material, (*m[:5], False, *m[6:])))  # type: ignore[arg-type]
         notes.append(f"material {m.id}: non-originating: {_why_none(m, options, agreement, day, conn is None)}")
     changed = attrs.evolve(bom, materials=tuple(materials), warnings=bom.warnings + tuple(notes), digest=None)
     return Resolved(changed, tuple(notes), tuple(used))

@@ -23,6 +23,7 @@ declarations = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source", sa.String(1000), nullable=False),  # the file it was imported from
     sa.Index("ix_declarations_part", "supplier", "part_number"),
+    sa.Index("ix_declarations_part_number", "part_number"),  # migration 0002
 )
 
 #: every change to a declaration (imported, updated, revoked), with the row as it then stood
