@@ -76,9 +76,32 @@ def migrate(engine: sa.Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
-    with guarded(str(engine.url)), engine.begin() as connection:
+    # two processes opening a new database at once must not both create its tables: the
+    # migration runs under a lock (a lock file beside SQLite's, an advisory lock in PostgreSQL)
+    with guarded(str(engine.url)), _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7262026)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine: sa.Engine) -> Iterator[None]:
+    path = _sqlite_file(str(engine.url))
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: SQLite's own locking only
+        fcntl = None  # type: ignore[assignment]
+    if path is None or fcntl is None:
+        yield
+        return
+
+    with open(path.with_name(path.name + ".migrating"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager

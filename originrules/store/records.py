@@ -57,8 +57,17 @@ def add(conn: sa.Connection, rows: list[dict[str, Any]], texts: dict[str, str]) 
             text = texts[sha]
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:  # pragma: no cover - a ruleset changed under us
                 raise RuntimeError(f"ruleset text for {path} does not match its sha256")
-            conn.execute(rulesets.insert().values(sha256=sha, path=path, text=text))
+            conn.execute(_insert_once(conn, rulesets).values(sha256=sha, path=path, text=text))
     conn.execute(records.insert(), [{k: v for k, v in r.items() if k != "_ruleset"} for r in rows])
+
+
+def _insert_once(conn: sa.Connection, table: sa.Table) -> Any:
+    """INSERT that does nothing if the key is there: two runs may store one ruleset at once."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def history(conn: sa.Connection, product: str | None = None, agreement: str | None = None) -> list[dict[str, Any]]:
