@@ -64,8 +64,8 @@ def decide_on_route(
     except OriginrulesError as e:
         return [{"line": line, "agreement": None, "error": e.render()}]
     p = bom.product
-    covering = [crs for crs in shipped().values() if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties and p.exporting_country != p.importing_country]
-    if not covering:
+    on_route = covering(bom)
+    if not on_route:
         route = f"{p.exporting_country or '?'} to {p.importing_country or '?'}"
         why = (
             f"no shipped agreement covers {route}" if p.exporting_country and p.importing_country
@@ -73,12 +73,20 @@ def decide_on_route(
         )
         return [{"line": line, "agreement": None, "hs_code": p.hs_code, "originating": None, "verdict": NOT_COVERED, "rule": None, "rule_source": None, "reasons": [why], "warnings": [], "decision_id": None}]
     out = []
-    for crs in covering:
+    for crs in on_route:
         try:
             out.append(_decide(line, bom, crs, explain, assume_origin, resolve, keep))
         except OriginrulesError as e:
             out.append({"line": line, "agreement": crs.agreement.code, "error": e.render()})
     return out
+
+
+def covering(bom: Bom) -> list[CompiledRuleset]:
+    """The shipped agreements whose parties include the BOM's exporting and importing country."""
+    p = bom.product
+    if not (p.exporting_country and p.importing_country) or p.exporting_country == p.importing_country:
+        return []
+    return [crs for crs in shipped().values() if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties]
 
 
 def _bom(line: int, source: str | Bom | OriginrulesError) -> Bom:

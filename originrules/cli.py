@@ -23,7 +23,6 @@ from typing import Any
 import click
 
 from originrules import __version__
-from originrules.compile import CompiledRuleset
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
@@ -385,6 +384,8 @@ def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
         targets = list(shipped().values()) if compare else [find(args[0])]
     except OriginrulesError as e:
         _fail(e)
+    from originrules.report.rules import rule_info
+
     rows = [rule_info(crs, code) for crs in targets]
     if fmt == "json":
         click.echo(json.dumps(rows if compare else rows[0], indent=2, ensure_ascii=False))
@@ -392,39 +393,6 @@ def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
         for row in rows:
             click.echo(_rule_text(row))
     sys.exit(0 if any(r["rules"] for r in rows) else 3)
-
-
-def rule_info(crs: CompiledRuleset, code: str) -> dict[str, object]:
-    from originrules.lang.words import describe
-
-    ag = crs.agreement
-    found = crs.candidates(code.ljust(6, "0")) if len(code) < 6 else crs.candidates(code)
-    return {
-        "agreement": ag.code,
-        "name": ag.name,
-        "hs_code": code,
-        "rules": [
-            {
-                **cr.ref.to_dict(),
-                "reading": describe(cr.rule.body, crs.ruleset),
-            }
-            for cr in found
-        ],
-        "message": None if found else _no_rule(crs, code),
-    }
-
-
-def _no_rule(crs: CompiledRuleset, code: str) -> str:
-    """Why an agreement has no rule for a code, and what the user can do about it."""
-    ag = crs.agreement
-    chapter = code[:2]
-    in_chapter = sorted({str(k.codes) for r in crs.rules for k in r.rule.keys if k.codes.low[:2] <= chapter <= k.codes.high[:2]})
-    if in_chapter:
-        why = (f"{ag.code} has rules in chapter {chapter} ({', '.join(in_chapter[:6])}{', ...' if len(in_chapter) > 6 else ''}) "
-               f"but none covering HS {code}: check the code, or the annex may give this heading no rule of its own")
-    else:
-        why = f"{ag.code} has no rule encoded for chapter {chapter} yet: the annex's rows for it are not in the shipped ruleset (docs/agreements.md says what is missing)"
-    return why + "; to decide such a product, write its rule in a ruleset file and pass --ruleset FILE (docs/language.md)"
 
 
 def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
@@ -763,6 +731,37 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
         elif mfn is None or r["rate"] is None:
             notes = (r.get("duty") or {}).get("notes") or []
             click.echo(f"    rate unknown: {notes[0]}" if notes else "    rate unknown: no line in the shipped schedule")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on. Another than this computer's own needs --allow-remote.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--allow-remote", is_flag=True, help="Let other computers reach the workspace (it has no log-in: use only on a network you trust).")
+@click.option("--db", "db_url", help="The database of declarations and records (as for check).")
+def serve(host: str, port: int, allow_remote: bool, db_url: str | None) -> None:
+    """A local web workspace: check a BOM, what-ifs, rules, declarations, history, a JSON API.
+
+    \b
+    pip install 'originrules[web]' ; originrules serve ; then open http://127.0.0.1:8000
+    """
+    import ipaddress
+
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local and not allow_remote:
+        raise click.UsageError(f"--host {host} would let other computers in: add --allow-remote if that is what you want")
+    try:
+        import uvicorn
+
+        from originrules.web.app import create_app
+    except ImportError:
+        _fail(OriginrulesError(Problem("the web workspace needs its extra: pip install 'originrules[web]'", code="WEB000")))
+    if not local:
+        click.echo(f"WARNING: the workspace listens on {host}: anyone who can reach this computer can use it and its records", err=True)
+    click.echo(f"originrules workspace on http://{host}:{port}  (Ctrl-C to stop)", err=True)
+    uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
 
 
 @main.group()

@@ -40,9 +40,16 @@ def render(decision: Decision, fmt: str = "text", *, colour: bool = False, expla
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def html_fragment(decision: Decision, explain: str = "auto", advice: Any = None) -> str:
+    """The HTML report's body, for a page with its own head (the web workspace)."""
+    from originrules.report.markup import render_html_fragment
+
+    return render_html_fragment(build(decision, explain, advice))
+
+
 def explain(decision: Decision, mode: str = "auto") -> str:
     """The decision in plain words (the text report). mode: "full", "fails" or "auto"."""
     return render(decision, "text", explain=mode)
 
 
-__all__ = ["EXPLAIN_MODES", "FORMATS", "explain", "render"]
+__all__ = ["EXPLAIN_MODES", "FORMATS", "explain", "html_fragment", "render"]

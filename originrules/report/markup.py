@@ -42,7 +42,7 @@ def render_markdown(blocks: list[Block], title: str) -> str:
     return ("\n".join(out).rstrip() + "\n").translate(CONTROLS)
 
 
-_CSS = """
+CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; border-bottom: 1px solid #ccc; margin-top: 1.6rem; }
 .verdict { font-size: 1.2rem; font-weight: 700; padding: .5rem .8rem; border-radius: 4px; }
@@ -57,7 +57,18 @@ _CLASS = {True: "ok", False: "no", None: "unknown"}
 
 
 def render_html(blocks: list[Block], title: str) -> str:
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>", f"<style>{_CSS}</style></head><body>", f"<h1>{escape(title)}</h1>"]
+    """One self-contained, printable page."""
+    head = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>", f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>"]
+    return ("\n".join([*head, *_html_blocks(blocks), "</body></html>"]) + "\n").translate(CONTROLS)
+
+
+def render_html_fragment(blocks: list[Block]) -> str:
+    """The report's body, for a page that has its own head and style sheet (the web workspace)."""
+    return "\n".join(_html_blocks(blocks)).translate(CONTROLS)
+
+
+def _html_blocks(blocks: list[Block]) -> list[str]:
+    out: list[str] = []
     open_depth = -1
     for b in blocks:
         if not isinstance(b, TreeLine) and open_depth >= 0:
@@ -88,5 +99,4 @@ def render_html(blocks: list[Block], title: str) -> str:
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     if open_depth >= 0:
         out.append("</li></ul>" * (open_depth + 1))
-    out.append("</body></html>")
-    return ("\n".join(out) + "\n").translate(CONTROLS)
+    return out

@@ -1,0 +1,238 @@
+"""The web workspace: the JSON API in-process, and the user's stories in a real headless Chromium
+(Debian's chromium and chromium-driver, driven by Selenium). .ci/run installs them and sets
+ORIGINRULES_REQUIRE_BROWSER=1, so CI cannot skip the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+starlette = pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from originrules.cli import main  # noqa: E402
+from originrules.web.app import create_app  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ARTIFACTS = Path(os.environ.get("ORIGINRULES_ARTIFACTS", Path(__file__).resolve().parent.parent / ".artifacts"))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_app(f"sqlite:///{tmp_path / 'web.db'}"))
+
+
+# ---------------------------------------------------------------- the JSON API
+
+
+def test_api_check_gives_exactly_the_command_lines_json(client: TestClient) -> None:
+    for name, agreement in (("motorcycle-uae.json", "UAE"), ("motorcycle-uae-fail.json", "UAE"), ("car-uk.json", "UK")):
+        body = (EXAMPLES / name).read_bytes()
+        api = client.post(f"/api/check?agreement={agreement}", content=body, headers={"content-type": "application/json"})
+        cli = CliRunner().invoke(main, ["check", str(EXAMPLES / name), "-a", agreement, "--format", "json"])
+        assert api.status_code == 200
+        assert api.text == cli.output
+
+
+def test_api_bad_input_has_the_command_lines_code_and_message(client: TestClient, tmp_path: Path) -> None:
+    bad = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    bad["materials"][0]["value"] = "abc"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    api = client.post("/api/check?agreement=UAE", content=path.read_bytes(), headers={"content-type": "application/json"})
+    assert api.status_code == 422 and api.json()["code"] == "BOM001"
+    cli = CliRunner().invoke(main, ["check", str(path), "-a", "UAE"])
+    assert api.json()["message"].replace("request", str(path)) == cli.output.strip()
+    unknown = client.post("/api/check?agreement=NOPE", content=b"{}", headers={"content-type": "application/json"})
+    assert unknown.status_code == 400 and unknown.json()["code"] == "CLI001"
+    form = client.post("/api/check?agreement=UAE", content=b"{}", headers={"content-type": "text/plain"})
+    assert form.status_code == 400 and form.json()["code"] == "WEB003"  # a cross-site form cannot post JSON
+
+
+def test_a_body_over_20_mb_is_refused_with_413(client: TestClient) -> None:
+    big = b'{"x": "' + b"a" * (20 * 1024 * 1024 + 10) + b'"}'
+    assert client.post("/api/check?agreement=UAE", content=big, headers={"content-type": "application/json"}).status_code == 413
+
+
+def test_api_rules_and_compare_and_the_openapi_description(client: TestClient) -> None:
+    rule = client.get("/api/rules/UAE/8703").json()
+    assert rule["rules"][0]["key"] == "87" and "plain" not in rule and rule["rules"][0]["reading"]
+    assert client.get("/api/rules/UAE/87x").status_code == 400
+    rows = client.post("/api/compare", content=(EXAMPLES / "car-uk.json").read_bytes(), headers={"content-type": "application/json"}).json()
+    assert rows[0]["agreement"] == "UK" and rows[0]["verdict"] == "originating"
+    spec = client.get("/openapi.json").json()
+    assert set(spec["paths"]) == {"/api/check", "/api/rules/{agreement}/{hs}", "/api/compare"}
+
+
+def test_every_page_sends_a_strict_content_security_policy_and_forms_need_their_token(client: TestClient) -> None:
+    page = client.get("/")
+    assert "default-src 'none'" in page.headers["content-security-policy"] and "script-src 'self'" in page.headers["content-security-policy"]
+    forged = client.post("/check", data={"csrf": "forged", "agreement": "UAE"}, files={"bom": ("b.json", b"{}", "application/json")})
+    assert forged.status_code == 400 and "WEB001" in forged.text
+
+
+def test_user_text_is_escaped_on_every_page(client: TestClient) -> None:
+    hostile = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    hostile["product"]["description"] = "<script>alert(1)</script>"
+    hostile["materials"][0]["description"] = '"><img src=x onerror=alert(1)>'
+    token = client.get("/").cookies["csrf"]
+    page = client.post("/check", data={"csrf": token, "agreement": "UAE"}, files={"bom": ("../../etc/passwd", json.dumps(hostile).encode(), "application/json")})
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+
+
+def test_serve_binds_this_computer_only_unless_told_otherwise() -> None:
+    refused = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert refused.exit_code == 2 and "--allow-remote" in refused.output
+
+
+# ---------------------------------------------------------------- in a real browser
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER) and not os.environ.get("ORIGINRULES_REQUIRE_BROWSER"),
+    reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)",
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(f"sqlite:///{tmp_path / 'browser.db'}"), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the workspace did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    assert CHROMIUM and DRIVER, "ORIGINRULES_REQUIRE_BROWSER is set but chromium/chromedriver are missing"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _upload(browser, server: str, path: Path, agreement: str = "") -> str:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server + "/")
+    browser.find_element(By.NAME, "bom").send_keys(str(path))
+    Select(browser.find_element(By.NAME, "agreement")).select_by_value(agreement)
+    browser.find_element(By.ID, "decide").click()
+    return _verdict_when(browser, bool)
+
+
+def _text_when(browser, how: str, what: str, ready=bool) -> str:  # type: ignore[no-untyped-def]
+    """An element's text once it is there and `ready(text)` holds: after a click the page is
+    replaced while we look, so the element may be missing or stale for a moment."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def text(driver) -> str | bool:  # type: ignore[no-untyped-def]
+        value = driver.find_element(how, what).text
+        return value if ready(value) else False
+
+    return WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(text)  # type: ignore[no-any-return]
+
+
+def _verdict_when(browser, ready) -> str:  # type: ignore[no-untyped-def]
+    return _text_when(browser, "id", "verdict", ready)
+
+
+@needs_browser
+def test_upload_a_bom_and_read_the_verdict_with_a_screenshot(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    assert _upload(browser, server, EXAMPLES / "motorcycle-uae.json", "UAE") == "UAE: originating"
+    body = _text_when(browser, By.TAG_NAME, "body")
+    assert "VA build-down on FOB = (1,090.00 - 145.00) / 1,090.00 = 86.70% >= 45%" in body  # the same content as the HTML report
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "result-page.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    # all agreements on the BOM's route: the UK car is decided under UK
+    assert _upload(browser, server, EXAMPLES / "car-uk.json", "") == "UK: originating"
+
+
+@needs_browser
+def test_flip_a_material_in_the_what_if_and_follow_the_advice(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    assert _upload(browser, server, EXAMPLES / "motorcycle-uae.json", "UAE") == "UAE: originating"
+    # the crankcase declared non-originating: decided again at once (the page's script submits)
+    # as a user's pick does: the value changes and a change event fires; the page's own script
+    # then submits (done in one step here: a driver-side pick races the page it replaces)
+    browser.execute_script(
+        "const s = document.getElementsByName('m:1:originating')[0]; s.value = 'false';"
+        "s.dispatchEvent(new Event('change', {bubbles: true}));"
+    )
+    assert _verdict_when(browser, lambda text: "hypothetical" in text) == "UAE: originating (hypothetical)"
+    body = _text_when(browser, By.TAG_NAME, "body")
+    assert "HYPOTHETICAL" in body and "1.originating=false" in body
+    # a product that does not originate: the advisor's suggestion is one click
+    assert _upload(browser, server, EXAMPLES / "motorcycle-uae-fail.json", "UAE") == "UAE: not originating"
+    browser.find_element(By.ID, "apply-advice").click()
+    assert _verdict_when(browser, lambda text: "hypothetical" in text) == "UAE: originating (hypothetical)"
+
+
+@needs_browser
+def test_look_up_a_rule_in_every_agreement(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/rules")
+    browser.find_element(By.ID, "hs").send_keys("8703.22")
+    browser.find_element(By.ID, "look-up").click()
+    text = _text_when(browser, By.TAG_NAME, "body", lambda t: "MAURITIUS" in t)
+    assert "UK: India–UK Comprehensive Economic and Trade Agreement" in text and "rulesets/india-uk-ceta.roo:" in text
+    assert re.search(r"MAURITIUS.*\n.*no rule encoded for chapter 87", text)
+
+
+@needs_browser
+def test_import_declarations_and_see_them_listed(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "ltsd.csv"
+    path.write_text(
+        "supplier,part_number,hs_code,origin,originating,agreement,valid_from,valid_to,reference\n"
+        "Pune Castings,PC-7,840991,IN,true,UAE,2026-01-01,2099-12-31,LTSD-7\n",
+        encoding="utf-8",
+    )
+    browser.get(server + "/declarations")
+    browser.find_element(By.ID, "declarations-file").send_keys(str(path))
+    browser.find_element(By.ID, "import").click()
+    assert _text_when(browser, By.ID, "import-message") == "1 imported, 0 updated, 0 unchanged"
+    assert "Pune Castings" in _text_when(browser, By.ID, "declarations")
+    browser.get(server + "/history")
+    browser.find_element(By.ID, "verify").click()
+    assert _text_when(browser, By.ID, "verified") == "0 records, 0 reproduced, 0 not"
