@@ -41,6 +41,7 @@ def fill(store: Store, n: int) -> None:
         conn.execute(declarations.delete())
         for k in range(0, n, 10_000):
             conn.execute(declarations.insert(), rows[k : k + 10_000])
+    store.analyze()  # as `declarations import` does
 
 
 def lookup(store: Store) -> float:

@@ -52,7 +52,16 @@ class Store:
     def import_declarations(self, path: str) -> dict[str, int]:
         rows = decl.read_file(path)  # every row checked before anything is written
         with self.transaction() as conn:
-            return decl.import_rows(conn, rows, str(path), _now())
+            counts = decl.import_rows(conn, rows, str(path), _now())
+        self.analyze()
+        return counts
+
+    def analyze(self) -> None:
+        """Fresh planner statistics after a large import: PostgreSQL would otherwise scan the
+        whole register for a BOM's parts until autovacuum came by."""
+        if self.engine is not None and self.engine.dialect.name == "postgresql":
+            with self.transaction() as conn:
+                conn.execute(sa.text("ANALYZE declarations"))
 
     def declarations(self) -> list[decl.Declaration]:
         with self.transaction() as conn:

@@ -47,11 +47,16 @@ class Declaration(NamedTuple):
         return self.valid_from <= day <= self.valid_to and (self.revoked_on is None or day < self.revoked_on)
 
 
-_FIELDS = Declaration._fields
+_COLUMNS = [declarations.c[f] for f in Declaration._fields]  # a Declaration's fields, in its order
+
+
+# built once: an expanding parameter, so a list of 200 parts is not coerced anew on every call
+_BY_PART = sa.select(*_COLUMNS).where(declarations.c.part_number.in_(sa.bindparam("parts", expanding=True)))
 
 
 def _row(r: Any) -> Declaration:
-    return tuple.__new__(Declaration, (r.reference, r.supplier, r.part_number, r.hs_code, r.origin, r.originating, r.agreement, r.valid_from, r.valid_to, r.revoked_on))  # type: ignore[return-value]
+    """A row of SELECT _COLUMNS as a Declaration (by position: a Row's attribute lookup is slow)."""
+    return tuple.__new__(Declaration, r)  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- reading a file
@@ -149,7 +154,7 @@ def _table(path: str | Path) -> list[tuple[int, dict[str, str]]]:
 def import_rows(conn: sa.Connection, rows: list[Declaration], source: str, now: dt.datetime) -> dict[str, int]:
     """Insert new references, update changed ones (their history kept); in the caller's transaction."""
     counts = {"imported": 0, "updated": 0, "unchanged": 0}
-    existing = {r.reference: _row(r) for r in conn.execute(sa.select(declarations).where(declarations.c.reference.in_([d.reference for d in rows])))} if rows else {}
+    existing = {r.reference: _row(r) for r in conn.execute(sa.select(*_COLUMNS).where(declarations.c.reference.in_([d.reference for d in rows])))} if rows else {}
     for d in rows:
         values = {**d._asdict(), "updated_at": now, "source": source}
         old = existing.get(d.reference)
@@ -168,20 +173,20 @@ def import_rows(conn: sa.Connection, rows: list[Declaration], source: str, now: 
 
 
 def listing(conn: sa.Connection) -> list[Declaration]:
-    return [_row(r) for r in conn.execute(sa.select(declarations).order_by(declarations.c.supplier, declarations.c.part_number, declarations.c.reference))]
+    return [_row(r) for r in conn.execute(sa.select(*_COLUMNS).order_by(declarations.c.supplier, declarations.c.part_number, declarations.c.reference))]
 
 
 def expiring(conn: sa.Connection, day: dt.date, within: int) -> list[Declaration]:
     """Declarations in force on `day` that end within `within` days of it."""
     end = day + dt.timedelta(days=within)
-    q = sa.select(declarations).where(
+    q = sa.select(*_COLUMNS).where(
         declarations.c.valid_to >= day, declarations.c.valid_to <= end, declarations.c.valid_from <= day, declarations.c.revoked_on.is_(None)
     ).order_by(declarations.c.valid_to, declarations.c.reference)
     return [_row(r) for r in conn.execute(q)]
 
 
 def revoke(conn: sa.Connection, reference: str, day: dt.date, now: dt.datetime) -> Declaration:
-    found = conn.execute(sa.select(declarations).where(declarations.c.reference == reference)).first()
+    found = conn.execute(sa.select(*_COLUMNS).where(declarations.c.reference == reference)).first()
     if found is None:
         raise StoreError(Problem(f"no declaration with reference {reference!r}", code="DEC002"))
     conn.execute(declarations.update().where(declarations.c.reference == reference).values(revoked_on=day, updated_at=now))
@@ -218,10 +223,10 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
         # one probe of the part-number index per part (a pair of IN lists, or a list of row
         # values, makes SQLite try every supplier with every part); other suppliers' rows for
         # the same part numbers are dropped here
-        q = sa.select(declarations).where(declarations.c.part_number.in_({p for _, p in keys}))
-        for r in conn.execute(q):
-            if (r.supplier, r.part_number) in keys:
-                found.setdefault((r.supplier, r.part_number), []).append(_row(r))
+        for r in conn.execute(_BY_PART, {"parts": sorted({p for _, p in keys})}):
+            d = _row(r)
+            if (d.supplier, d.part_number) in keys:
+                found.setdefault((d.supplier, d.part_number), []).append(d)
     notes: list[str] = []
     used: list[str] = []
     materials: list[Material] = []
