@@ -411,6 +411,20 @@ def _rule_text(row: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines) + "\n"
 
 
+def _lint_one(path: Path, codes: Any, lint_text: Any, load_schedule_text: Any) -> list[Any]:
+    """A ruleset's problems; for an overlay (`extends UAE`), what it overrides, and its errors."""
+    from originrules.errors import RulesetError
+    from originrules.registry import extends, overlay
+
+    text = _read_source(path)
+    if not extends(text):
+        return lint_text(text, str(path), codes, load_schedule_text)  # type: ignore[no-any-return]
+    try:
+        return overlay(text, str(path))[1]
+    except RulesetError as e:
+        return e.problems
+
+
 def _roo_files(paths: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
@@ -443,7 +457,7 @@ def lint(files: tuple[str, ...], fmt: str, hs_nomenclature: str | None) -> None:
 
     try:
         codes = load_nomenclature(hs_nomenclature) if hs_nomenclature else None
-        problems = [p for path in _roo_files(files) for p in lint_text(_read_source(path), str(path), codes, load_schedule_text)]
+        problems = [p for path in _roo_files(files) for p in _lint_one(path, codes, lint_text, load_schedule_text)]
     except OriginrulesError as e:
         _fail(e)
     if fmt == "json":

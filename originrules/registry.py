@@ -6,6 +6,9 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import Any
+
+import attrs
 
 from originrules import resources
 from originrules.compile import CompiledRuleset, compile_ruleset
@@ -14,13 +17,104 @@ from originrules.lang import ast
 
 
 def load_file(path: str | Path, cite_as: str | None = None) -> CompiledRuleset:
-    """Load, check and compile one `.roo` file. `cite_as` is the name used in citations."""
+    """Load, check and compile one `.roo` file (or an overlay that `extends` a shipped ruleset).
+    `cite_as` is the name used in citations."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise RulesetError(Problem(f"cannot read ruleset: {e}", str(path), "ORL100")) from None
+    if extends(text):
+        return compile_ruleset(overlay(text, cite_as or str(path))[0])
     return compile_ruleset(_parsed(text, cite_as or str(path)))
+
+
+# ---------------------------------------------------------------- overlays
+# A small file that begins `extends UAE` adds or replaces rules, sub-rules and header lines of a
+# shipped ruleset, without copying it. It is read with the base text in front of it (so names
+# resolve against the base's header), then each of its rules is cited at its own file and line.
+
+_EXTENDS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*extends[ \t]+(\w+)[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+def extends(text: str) -> str | None:
+    """The agreement an overlay extends, if the text is one."""
+    m = _EXTENDS.match(text)
+    return m.group(1) if m else None
+
+
+def overlay(text: str, cite_as: str) -> tuple[ast.Ruleset, list[Problem]]:
+    """The shipped ruleset with the overlay applied, and a note for everything it overrides."""
+    from originrules.lang.parser import parse
+    from originrules.lang.resolve import resolve
+
+    name = extends(text) or ""
+    base = find(name)  # an unknown agreement is CLI001, with the known ones listed
+    base_path, _ = _catalogue()[base.agreement.code]
+    base_text = base_path.read_text(encoding="utf-8")
+    base_cite = base.ruleset.path
+    m = _EXTENDS.match(text)
+    own = text[: m.start(1)].replace("extends", "#xtends", 1) + " " * len(m.group(1)) + text[m.end(1):]  # type: ignore[union-attr]
+    combined = base_text + "\n" + own
+    offset = base_text.count("\n") + 1  # lines of the base before the overlay's first
+
+    def where(line: int) -> str:
+        return f"{cite_as}:{line - offset}" if line > offset else f"{base_cite}:{line}"
+
+    statements = parse(combined, cite_as)
+    mine = [s for s in statements if _line(s) > offset]
+    theirs = [s for s in statements if _line(s) <= offset]
+    notes: list[Problem] = []
+    replaced_rules = {s[1].key_text: s for s in mine if s[0] == "rule"}
+    replaced_lets = {s[1].name: s for s in mine if s[0] == "let"}
+    header = next((s for s in mine if s[0] == "agreement"), None)
+    merged = []
+    for s in theirs:
+        if s[0] == "rule" and s[1].key_text in replaced_rules:
+            notes.append(_note(where(replaced_rules[s[1].key_text][1].span.line), f"rule {s[1].key_text} overrides {where(s[1].span.line)}"))
+            continue
+        if s[0] == "let" and s[1].name in replaced_lets:
+            notes.append(_note(where(replaced_lets[s[1].name][1].span.line), f"sub-rule {s[1].name} overrides {where(s[1].span.line)}"))
+            continue
+        if s[0] == "agreement" and header is not None:
+            code, title, items, span = s[1]
+            new_items = header[1][2]
+            keywords = {i.keyword for i in new_items if isinstance(i, ast.Param)}
+            for i in items:
+                if isinstance(i, ast.Param) and i.keyword in keywords:
+                    notes.append(_note(where(next(n.span.line for n in new_items if isinstance(n, ast.Param) and n.keyword == i.keyword)), f"header {i.keyword} overrides {where(i.span.line)}"))
+            kept = [i for i in items if not (isinstance(i, ast.Param) and i.keyword in keywords)]
+            s = ("agreement", (code, header[1][1] or title, kept + list(new_items), span))
+        merged.append(s)
+    merged += [s for s in mine if s[0] != "agreement"]
+    ruleset, problems = resolve(merged, combined, cite_as)
+    problems = [_relocate(p, offset, cite_as, base_cite) for p in problems]
+    if ruleset is None:
+        raise RulesetError(problems)
+    rules = tuple(
+        attrs.evolve(r, span=attrs.evolve(r.span, line=r.span.line - offset, end_line=r.span.end_line - offset), file=cite_as) if r.span.line > offset else attrs.evolve(r, file=base_cite)
+        for r in ruleset.rules
+    )
+    return attrs.evolve(ruleset, rules=rules), notes
+
+
+def _line(statement: tuple[str, Any]) -> int:
+    value = statement[1]
+    return value[3].line if statement[0] == "agreement" else value.span.line
+
+
+def _note(where: str, message: str) -> Problem:
+    return Problem(message, where, "ORL270", severity="note")
+
+
+def _relocate(p: Problem, offset: int, cite_as: str, base_cite: str) -> Problem:
+    """A problem's file:line in the file it is in."""
+    parts = p.where.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit():
+        line = int(parts[1])
+        where = f"{cite_as}:{line - offset}:{parts[2]}" if line > offset else f"{base_cite}:{line}:{parts[2]}"
+        return attrs.evolve(p, where=where)
+    return p
 
 
 def _parsed(text: str, cite_as: str) -> ast.Ruleset:

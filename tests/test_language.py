@@ -8,7 +8,7 @@ import pytest
 import originrules
 from originrules.lang import ast
 from originrules.lang.resolve import load_text
-from tests.conftest import HEADER, make_bom, material, rule_line, ruleset
+from tests.conftest import HEADER, REPO, make_bom, material, rule_line, ruleset
 
 
 def verdict(bom, agreement):  # type: ignore[no-untyped-def]
@@ -287,3 +287,52 @@ def test_design_card_rule_parses_unchanged_as_a_rule_body():
 def test_rule_bodies_parse(body):  # type: ignore[no-untyped-def]
     rs = load_text(HEADER + f"87: {body}\n", "t.roo")
     assert rs.rules[0].text == body
+
+
+# ---------------------------------------------------------------- overlays
+
+OVERLAY = """# ACME's reading of the UAE rules
+extends UAE
+
+agreement UAE {
+    de_minimis 5% of basis
+        source "ACME memo"
+}
+
+87 "Vehicles (ACME's reading)": CTH and VA >= 50%
+    source "ACME memo"
+
+7103 "Precious stones": WO
+    source "ACME memo"
+"""
+
+
+def test_an_overlay_replaces_and_adds_rules_and_decisions_cite_its_file_and_line(tmp_path):
+    import originrules
+    from originrules.registry import load_file
+
+    path = tmp_path / "acme.roo"
+    path.write_text(OVERLAY, encoding="utf-8")
+    crs = load_file(path)
+    bom = originrules.load_bom(REPO / "examples" / "motorcycle-uae.json")
+    d = originrules.check(bom, crs)
+    assert (d.rule.text, d.rule.source) == ("CTH and VA >= 50%", f"{path}:9")
+    assert [c.ref.source for c in crs.candidates("710310")] == [f"{path}:12"]
+    assert crs.candidates("010121")[0].ref.source.startswith("rulesets/india-uae-cepa.roo:")  # the base's own rule, its own line
+    assert [str(dm.percent) for dm in crs.agreement.de_minimis] == ["5"]  # the header line replaced
+
+
+def test_lint_of_an_overlay_says_what_it_overrides_and_where(tmp_path):
+    from click.testing import CliRunner
+
+    from originrules.cli import main
+
+    path = tmp_path / "acme.roo"
+    path.write_text(OVERLAY, encoding="utf-8")
+    out = CliRunner().invoke(main, ["lint", str(path)]).output
+    assert f"{path}:9: note: [ORL270] rule 87 overrides rulesets/india-uae-cepa.roo:" in out
+    assert f"{path}:5: note: [ORL270] header de_minimis overrides rulesets/india-uae-cepa.roo:" in out
+    bad = tmp_path / "bad.roo"
+    bad.write_text("extends UAE\n87: CTHH\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["lint", str(bad)]).output
+    assert f"{bad}:2:" in out and "ORL201" in out

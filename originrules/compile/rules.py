@@ -40,7 +40,7 @@ class RuleRef:
         return cls(
             rule.key_text,
             rule.text,
-            f"{ruleset.path}:{rule.span.line}",
+            f"{rule.file or ruleset.path}:{rule.span.line}",
             legal,
             rule.description,
             rule.subdivision,

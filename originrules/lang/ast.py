@@ -277,6 +277,7 @@ class Rule:
     text: str  # the body exactly as written
     provenance: Provenance
     span: Span
+    file: str | None = None  # the file it is written in, when not the ruleset's own (an overlay)
 
     @property
     def is_general(self) -> bool:

@@ -11,7 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from originrules.bom import Bom
+from originrules.errors import Problem
 from originrules.engine import Decision
+from originrules.store.db import StoreError
 from originrules.store.schema import records, rulesets
 
 
@@ -55,8 +57,9 @@ def add(conn: sa.Connection, rows: list[dict[str, Any]], texts: dict[str, str]) 
     for sha, path in shas:
         if sha not in have:
             text = texts[sha]
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:  # pragma: no cover - a ruleset changed under us
-                raise RuntimeError(f"ruleset text for {path} does not match its sha256")
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
+                # an overlay's decisions rest on two texts (the base and the overlay): not kept yet
+                raise StoreError(Problem(f"{path}: a decision under this ruleset cannot be recorded (an overlay, or the file changed since it was read)", code="STO002"))
             conn.execute(_insert_once(conn, rulesets).values(sha256=sha, path=path, text=text))
     conn.execute(records.insert(), [{k: v for k, v in r.items() if k != "_ruleset"} for r in rows])
 
