@@ -778,6 +778,39 @@ def serve(host: str, port: int, allow_remote: bool, db_url: str | None) -> None:
     uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
 
 
+@main.group(name="import")
+def import_group() -> None:
+    """Write rules from annex tables (and, next, annex prose) into ruleset files."""
+
+
+@import_group.command(name="table")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("-a", "--agreement", required=True, help="The agreement the table belongs to.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The overlay ruleset to write (use it with check --ruleset).")
+def import_table_cmd(table: str, agreement: str, output: str) -> None:
+    """An annex table (CSV or Excel: HS code | description | rule text, as copied from a
+    notification) into an overlay of AGREEMENT's ruleset. Phrasings read: WO, CC, CTH, CTSH,
+    "CTH + VA 40%", "RVC 35%", "CTH and RVC of 40%", "CC or VA 35%"; a text not read is left as
+    a comment in the file and listed here (exit 3).
+
+    \b
+    Example:
+      originrules import table annex.csv --agreement UAE -o uae-rows.roo
+      originrules check bom.json -a UAE --ruleset uae-rows.roo
+    """
+    from originrules.importers.table import import_table
+
+    try:
+        result = import_table(table, agreement)
+    except OriginrulesError as e:
+        _fail(e)
+    _write(output, result.text)
+    click.echo(f"{output}: {result.translated} of {result.rows} rows translated", err=True)
+    for n, phrase in result.untranslated:
+        click.echo(f"  row {n}: not translated: {phrase}", err=True)
+    sys.exit(3 if result.untranslated else 0)
+
+
 @main.group()
 def declarations() -> None:
     """Supplier declarations of origin: the register check, batch and compare read.

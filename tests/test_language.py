@@ -336,3 +336,48 @@ def test_lint_of_an_overlay_says_what_it_overrides_and_where(tmp_path):
     bad.write_text("extends UAE\n87: CTHH\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["lint", str(bad)]).output
     assert f"{bad}:2:" in out and "ORL201" in out
+
+
+# ---------------------------------------------------------------- annex tables
+
+@pytest.mark.parametrize(
+    ("phrase", "rule"),
+    [
+        ("WO", "WO"),
+        ("CC", "CC"),
+        ("CTH", "CTH"),
+        ("CTSH", "CTSH"),
+        ("CTH + VA 40%", "CTH and VA >= 40%"),  # UAE CEPA Annexure-B's usual row
+        ("CTSH + VA 35%", "CTSH and VA >= 35%"),
+        ("RVC 35%", "VA >= 35%"),  # the agreement's own name for the regional value content
+        ("CTH and RVC of 40%", "CTH and VA >= 40%"),
+        ("CC or VA 35%", "CC or VA >= 35%"),
+        ("VA not less than 35%", "VA >= 35%"),
+        ("Manufacture from any heading", None),  # not a phrasing of these tables: left for a person
+    ],
+)
+def test_an_annex_table_phrasing_becomes_the_rule_it_states(phrase, rule):
+    from originrules.importers.table import translate
+
+    assert translate(phrase, ("VA",)) == rule
+
+
+def test_import_table_writes_an_overlay_that_decides_and_cites_each_row(tmp_path):
+    import originrules
+    from click.testing import CliRunner
+
+    from originrules.cli import main
+    from originrules.registry import load_file
+
+    table = tmp_path / "annex.csv"
+    table.write_text(
+        'HS code,Description,Rule\n8711.20,"Motorcycles, 50-250 cc",CTH + VA 50%\n0101,Horses,WO\n7103,Stones,Manufacture from any heading\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "uae-rows.roo"
+    result = CliRunner().invoke(main, ["import", "table", str(table), "--agreement", "UAE", "-o", str(out)])
+    assert result.exit_code == 3 and "2 of 3 rows translated" in result.output and "row 4: not translated" in result.output
+    crs = load_file(out)
+    d = originrules.check(originrules.load_bom(REPO / "examples" / "motorcycle-uae.json"), crs)
+    assert d.rule.text == "CTH and VA >= 50%" and d.rule.legal_source == "annex.csv, row 2: CTH + VA 50%"
+    assert d.rule.source == f"{out}:5"
