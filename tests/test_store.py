@@ -242,3 +242,35 @@ def test_a_locked_database_is_a_clear_error_not_a_traceback(tmp_path: Path, monk
 def test_a_bad_database_url_is_a_clear_error() -> None:
     result = CliRunner().invoke(main, ["history", "--db", "nonsense://"])
     assert result.exit_code == 2 and "STO001" in result.output
+
+
+def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db = f"sqlite:///{tmp_path / 'killed.db'}"
+    catalogue = tmp_path / "big.jsonl"
+    line = json.dumps(json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8")))
+    catalogue.write_text((line + "\n") * 20_000, encoding="utf-8")
+    code = "import sys; from originrules.cli import run; run(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(catalogue), "-a", "UAE", "-o", str(tmp_path / "o.jsonl"), "--record", "--db", db],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    engine = sa.create_engine(db)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until some groups are in, then stop it hard
+        time.sleep(0.2)
+        try:
+            with engine.connect() as conn:
+                if conn.execute(sa.text("SELECT count(*) FROM records")).scalar() >= 1000:
+                    break
+        except sa.exc.OperationalError:
+            continue
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT count(*) FROM records")).scalar()
+    engine.dispose()
+    assert 0 < kept < 20_000 and kept % 500 == 0  # whole groups only
+    assert not (tmp_path / "o.jsonl").exists()  # and no half-written output file
+    result = cli("audit", "verify", db=db)
+    assert result.exit_code == 0 and f"{kept} records, {kept} reproduced, 0 not" in result.output

@@ -1,7 +1,8 @@
-// The what-if table decides again as soon as a declaration is flipped: no other script runs here.
+// The what-if table decides again as soon as a field is changed (a declaration flipped, a value
+// or a price edited and left): no other script runs here.
 document.addEventListener("change", (event) => {
   const field = event.target;
-  if (field.matches("form.what-if select.auto")) {
+  if (field.form && field.form.matches("form.what-if")) {
     field.form.requestSubmit();
   }
 });
