@@ -56,6 +56,13 @@ class _Amount(click.ParamType):
 AMOUNT = _Amount()
 
 
+def _echoed_json(fmt: str, data: Any) -> bool:
+    """With --format json, print `data` as JSON (and the caller is done)."""
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    return fmt == "json"
+
+
 def _fail(error: OriginrulesError) -> None:
     click.echo(error.render(), err=True)
     sys.exit(EXIT_BAD_INPUT)
@@ -351,8 +358,7 @@ def agreements(fmt: str) -> None:
             )
     except OriginrulesError as e:
         _fail(e)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, rows):
         return
     for r in rows:
         aliases = f" ({', '.join(r['aliases'])})" if r["aliases"] else ""
@@ -663,8 +669,7 @@ def duty_cmd(agreement: str, hs: str, exporter: str | None, importer: str | None
     except OriginrulesError as e:
         _fail(e)
     data = d.to_dict()
-    if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, data):
         return
     line = data["line"]
     click.echo(f"{data['agreement']}: {data['exporter']} to {data['importer']} on {data['date']} (agreement year {data['agreement_year']})")
@@ -730,8 +735,7 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
         rows = compare(the_bom, importer=importer, year=year, attributes=parse_attributes(attrs_), customs_value=value, resolve=resolve)
     except OriginrulesError as e:
         _fail(e)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, rows):
         return
     if not rows:
         click.echo(f"no shipped agreement covers this route to {importer.upper()}")
@@ -876,8 +880,7 @@ def declarations_expiring(within: int, on: dt.datetime | None, db_url: str | Non
         rows = store.impact(store.expiring(day, within), day)
     except OriginrulesError as e:
         _fail(e)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, rows):
         return
     if not rows:
         click.echo(f"no declaration ends between {day} and {day + dt.timedelta(days=within)}")
@@ -905,8 +908,7 @@ def declarations_revoke(reference: str, on: dt.datetime | None, db_url: str | No
 
 
 def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, rows):
         return
     for d in rows:
         revoked = f", revoked {d['revoked_on']}" if d["revoked_on"] else ""
@@ -928,8 +930,7 @@ def history(product: str | None, agreement: str | None, db_url: str | None, fmt:
         rows = Store(db_url, create=False).history(product, code)
     except OriginrulesError as e:
         _fail(e)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if _echoed_json(fmt, rows):
         return
     for r in rows:
         click.echo(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]")

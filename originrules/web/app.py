@@ -321,6 +321,13 @@ async def api_compare(request: Request) -> Response:
         return _api_error(e, 422 if e.code.startswith("BOM") else 400)
 
 
+async def report_css(request: Request) -> Response:
+    """The report's own style sheet (the one its self-contained HTML pages carry)."""
+    from originrules.report.markup import CSS
+
+    return Response(CSS, media_type="text/css")
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(json.loads((HERE / "openapi.json").read_text(encoding="utf-8")))
 
@@ -338,6 +345,7 @@ def create_app(db: str | None = None) -> Starlette:
             Route("/api/rules/{agreement}/{hs}", api_rules),
             Route("/api/compare", api_compare, methods=["POST"]),
             Route("/openapi.json", openapi),
+            Route("/static/report.css", report_css),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[Middleware(_Guard)],
