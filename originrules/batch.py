@@ -199,6 +199,8 @@ def _store() -> Any:
 
 
 def _resolve(bom: Bom, agreement: str) -> tuple[Bom, tuple[str, ...]]:
+    if not bom.suppliers:  # the common case: nothing to look up, and no database to load
+        return bom, ()
     from originrules.store.declarations import needs_register
 
     if not needs_register(bom):

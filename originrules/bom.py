@@ -54,8 +54,8 @@ class Material(NamedTuple):
 
 
 # columns of Material, for the C-level passes in Bom
-_ID, _HS_CODE, _VALUE, _ORIGIN, _ORIGINATING, _ROLE, _SUBMATERIALS = (
-    itemgetter(Material._fields.index(f)) for f in ("id", "hs_code", "value", "origin", "originating", "role", "materials")
+_ID, _HS_CODE, _VALUE, _ORIGIN, _ORIGINATING, _ROLE, _SUBMATERIALS, _SUPPLIER = (
+    itemgetter(Material._fields.index(f)) for f in ("id", "hs_code", "value", "origin", "originating", "role", "materials", "supplier")
 )
 
 
@@ -99,6 +99,8 @@ class Bom:
     undeclared: tuple[Material, ...] = attrs.field(init=False, eq=False, repr=False)
     undeclared_value: Decimal = attrs.field(init=False, eq=False, repr=False)
     declared_origins: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    #: whether any material names a supplier (its status may come from the declaration register)
+    suppliers: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # column at a time, each pass a C loop (itemgetter, compress): this runs for every BOM read
@@ -127,6 +129,7 @@ class Bom:
         put(self, "undeclared", undeclared)
         put(self, "undeclared_value", _sum(map(_VALUE, undeclared)))
         put(self, "declared_origins", frozenset(compress(map(_ORIGIN, materials), declared)))
+        put(self, "suppliers", any(map(_SUPPLIER, materials)))
 
     def to_dict(self) -> dict[str, Any]:
         """The BOM in its file format (numbers as exact decimal strings)."""

@@ -242,6 +242,8 @@ def check(
 def _declared(bom: Any, agreement: str, day: dt.date, db_url: str | None, writing: bool) -> tuple[Any, tuple[str, ...], Any]:
     """The BOM with its materials' status from the declaration register where it names a
     supplier and part number; the references used; the store (opened only when needed)."""
+    if not (bom.suppliers or writing):  # the common case: no database (nor SQLAlchemy) to load
+        return bom, (), None
     from originrules.store import Store
     from originrules.store.declarations import needs_register
 

@@ -206,7 +206,7 @@ class Resolved:
 
 
 def needs_register(bom: Bom) -> bool:
-    return any(m.supplier and m.part_number and m.declaration != "bom" for m in bom.materials)
+    return bom.suppliers and any(m.supplier and m.part_number and m.declaration != "bom" for m in bom.materials)
 
 
 def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) -> Resolved:
