@@ -758,7 +758,8 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--allow-remote", is_flag=True, help="Let other computers reach the workspace (it has no log-in: use only on a network you trust).")
 @click.option("--db", "db_url", help="The database of declarations and records (as for check).")
-def serve(host: str, port: int, allow_remote: bool, db_url: str | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes serving requests (one per core serves many users at once).")
+def serve(host: str, port: int, allow_remote: bool, db_url: str | None, workers: int) -> None:
     """A local web workspace: check a BOM, what-ifs, rules, declarations, history, a JSON API.
 
     \b
@@ -781,7 +782,12 @@ def serve(host: str, port: int, allow_remote: bool, db_url: str | None) -> None:
     if not local:
         click.echo(f"WARNING: the workspace listens on {host}: anyone who can reach this computer can use it and its records", err=True)
     click.echo(f"originrules workspace on http://{host}:{port}  (Ctrl-C to stop)", err=True)
-    uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
+    else:  # each worker process builds the app itself, from the database setting passed down
+        if db_url:
+            os.environ["ORIGINRULES_DB"] = db_url
+        uvicorn.run("originrules.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 @main.group(name="import")

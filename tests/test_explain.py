@@ -220,3 +220,19 @@ def test_an_undetermined_decision_names_what_is_missing_without_being_asked():
     bom = attrs.evolve(bom, materials=tuple(m._replace(hs_code=None) if i == 0 else m for i, m in enumerate(bom.materials)), product=attrs.evolve(bom.product, fob=None, ex_works=None))
     d = originrules.check(bom, "UAE")
     assert d.originating is None and d.reasons and "lacks" in d.reasons[0]
+
+
+def test_the_json_report_is_written_exactly_as_the_standard_librarys_pretty_printer_would():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from originrules.report import pretty_json
+
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=10)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def same(data):  # type: ignore[no-untyped-def]
+        assert pretty_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    same()
