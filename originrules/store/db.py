@@ -33,8 +33,11 @@ def url_of(url: str | None) -> str:
 
 
 def _sqlite_file(url: str) -> Path | None:
+    """The SQLite file a URL names (not for a `file:` URI such as ...?mode=ro&uri=true)."""
     made = sa.engine.make_url(url)
-    return Path(made.database) if made.get_backend_name() == "sqlite" and made.database not in (None, "", ":memory:") else None
+    if made.get_backend_name() != "sqlite" or made.database in (None, "", ":memory:") or made.query.get("uri") in ("true", "1"):
+        return None
+    return Path(made.database)
 
 
 def exists(url: str) -> bool:
