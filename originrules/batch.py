@@ -216,20 +216,13 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
     import datetime as dt
 
     _WORKER.setdefault("day", dt.date.today())
-    kept: list[dict[str, Any]] = []
-    keep = None
-    if _WORKER["record"]:
-        from originrules.store import records as rec
-
-        text = item[1] if isinstance(item[1], str) else None  # the line as read: the record's input
-
-        def keep(decision: Decision, line: int, used: tuple[str, ...]) -> None:
-            kept.append(rec.row(decision, "batch", record_line(line, decision), text, _WORKER["day"], used, dt.datetime.now(dt.timezone.utc), line=line))
-
+    pending: list[tuple[Decision, int, tuple[str, ...]]] = []
+    keep = (lambda decision, line, used: pending.append((decision, line, used))) if _WORKER["record"] else None
     hooks = {"resolve": _resolve, "keep": keep}
     crs = _WORKER["crs"]
     records = [decide(item, crs, **_WORKER["opts"], **hooks)] if crs is not None else decide_on_route(item, **_WORKER["opts"], **hooks)
     out = []
+    lines: dict[str, str] = {}
     for record in records:
         rule = record.get("rule")
         brief = {k: record[k] for k in ("line", "agreement", "verdict", "error", "reasons", "warnings", "decision_id", "hs_code", "rule_source") if k in record}
@@ -237,7 +230,20 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
         if "product" in record:
             brief["hs_code"] = record["product"]["hs_code"]
             brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
-        out.append((brief, _dumps(record)))
+        text = _dumps(record)
+        if "decision_id" in record:
+            lines[record["decision_id"]] = text
+        out.append((brief, text))
+    kept: list[dict[str, Any]] = []
+    if pending:
+        from originrules.store import records as rec
+
+        source = item[1] if isinstance(item[1], str) else None  # the line as read: the record's input
+        now = dt.datetime.now(dt.timezone.utc)
+        for decision, line, used in pending:
+            # the record keeps the summary line batch wrote (made again when --explain wrote the whole decision)
+            output = record_line(line, decision) if _WORKER["opts"]["explain"] else lines[decision.decision_id]
+            kept.append(rec.row(decision, "batch", output, source, _WORKER["day"], used, now, line=line))
     return out, kept
 
 

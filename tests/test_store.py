@@ -268,3 +268,15 @@ def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tm
     assert not (tmp_path / "o.jsonl").exists()  # and no half-written output file
     result = cli("audit", "verify", db=db)
     assert result.exit_code == 0 and f"{kept} records, {kept} reproduced, 0 not" in result.output
+
+
+def test_a_new_database_is_migrated_to_the_newest_revision(db: str) -> None:
+    from originrules.store import Store
+    from originrules.store.db import current, head
+
+    store = Store(db)
+    assert store.engine is not None and current(store.engine) == head() == "0002"
+    with store.engine.connect() as conn:
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("declarations")}
+    store.engine.dispose()
+    assert {"ix_declarations_part", "ix_declarations_part_number"} <= indexes

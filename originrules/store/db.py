@@ -72,13 +72,32 @@ def engine_for(url: str) -> sa.Engine:
         raise StoreError(Problem(f"cannot use {made.get_backend_name()}: {e}", code="STO001", hint="pip install 'originrules[db]'")) from None
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def head() -> str:
+    """The newest migration's revision: the number its file name starts with (0001_..., 0002_...)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def current(engine: sa.Engine) -> str | None:
+    """The database's revision, or None if it has none yet."""
+    with guarded(str(engine.url)), engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def migrate(engine: sa.Engine) -> None:
-    """Bring the schema up to date (Alembic, the migrations shipped in the package)."""
+    """Bring the schema up to date (Alembic, the migrations shipped in the package). A database
+    already at the newest revision costs one query: Alembic is loaded only to change a schema."""
+    if current(engine) == head():
+        return
     from alembic import command
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     # two processes opening a new database at once must not both create its tables: the
     # migration runs under a lock (a lock file beside SQLite's, an advisory lock in PostgreSQL)
     with guarded(str(engine.url)), _migration_lock(engine), engine.begin() as connection:
