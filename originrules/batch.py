@@ -6,12 +6,17 @@ The same pure function, `decide`, serves `originrules batch` (processes on one m
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from originrules.bom import Bom, loads
 from originrules.compile import CompiledRuleset
@@ -157,7 +162,7 @@ class Summary:
 
     def __init__(self) -> None:
         self.verdicts: Counter[str] = Counter()
-        self.by_rule: dict[str, Counter[str]] = {}
+        self.by_rule: dict[tuple[str, str], Counter[str]] = {}  # (agreement, rule key)
         self.by_agreement: dict[str, Counter[str]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
@@ -168,16 +173,27 @@ class Summary:
         if agreement is not None:
             self.by_agreement.setdefault(str(agreement), Counter())[verdict] += 1
         if record.get("rule") is not None:
-            key = f"{agreement} {record['rule']}" if agreement and len(self.by_agreement) > 1 else str(record["rule"])
-            self.by_rule.setdefault(key, Counter())[verdict] += 1
+            self.by_rule.setdefault((str(agreement or ""), str(record["rule"])), Counter())[verdict] += 1
+
+    def merge(self, other: Summary) -> None:
+        """Add another part of the batch's counts (a chunk counted in a worker)."""
+        self.verdicts.update(other.verdicts)
+        for mine, theirs in ((self.by_agreement, other.by_agreement), (self.by_rule, other.by_rule)):
+            for key, counts in theirs.items():
+                mine.setdefault(key, Counter()).update(counts)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         keys = ("originating", "not originating", "undetermined", NOT_COVERED, "error")
+        several = len(self.by_agreement) > 1  # then a rule is named with its agreement
+
+        def rule(key: tuple[str, str]) -> str:
+            return f"{key[0]} {key[1]}" if several and key[0] else key[1]
+
         return {
             "total": sum(self.verdicts.values()),
             **{k: self.verdicts.get(k, 0) for k in keys},
             "by_agreement": {a: dict(sorted(c.items())) for a, c in sorted(self.by_agreement.items())},
-            "by_rule": {rule: dict(sorted(c.items())) for rule, c in sorted(self.by_rule.items())},
+            "by_rule": {rule(k): dict(sorted(c.items())) for k, c in sorted(self.by_rule.items(), key=lambda kv: rule(kv[0]))},
         }
 
 
@@ -251,6 +267,19 @@ def _dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+CHUNK = 256  # BOMs a worker decides at a time: one message each way, one write in the parent
+
+
+@attrs.frozen
+class Chunk:
+    """A run of consecutive BOMs, decided: what to write, its counts, the rows to keep."""
+
+    text: str
+    summary: Summary
+    kept: list[dict[str, Any]]
+    boms: int
+
+
 def run(
     items: Iterable[tuple[int, str | Bom | OriginrulesError]],
     agreement: str | None,
@@ -261,24 +290,44 @@ def run(
     assume_origin: bool = False,
     db: str | None = None,
     record: bool = False,
-) -> Iterator[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
-    """(record, JSON line, rows to keep) per decision, in input order, using `jobs` processes.
-    Without an agreement (and ruleset), each BOM is decided under every agreement covering its
-    route. The rows to keep come with a BOM's last record."""
+    as_csv: bool = False,
+) -> Iterator[Chunk]:
+    """The catalogue decided in chunks, in input order, using `jobs` processes. Without an
+    agreement (and ruleset), each BOM is decided under every agreement covering its route. The
+    workers write the text (JSON Lines, or CSV summary rows) and count: the parent only writes,
+    so two jobs keep two cores busy."""
     args = (agreement, ruleset, explain, assume_origin, db, record)
     _init_worker(*args)  # fail early, in this process, on a bad agreement
+    chunks = ((chunk, as_csv) for chunk in _chunked(items))
     if jobs <= 1:
-        results: Iterator[Any] = map(_work, items)
-        yield from _flat(results)
+        yield from (_work_chunk(c) for c in chunks)
         return
     with multiprocessing.get_context().Pool(jobs, _init_worker, args) as pool:
-        yield from _flat(pool.imap(_work, items, chunksize=256))
+        yield from pool.imap(_work_chunk, chunks)
 
 
-def _flat(results: Iterable[tuple[list[tuple[dict[str, Any], str]], list[dict[str, Any]]]]) -> Iterator[tuple[dict[str, Any], str, list[dict[str, Any]]]]:
-    for records, kept in results:
-        for i, (brief, line) in enumerate(records):
-            yield brief, line, kept if i == len(records) - 1 else []
+def _chunked(items: Iterable[Any]) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def _work_chunk(job: tuple[list[tuple[int, str | Bom | OriginrulesError]], bool]) -> Chunk:
+    items, as_csv = job
+    summary = Summary()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer) if as_csv else None
+    kept: list[dict[str, Any]] = []
+    for item in items:
+        records, rows = _work(item)
+        for brief, line in records:
+            summary.add(brief)
+            if writer is not None:
+                writer.writerow(summary_row(brief))
+            else:
+                buffer.write(line + "\n")
+        kept.extend(rows)
+    return Chunk(buffer.getvalue(), summary, kept, len(items))
 
 
 def summary_row(record: dict[str, Any]) -> list[str]:

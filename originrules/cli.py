@@ -604,31 +604,31 @@ def batch(
         except OriginrulesError as e:
             _fail(e)
 
-    def flush() -> None:
-        if store is not None and pending:
-            for row in pending:
+    def flush(everything: bool = False) -> None:
+        """Write the kept decisions in groups of RECORD_GROUP, each one transaction (all of the
+        group, or none); at the end, the rest."""
+        while store is not None and pending and (everything or len(pending) >= RECORD_GROUP):
+            group = pending[:RECORD_GROUP]
+            for row in group:
                 sha, path = row["_ruleset"]
                 if sha not in texts:
                     texts[sha] = _ruleset_text(path)
-            store.record(pending, texts)  # one transaction: all of the group, or none
-            pending.clear()
+            store.record(group, texts)
+            del pending[:RECORD_GROUP]
 
-    stream = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it)
-    bar = click.progressbar(stream, length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else nullcontext(stream)
-    with _output(output) if output else nullcontext(sys.stdout) as out, bar as progress:
-        writer = csv.writer(out) if as_csv else None
-        if writer:
-            writer.writerow(core.SUMMARY_COLUMNS)
-        for record, line, kept in progress:
-            summary.add(record)
-            if writer:
-                writer.writerow(core.summary_row(record))
-            else:
-                out.write(line + "\n")
-            pending.extend(kept)
-            if len(pending) >= RECORD_GROUP:
-                flush()
-        flush()
+    chunks = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it, as_csv=as_csv)
+    bar = click.progressbar(length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else None
+    with _output(output) if output else nullcontext(sys.stdout) as out, bar if bar is not None else nullcontext() as progress:
+        if as_csv:
+            csv.writer(out).writerow(core.SUMMARY_COLUMNS)
+        for chunk in chunks:
+            out.write(chunk.text)
+            summary.merge(chunk.summary)
+            pending.extend(chunk.kept)
+            flush()
+            if progress is not None:
+                progress.update(chunk.boms)
+        flush(everything=True)
     totals = summary.to_dict()
     click.echo(
         f"{totals['total']} decisions: {totals['originating']} originating, {totals['not originating']} not originating, "
