@@ -81,6 +81,7 @@ def main(debug: bool) -> None:
     """
 
 
+EXIT_NOT_REPRODUCED = 4  # audit verify: some record does not decide again to the same bytes
 RECORD_GROUP = 500  # decisions kept per transaction by batch --record
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): never 1, which means "not originating"
 _WRITE_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
@@ -953,7 +954,8 @@ def audit() -> None:
 @_db_option
 def audit_verify(db_url: str | None) -> None:
     """Decide every record again from its stored input and ruleset text; exit 0 only if every
-    one reproduces byte for byte (those that do not are listed; exit 1)."""
+    one reproduces byte for byte. Those that do not are listed, and the exit code is 4 (1 is
+    kept for "not originating")."""
     from originrules.store import Store
 
     try:
@@ -963,7 +965,7 @@ def audit_verify(db_url: str | None) -> None:
     for b in bad:
         click.echo(f"record {b['id']} ({b['decision_id']}): {b['why']}")
     click.echo(f"{count} records, {count - len(bad)} reproduced, {len(bad)} not")
-    sys.exit(0 if not bad else 1)
+    sys.exit(0 if not bad else EXIT_NOT_REPRODUCED)
 
 
 @main.group()

@@ -164,7 +164,7 @@ def test_recorded_decisions_are_listed_and_reproduce_byte_for_byte(db: str, tmp_
         conn.execute(sa.text("UPDATE records SET output = replace(output, 'originating', 'ORIGINATING') WHERE id = 1"))
     engine.dispose()
     tampered = cli("audit", "verify", db=db)
-    assert tampered.exit_code == 1 and "record 1 " in tampered.output and "5 reproduced, 1 not" in tampered.output
+    assert tampered.exit_code == 4 and "record 1 " in tampered.output and "5 reproduced, 1 not" in tampered.output
 
 
 def test_expiring_declarations_list_the_products_that_would_lose_origin(db: str, tmp_path: Path) -> None:
