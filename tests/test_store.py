@@ -179,10 +179,12 @@ def test_expiring_declarations_list_the_products_that_would_lose_origin(db: str,
     path.write_text(json.dumps(b), encoding="utf-8")
     rows = [f"Supplier {mid},P-{mid},840991,IN,true,UAE,2026-01-01,2026-12-31,D-{mid}" for mid in advice["materials"]]
     cli("declarations", "import", str(declarations_file(tmp_path, rows)), db=db)
-    assert cli("check", str(path), "-a", "UAE", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+    # recorded with the duty question answered: the saving is what is at stake
+    assert cli("check", str(path), "-a", "UAE", "--date", "2026-11-26", "--record", "--duty", db=db).exit_code == 0
     out = json.loads(cli("declarations", "expiring", "--within", "60", "--date", "2026-11-26", "--format", "json", db=db).output)
     assert {d["reference"] for d in out} == {f"D-{mid}" for mid in advice["materials"]}
     assert all(p["loses_origin"] and p["verdict_without"] == "not originating" for d in out for p in d["products"])
+    assert all(p["duty_at_stake"] == "54.50" for d in out for p in d["products"])  # 5% MFN on the FOB value of 1,090 USD
     assert cli("declarations", "expiring", "--within", "10", "--date", "2026-11-26", "--format", "json", db=db).output.strip() == "[]"
 
 
