@@ -194,7 +194,7 @@ class _Reader:
         self.problems.append(Problem(f"{path}: {message}", self.source, code))
 
     def obj(self, data: dict[str, Any], key: str, path: str, required: bool) -> dict[str, Any] | None:
-        value = _as_data(data.get(key))
+        value = data.get(key)
         if value is None:
             if required:
                 self.bad(_join(path, key), "is required (an object)")
@@ -295,23 +295,11 @@ class _Reader:
         return None
 
 
-def _as_data(value: Any) -> Any:
-    """A material the decoder made early, back as the object it was read from (for the full
-    reading and its messages)."""
-    if type(value) is not Material:
-        return value
-    d = {"id": value.id, "description": value.description, "hs_code": value.hs_code, "value": value.value, "origin": value.origin}
-    if value.originating is not None:
-        d["originating"] = value.originating
-    return d
-
-
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
 def _show(value: Any) -> str:
-    value = _as_data(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -374,12 +362,11 @@ class _Loader:
         out = []
         seen: dict[str, int] = {}
         for i, m in enumerate(raw):
-            fast = m if type(m) is Material else _plain_material(m)  # decoded as a Material already, or a dict
+            fast = _plain_material(m)
             if fast is not None and fast.id not in seen:
                 seen[fast.id] = i
                 out.append(fast)
                 continue
-            m = _as_data(m)
             where = f"{path}[{i}]"
             if not isinstance(m, dict):
                 r.bad(where, f"expected an object, got {_show(m)}")
@@ -494,7 +481,6 @@ def _plain_material(m: Any) -> Material | None:
 def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), digest: str | None = None) -> Bom:
     """Build a BOM from decoded JSON (numbers as Decimal); raise BomError naming every bad path."""
     r = _Reader(source)
-    data = _as_data(data)
     if not isinstance(data, dict):
         raise BomError(Problem(f"expected a JSON object at the top, got {_show(data)}", source, "BOM001"))
     known_top = {"product", "materials", "costs", "exchange_rates"}
@@ -561,16 +547,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any] | Material:
-    """Each JSON object as it is decoded: a repeated key is an error; a plain material becomes
-    a Material at once (no dict kept, no second pass); anything else stays a dict for from_dict."""
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Each JSON object as it is decoded: a repeated key is an error."""
     d = dict(pairs)
     if len(d) != len(pairs):
         raise _Duplicate
-    if "value" in d:
-        material = _plain_material(d)
-        if material is not None:
-            return material
     return d
 
 

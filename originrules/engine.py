@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import attrs
@@ -205,21 +205,6 @@ def _split(
         if not bom.declared_origins <= zone:
             raise BomError([_outside_zone(bom, m, zone) for m in bom.materials if m.originating and m.origin not in zone])
         return list(bom.undeclared), bom.undeclared_value, frozenset(), None, ignored
-    if not (treatments and bom.roles):  # one tight loop
-        with localcontext(EXACT):  # money sums never round
-            for m in bom.materials:
-                declared = m.originating
-                if declared:
-                    if m.origin not in zone:
-                        problems.append(_outside_zone(bom, m, zone))
-                elif declared is None and assume_origin and m.origin in zone:
-                    assumed.append(m.id)
-                else:
-                    non_originating.append(m)
-                    vnm += m.value
-        if problems:
-            raise BomError(problems)
-        return non_originating, vnm, frozenset(assumed), None, ignored
     for m in bom.materials:
         treatment = treatments.get(m.role, "normal") if (treatments and m.role) else "normal"
         if treatment == "ignored":
@@ -389,22 +374,22 @@ def check(
             trace = Trace("and", False if insufficient.passed is False else trace.passed, "all of", [insufficient, trace])
         return trace
 
-    decision = Decision(
+    reasons: tuple[str, ...] = ()
+    later: Callable[[], Trace] | None = None if explain is False else explanation
+    if explain or (passed is None and explain is not False):
+        # built now: asked for eagerly, or an undetermined verdict, which says what is missing
+        trace = explanation()
+        later = lambda: trace  # noqa: E731 - the decision keeps the trace already built
+        if passed is None:
+            reasons = ("the rule cannot be decided from this BOM; it lacks: " + (", ".join(trace.missing()) or "data"),)
+    return Decision(
         originating=passed,
         rule=chosen.ref,
         warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
-        reasons=(),
-        explanation=None if explain is False else explanation,
+        reasons=reasons,
+        explanation=later,
         **base,
     )
-    if passed is None and explain is not False:
-        # an undetermined verdict says what is missing: that is in the explanation
-        missing = decision.trace.missing()  # type: ignore[union-attr]
-        reason = "the rule cannot be decided from this BOM; it lacks: " + (", ".join(missing) or "data")
-        decision = attrs.evolve(decision, reasons=(reason,))
-    elif explain:
-        _ = decision.trace  # asked for eagerly
-    return decision
 
 
 def make_context(
