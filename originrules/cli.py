@@ -225,14 +225,9 @@ def check(
     except OriginrulesError as e:
         _fail(e)
     colour = fmt == "text" and output is None and sys.stdout.isatty()
-    text = render(decision, fmt, colour=colour, explain=explain, advice=advice)
-    if saving is not None:
-        if fmt == "json":
-            data = json.loads(text)
-            data["duty"] = saving
-            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-        else:
-            text += _saving_text(saving)
+    text = render(decision, fmt, colour=colour, explain=explain, advice=advice, duty=saving)
+    if saving is not None and fmt != "json":
+        text += _saving_text(saving)
     if output:
         _write(output, text)
     else:

@@ -3,6 +3,7 @@ or any file by path. Compiling is the compiler's (originrules/compile)."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from pathlib import Path
@@ -176,4 +177,7 @@ def find(name: str) -> CompiledRuleset:
             if wanted == crs.agreement.code.upper() or wanted in (a.upper() for a in crs.agreement.aliases):
                 return crs
     known = ", ".join(code + (f" ({', '.join(aliases)})" if aliases else "") for code, (_, aliases) in _catalogue().items())
-    raise UnknownAgreement(Problem(f"unknown agreement {name!r}; known: {known}", code="CLI001"))
+    names = [n for code, (_, aliases) in _catalogue().items() for n in (code, *aliases)]
+    close = difflib.get_close_matches(wanted, names, n=1)
+    hint = f"did you mean {close[0]}?" if close else ""
+    raise UnknownAgreement(Problem(f"unknown agreement {name!r}; known: {known}", code="CLI001", hint=hint))

@@ -11,8 +11,9 @@ from originrules.report.model import EXPLAIN_MODES, build
 FORMATS = ("text", "json", "markdown", "html", "carotar")
 
 
-def render(decision: Decision, fmt: str = "text", *, colour: bool = False, explain: str = "auto", advice: Any = None) -> str:
-    """The decision as `fmt`: text, json, markdown, html or carotar. Same input, same bytes."""
+def render(decision: Decision, fmt: str = "text", *, colour: bool = False, explain: str = "auto", advice: Any = None, duty: Any = None) -> str:
+    """The decision as `fmt`: text, json, markdown, html or carotar. Same input, same bytes.
+    `duty` (the duty question answered, as `check --duty` asks it) joins the JSON."""
     if explain not in EXPLAIN_MODES:
         raise ValueError(f"unknown explain mode {explain!r}; choose one of {', '.join(EXPLAIN_MODES)}")
     title = f"Origin determination: {decision.bom.product.description or 'HS ' + decision.bom.product.hs_code}"
@@ -20,6 +21,8 @@ def render(decision: Decision, fmt: str = "text", *, colour: bool = False, expla
         data = decision.to_dict()
         if advice is not None:
             data["advice"] = advice.to_dict()
+        if duty is not None:
+            data["duty"] = duty
         return pretty_json(data)
     # each renderer is imported when asked for
     if fmt == "carotar":
