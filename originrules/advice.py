@@ -74,7 +74,7 @@ def advise(
         gone = {non_originating[i].id for i in flipped}
         moved = exact_sum(non_originating[i].value for i in flipped)
         shifting = None if shift is None else [m for m in shift if m.id not in gone]
-        ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored)
+        ctx = make_context(bom, crs, chosen, keep, vnm - moved, shifting, ignored, decision.on if decision is not None else None)
         return chosen.verdict(ctx) is True
 
     everything = tuple(range(len(non_originating)))

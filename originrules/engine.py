@@ -54,6 +54,7 @@ class Decision:
     choices: tuple[RuleRef, ...] = ()  # the subdivisions to choose from, when the BOM names none
     assume_origin: bool = False
     intermediates: tuple[tuple[str, Decision], ...] = ()  # (material id, its own decision)
+    on: dt.date | None = None  # the decision's date, when one was given (dated rule arms)
     #: builds the explanation: called once, the first time anything asks for `trace`
     explanation: Callable[[], Trace] | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -333,7 +334,7 @@ def check(
         )
     intermediates: tuple[tuple[str, Decision], ...] = ()
     if bom.nested:
-        bom, intermediates = _roll_up(bom, crs, assume_origin, explain)
+        bom, intermediates = _roll_up(bom, crs, assume_origin, explain, on)
     non_originating, vnm, assumed, shift, ignored = _split(bom, ag.zone, assume_origin, ag.treatments)
     warnings = list(bom.warnings)
     if assumed:
@@ -345,7 +346,7 @@ def check(
     for mid, sub in intermediates:
         if sub.originating is None:
             warnings.append(f"intermediate material {mid}: undetermined ({'; '.join(sub.reasons)}); counted as non-originating")
-    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed, assume_origin=assume_origin, intermediates=intermediates)
+    base = dict(agreement=ag, ruleset=crs.ruleset, bom=bom, assumed=assumed, assume_origin=assume_origin, intermediates=intermediates, on=on)
 
     chosen, choices, reason = select_rule(crs, bom)
     if chosen is None:
@@ -354,7 +355,7 @@ def check(
     rule = chosen.rule
     if chosen.partial:
         warnings.append(f"rule {chosen.ref.key} covers only part of its code ({rule.description}); check that the product is of that description")
-    ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored)
+    ctx = make_context(bom, crs, chosen, non_originating, vnm, shift, ignored, on)
     if chosen.shift_digits > bom.shortest:
         word = LEVEL_WORDS[chosen.shift_digits]
         warnings.extend(
@@ -400,16 +401,17 @@ def make_context(
     vnm: Decimal,
     shift: list[Material] | None,
     ignored: Decimal,
+    on: dt.date | None = None,
 ) -> Context:
     """What the compiled tests read, for one BOM under one rule (check, the advisor, coverage)."""
     ag = crs.agreement
     return Context(
         bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases,
-        chosen.maxnom, shift, ag.wo_de_minimis,
+        chosen.maxnom, shift, ag.wo_de_minimis, on,
     )
 
 
-def _roll_up(bom: Bom, crs: CompiledRuleset, assume_origin: bool, explain: bool) -> tuple[Bom, tuple[tuple[str, Decision], ...]]:
+def _roll_up(bom: Bom, crs: CompiledRuleset, assume_origin: bool, explain: bool | None, on: dt.date | None = None) -> tuple[Bom, tuple[tuple[str, Decision], ...]]:
     """Decide each intermediate material under its own PSR; one that originates counts in full
     as originating in its parent, one that does not (or is undetermined) in full as not."""
     p = bom.product
@@ -429,7 +431,7 @@ def _roll_up(bom: Bom, crs: CompiledRuleset, assume_origin: bool, explain: bool)
             f"{bom.source} > material {m.id}",
             bom.exchange_rates,
         )
-        sub = check(sub_bom, crs, assume_origin=assume_origin, explain=explain)
+        sub = check(sub_bom, crs, assume_origin=assume_origin, explain=explain, on=on)
         decided.append((m.id, sub))
         materials.append(m._replace(originating=sub.originating is True, origin=p.exporting_country or m.origin))
     return attrs.evolve(bom, materials=tuple(materials)), tuple(decided)

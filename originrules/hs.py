@@ -53,6 +53,7 @@ class CodeSet:
     """A list of codes and ranges, possibly at different levels (`chapter 04, 8407, 8701-8705`)."""
 
     ranges: tuple[CodeRange, ...] = ()
+    written: str | None = attrs.field(default=None, eq=False)  # as written, when it names a `codes` set
 
     def contains(self, code: str) -> bool:
         return any(r.contains(code) for r in self.ranges)
@@ -61,7 +62,7 @@ class CodeSet:
         return bool(self.ranges)
 
     def __str__(self) -> str:
-        return ", ".join(str(r) for r in self.ranges)
+        return self.written or ", ".join(str(r) for r in self.ranges)
 
 
 @functools.cache

@@ -182,7 +182,7 @@ class Coverage:
         self.rules[path].add(chosen.rule.span.line)
         ag = crs.agreement
         non, vnm, _, shift, ignored = _split(decision.bom, ag.zone, decision.assume_origin, ag.treatments)
-        ctx = make_context(decision.bom, crs, chosen, non, vnm, shift, ignored)
+        ctx = make_context(decision.bom, crs, chosen, non, vnm, shift, ignored, decision.on)
         compiler = self._compilers.setdefault(path, Compiler(crs.ruleset))
         self._arms(compiler, crs.ruleset, chosen.rule.body, {}, ctx, self.arms[path])
 

@@ -25,12 +25,16 @@ def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -
         return _and([explain(compiler, i, env) for i in expr.items])
     if isinstance(expr, ast.Or):
         return _or([explain(compiler, i, env) for i in expr.items])
-    if isinstance(expr, ast.Shift):
+    if isinstance(expr, (ast.Shift, ast.Manufacture)):
         return _shift(expr)
     if isinstance(expr, ast.ValueTest):
         return _value(compiler, expr, env)
     if isinstance(expr, ast.WhollyObtained):
-        return _wholly_obtained
+        return _wholly_obtained if expr.scope is None else _wo_materials(expr.scope)
+    if isinstance(expr, ast.Untranslated):
+        return _untranslated(expr.prose)
+    if isinstance(expr, ast.Dated):
+        return _dated(explain(compiler, expr.expr, env), expr.until)
     if isinstance(expr, ast.Process):
         return _process(expr.name)
     if isinstance(expr, ast.Call):
@@ -69,14 +73,22 @@ def _call(compiler: Compiler, call: ast.Call, env: dict[str, ast.Threshold]) -> 
     return run
 
 
-def _shift(node: ast.Shift) -> Test:
-    digits = LEVELS[node.test]
-    word = LEVEL_WORDS[digits]
+def _shift(node: ast.Shift | ast.Manufacture) -> Test:
+    failures = law.failures_of(node)
     exception = node.exception if node.exception else None
     withheld = node.tolerance_withheld
-    text = f"{node.test}: every non-originating material changes {word}"
+    if isinstance(node, ast.Shift):
+        digits = LEVELS[node.test]
+        word = LEVEL_WORDS[digits]
+        text = f"{node.test}: every non-originating material changes {word}"
+    else:
+        digits, word = 0, "classification"
+        allowed = node.allowed
+        text = "manufacture: " + (f"every non-originating material is of {allowed}" if allowed is not None else "materials of any heading")
     if exception:
         text += f", and none is from {exception}"
+    if node.allowance is not None:
+        text += f"; failing materials allowed up to {node.allowance}% of the basis"
     if withheld is True:
         text += " (no tolerance)"
     elif withheld:
@@ -86,14 +98,20 @@ def _shift(node: ast.Shift) -> Test:
         if why == law.SHORT:
             return f"HS code {h} is too short to tell its {word}"
         if why == law.EXCEPTED:
-            return f"from {h[:digits]}, excepted"
+            return f"from {h[:digits] if digits else h}, excepted"
+        if why == law.OUTSIDE:
+            return f"{h} is not of {allowed}"
         return f"same {word} {own} as the product"
 
     def run(ctx: Context) -> Trace:
-        failing, unknown = law.shift_failures(ctx, digits, exception)
+        failing, unknown = failures(ctx)
         own = ctx.code[:digits]
         shown = [{"id": m.id, "hs_code": m.hs_code, "value": str(m.value), "reason": reason(m.hs_code, why, own)} for m, why in failing]  # type: ignore[arg-type]
         detail: dict[str, Any] = {"level": word, "failing_materials": shown}
+        if node.allowance is not None and (failing or unknown):
+            failing, unknown, detail["allowance"] = law.allow(ctx, failing, unknown, node.allowance)
+            if not failing and not unknown:
+                return Trace("shift", True, text, detail=detail)
         if not failing and not unknown:
             if ctx.tolerance is not None and (best := law.tolerance_limit(ctx, ctx.tolerance)) is not None:
                 limit = str(best[0])
@@ -176,6 +194,38 @@ def _option(compiler: Compiler, q: dict[str, Decimal | None], vnm: Decimal, meth
 def _wholly_obtained(ctx: Context) -> Trace:
     passed, within, detail = law.wholly_obtained(ctx)
     return Trace("wholly_obtained", passed, "WO: the product is wholly obtained in a party" + within, detail=detail)
+
+
+def _wo_materials(scope: Any) -> Test:
+    text = f"WO from {scope}: every material of {scope} is wholly obtained"
+
+    def run(ctx: Context) -> Trace:
+        passed, failing, missing = law.wholly_obtained_materials(ctx, scope)
+        detail: dict[str, Any] = {"failing_materials": failing}
+        if passed is None:
+            detail["missing"] = missing
+        return Trace("wholly_obtained", passed, text, detail=detail)
+
+    return run
+
+
+def _untranslated(prose: str) -> Test:
+    text = f"untranslated: the annex says {prose!r}, which no one has yet written as a rule; decide it by hand"
+
+    def run(ctx: Context) -> Trace:
+        return Trace("untranslated", None, text, detail={"missing": ["a translation of the rule (the annex prose is quoted)"]})
+
+    return run
+
+
+def _dated(inner: Test, until: Any) -> Test:
+    def run(ctx: Context) -> Trace:
+        child = inner(ctx)
+        if law.in_force(ctx, until):
+            return Trace("dated", child.passed, f"in force until {until.isoformat()} (decided on {ctx.on.isoformat()})", [child])
+        return Trace("dated", False, f"no longer in force: this arm ended on {until.isoformat()} (decided on {ctx.on.isoformat()})", [child])
+
+    return run
 
 
 def _process(name: str) -> Test:

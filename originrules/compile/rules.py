@@ -179,6 +179,8 @@ def _maxnom(expr: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Thre
     if isinstance(expr, ast.Call):
         let = lets[expr.name]
         return _maxnom(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
+    if isinstance(expr, ast.Dated):
+        return _maxnom(expr.expr, lets, env)
     if isinstance(expr, ast.ValueTest) and expr.name == "VNM" and expr.scope is None and expr.operator in ("<=", "<"):
         return expr.threshold.bind(env).value()
     return None
@@ -190,4 +192,6 @@ def _shift_digits(expr: ast.Expr, lets: dict[str, ast.LetDef]) -> int:
         return max((_shift_digits(i, lets) for i in expr.items), default=0)
     if isinstance(expr, ast.Call):
         return _shift_digits(lets[expr.name].body, lets)
+    if isinstance(expr, ast.Dated):
+        return _shift_digits(expr.expr, lets)
     return LEVELS[expr.test] if isinstance(expr, ast.Shift) else 0

@@ -5,13 +5,15 @@ only adds words and figures. tests/test_properties.py checks the two agree on ra
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from originrules.bom import Material
 from originrules.compile.trace import Context
 from originrules.compile.values import HUNDRED, Formula, Ratio, money, percent_of
-from originrules.hs import CodeSet
+from originrules.hs import LEVELS, CodeSet
 from originrules.lang import ast
 from originrules.numbers import EXACT, exact_sum
 
@@ -59,6 +61,59 @@ def shift_failures(ctx: Context, digits: int, exception: CodeSet | None) -> tupl
         elif h[:digits] == own:
             failing.append((m, SAME))
     return failing, unknown
+
+
+OUTSIDE = "outside"
+
+
+def failures_of(node: ast.Shift | ast.Manufacture) -> Callable[[Context], tuple[list[tuple[Material, str]], list[Material]]]:
+    """The failing and undecidable materials of a tariff shift or a `manufacture` test."""
+    exception = node.exception if node.exception else None
+    if isinstance(node, ast.Shift):
+        digits = LEVELS[node.test]
+        return lambda ctx: shift_failures(ctx, digits, exception)
+    allowed = node.allowed
+    return lambda ctx: manufacture_failures(ctx, allowed, exception)
+
+
+def manufacture_failures(ctx: Context, allowed: CodeSet | None, exception: CodeSet | None) -> tuple[list[tuple[Material, str]], list[Material]]:
+    """`manufacture from ALLOWED except EXCEPTION`: the non-originating materials classified
+    outside ALLOWED (OUTSIDE) or in EXCEPTION (EXCEPTED), and those whose code is not given."""
+    failing: list[tuple[Material, str]] = []
+    unknown: list[Material] = []
+    for m in ctx.shift_materials:
+        h = m.hs_code
+        if h is None:
+            if allowed is not None or exception:
+                unknown.append(m)
+        elif exception is not None and exception.contains(h):
+            failing.append((m, EXCEPTED))
+        elif allowed is not None and not allowed.contains(h):
+            failing.append((m, OUTSIDE))
+        else:
+            continue
+    return failing, unknown
+
+
+def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Material], percent: Decimal) -> tuple[list[tuple[Material, str]], list[Material], dict[str, Any]]:
+    """The rule's own allowance ("However, materials of the same heading as the product may be
+    used, provided that their total value does not exceed 20% of the ex-works price"): the
+    failing materials it speaks of (all but excepted ones) and the undecidable ones pass if their
+    total value is within `percent` of some permitted basis. Returns what is still failing and
+    still unknown. Like tolerance, it never relaxes a value test."""
+    covered = [m for m, why in failing if why != EXCEPTED] + unknown
+    total = exact_sum(m.value for m in covered)
+    limits = [(percent_of(v, percent), b) for b in ctx.bases if (v := ctx.quantities.get(b)) is not None]
+    best = max(limits, default=None)
+    info: dict[str, Any] = {"percent": str(percent), "value": str(total), "applied": False}
+    if best is None:
+        return failing, unknown, info
+    info.update({"limit": str(best[0]), "basis": best[1]})
+    if total > best[0]:
+        return failing, unknown, info
+    info["applied"] = True
+    info["absorbed"] = [m.id for m in covered]
+    return [(m, why) for m, why in failing if why == EXCEPTED], [], info
 
 
 def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:
@@ -175,6 +230,29 @@ def wholly_obtained(ctx: Context) -> tuple[bool | None, str, dict[str, Any]]:
     if ctx.bom.materials and all(m.wholly_obtained for m in ctx.bom.materials):
         return True, within, {"reason": "every material is declared wholly obtained"}
     return None, within, {"missing": ["product.wholly_obtained"]}
+
+
+def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None, list[str], list[str]]:
+    """`WO from chapter 24` ("all the materials of chapter 24 used are wholly obtained"): every
+    material of those codes is declared wholly obtained. A non-originating material is not
+    wholly obtained in a party. Returns (result, the materials that are not, what is missing)."""
+    non_originating = {id(m) for m in ctx.non_originating}
+    failing: list[str] = []
+    missing: list[str] = []
+    for m in ctx.bom.materials:
+        if m.hs_code is None:
+            missing.append(ctx.path(m, "hs_code"))
+        elif scope.contains(m.hs_code):
+            if m.wholly_obtained is False or id(m) in non_originating:
+                failing.append(m.id)
+            elif m.wholly_obtained is None:
+                missing.append(ctx.path(m, "wholly_obtained"))
+    return (False if failing else (None if missing else True)), failing, missing
+
+
+def in_force(ctx: Context, until: dt.date) -> bool:
+    """Is a dated rule arm (`until 2023-12-31`) in force on the decision's date?"""
+    return ctx.on <= until
 
 
 def process_done(ctx: Context, name: str) -> bool | None:

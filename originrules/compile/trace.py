@@ -3,6 +3,7 @@ BOM, and the trace of a decision."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -42,7 +43,7 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("_index", "bases", "bom", "code", "maxnom", "non_originating", "quantities", "shift_materials", "tolerance", "wo_tolerance")
+    __slots__ = ("_index", "bases", "bom", "code", "maxnom", "non_originating", "on", "quantities", "shift_materials", "tolerance", "wo_tolerance")
 
     def __init__(
         self,
@@ -55,8 +56,10 @@ class Context:
         maxnom: Decimal | None = None,
         shift_materials: Sequence[Material] | None = None,
         wo_tolerance: tuple[Decimal, str] | None = None,
+        on: dt.date | None = None,
     ):
         self.bom = bom
+        self.on = on or dt.date.today()  # the decision's date: which dated rule arms are in force
         self.wo_tolerance = wo_tolerance  # (percent, basis): what a wholly obtained good may hold
         # the non-originating materials a tariff shift tests: all of them, less roles the
         # agreement counts in value only (accessories, packing, ...)

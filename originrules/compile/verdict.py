@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from originrules.compile import semantics as law
 from originrules.compile.trace import Context
 from originrules.compile.values import compare_ratio
-from originrules.hs import LEVELS
 from originrules.lang import ast
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ Verdict = Callable[[Context], "bool | None"]
 def verdict(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Verdict:
     if isinstance(expr, (ast.And, ast.Or)):
         return _combine([verdict(compiler, i, env) for i in expr.items], isinstance(expr, ast.Or))
-    if isinstance(expr, ast.Shift):
+    if isinstance(expr, (ast.Shift, ast.Manufacture)):
         return _shift(expr)
     if isinstance(expr, ast.ValueTest):
         return _value(compiler, expr, env)
@@ -30,7 +29,15 @@ def verdict(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -
         let = compiler.lets[expr.name]
         return verdict(compiler, let.body, {p: a.bind(env) for p, a in zip(let.params, expr.args)})
     if isinstance(expr, ast.WhollyObtained):
+        if expr.scope is not None:
+            scope = expr.scope
+            return lambda ctx: law.wholly_obtained_materials(ctx, scope)[0]
         return lambda ctx: law.wholly_obtained(ctx)[0]
+    if isinstance(expr, ast.Untranslated):
+        return lambda ctx: None
+    if isinstance(expr, ast.Dated):
+        inner, until = verdict(compiler, expr.expr, env), expr.until
+        return lambda ctx: inner(ctx) if law.in_force(ctx, until) else False
     if isinstance(expr, ast.Process):
         name = expr.name
         return lambda ctx: law.process_done(ctx, name)
@@ -53,15 +60,19 @@ def _combine(parts: list[Verdict], is_or: bool) -> Verdict:
     return combine
 
 
-def _shift(node: ast.Shift) -> Verdict:
-    digits = LEVELS[node.test]
-    exception = node.exception if node.exception else None
+def _shift(node: ast.Shift | ast.Manufacture) -> Verdict:
+    failures = law.failures_of(node)
     withheld = node.tolerance_withheld
+    allowance = node.allowance
 
     def run(ctx: Context) -> bool | None:
-        failing, unknown = law.shift_failures(ctx, digits, exception)
+        failing, unknown = failures(ctx)
         if not failing and not unknown:
             return True
+        if allowance is not None:
+            failing, unknown, _ = law.allow(ctx, failing, unknown, allowance)
+            if not failing and not unknown:
+                return True
         return law.tolerate(ctx, [m for m, _ in failing], unknown, withheld)[0]
 
     return run

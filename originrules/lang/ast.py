@@ -97,6 +97,8 @@ class Term:
     exception: CodeSet | None
     tolerance: CodeSet | None | bool  # False: not written; True: withheld for all; CodeSet: for these
     span: Span
+    allowance: Decimal | None = None  # `allowing 20%`
+    until: dt.date | None = None  # `until 2023-12-31`
 
 
 @attrs.frozen
@@ -129,10 +131,45 @@ class Shift:
     exception: CodeSet  # materials from these may not be non-originating at all
     tolerance_withheld: CodeSet | bool  # True: no tolerance; CodeSet: none for these materials
     span: Span
+    allowance: Decimal | None = None  # failing materials may be used up to this % of the basis
+
+
+@attrs.frozen
+class Manufacture:
+    """`manufacture from yarn` / `manufacture except 7106, 7108`: every non-originating material
+    is classified in `allowed` (when given) and none in `exception`. No change of classification
+    is required. Tolerance applies as to a tariff shift."""
+
+    allowed: CodeSet | None
+    exception: CodeSet
+    tolerance_withheld: CodeSet | bool
+    span: Span
+    allowance: Decimal | None = None
 
 
 @attrs.frozen
 class WhollyObtained:
+    """WO: the product is wholly obtained; `WO from chapter 24`: every material of those codes is."""
+
+    span: Span
+    scope: CodeSet | None = None
+
+
+@attrs.frozen
+class Untranslated:
+    """Annex prose no one has written as a rule yet: never met, never failed, always undetermined."""
+
+    prose: str
+    span: Span
+
+
+@attrs.frozen
+class Dated:
+    """A rule arm in force up to and including `until` (`CTSH until 2023-12-31`); after that day
+    it is not met."""
+
+    expr: Expr
+    until: dt.date
     span: Span
 
 
@@ -170,7 +207,7 @@ class Call:
     span: Span
 
 
-Expr = Union[And, Or, Shift, WhollyObtained, ValueTest, Process, Call, Term]
+Expr = Union[And, Or, Shift, Manufacture, WhollyObtained, ValueTest, Process, Call, Untranslated, Dated, Term]
 
 
 # ---------------------------------------------------------------- definitions
@@ -301,12 +338,23 @@ class LetDef:
 
 
 @attrs.frozen
+class CodesDef:
+    """`codes yarn = 5004-5006, ...`: a named code set."""
+
+    name: str
+    codes: CodeSet
+    provenance: Provenance
+    span: Span
+
+
+@attrs.frozen
 class Ruleset:
     path: str  # as cited: "rulesets/india-uae-cepa.roo"
     agreement: Agreement
     lets: tuple[LetDef, ...]
     rules: tuple[Rule, ...]
     sha256: str
+    code_sets: tuple[CodesDef, ...] = ()
 
 
 # ---------------------------------------------------------------- tariff schedules (docs/tariffs.md)

@@ -59,6 +59,7 @@ def lint_text(
     _unused_lets(lint, lets, rules)
     for item in [*lets, *rules]:
         _redundant_arms(lint, item.body)
+        _untranslated(lint, item.body)
     if agreements:
         _header_sources(lint, agreements[0])
     for item in [*lets, *rules]:
@@ -84,7 +85,20 @@ def _position(where: str) -> tuple[int, int]:
 def _calls(e: Any) -> set[str]:
     if isinstance(e, (ast.And, ast.Or)):
         return set().union(*(_calls(i) for i in e.items))
+    if isinstance(e, ast.Dated):
+        return _calls(e.expr)
     return {e.name} if isinstance(e, ast.Term) else set()
+
+
+def _untranslated(lint: _Lint, e: Any) -> None:
+    """An `untranslated` entry is accepted, with a warning: check answers undetermined there."""
+    if isinstance(e, (ast.And, ast.Or)):
+        for i in e.items:
+            _untranslated(lint, i)
+    elif isinstance(e, ast.Dated):
+        _untranslated(lint, e.expr)
+    elif isinstance(e, ast.Untranslated):
+        lint.add(e.span, "warning", "ORL280", f"untranslated annex text: {e.prose[:80]}{'...' if len(e.prose) > 80 else ''}", "check answers undetermined (exit 3) for products under this rule until it is written in the language")
 
 
 def _unused_lets(lint: _Lint, lets: list[ast.LetDef], rules: list[ast.Rule]) -> None:

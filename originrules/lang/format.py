@@ -22,7 +22,8 @@ def codes_text(codes: CodeSet) -> str:
 
 def _needs_parens(e: ast.And | ast.Or, parent: str | None) -> bool:
     """`and` binds tighter than `or`, so only an `and` inside an `or` goes bare; other nestings
-    keep their parentheses, so that printing and parsing again gives the same tree."""
+    (and a group with `until`) keep their parentheses, so that printing and parsing again gives
+    the same tree."""
     return parent is not None and not (isinstance(e, ast.And) and parent == "Or")
 
 
@@ -33,9 +34,16 @@ def expr_text(e: ast.Expr, parent: str | None = None) -> str:
         text = word.join(expr_text(i, type(e).__name__) for i in e.items)
         return f"({text})" if _needs_parens(e, parent) else text
     if isinstance(e, ast.Shift):
-        return e.test + _shift_parts(e.exception, e.tolerance_withheld)
+        return e.test + _shift_parts(e.exception, e.tolerance_withheld, e.allowance)
+    if isinstance(e, ast.Manufacture):
+        head = "manufacture" + (f" from {_codes_written(e.allowed)}" if e.allowed is not None else "")
+        return head + _shift_parts(e.exception, e.tolerance_withheld, e.allowance)
     if isinstance(e, ast.WhollyObtained):
-        return "WO"
+        return "WO" + (f" from {_codes_written(e.scope)}" if e.scope is not None else "")
+    if isinstance(e, ast.Untranslated):
+        return f'untranslated "{e.prose}"'
+    if isinstance(e, ast.Dated):
+        return _dated_text(expr_text(e.expr, "Dated"), e.until)
     if isinstance(e, ast.Process):
         return f"process({e.name})"
     if isinstance(e, ast.ValueTest):
@@ -65,7 +73,14 @@ def inlined(e: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Thresho
         return inlined(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, e.args)})
     if isinstance(e, ast.ValueTest) and e.threshold.params() <= set(env):
         return attrs.evolve(e, threshold=ast.Threshold(((1, e.threshold.bind(env).value()),)))
+    if isinstance(e, ast.Dated):
+        return attrs.evolve(e, expr=inlined(e.expr, lets, env))
     return e
+
+
+def _dated_text(inner: str, until: Any) -> str:
+    """`CTSH until 2023-12-31`; a group keeps its parentheses: `(CTH and VNM <= 50%) until ...`."""
+    return f"{inner} until {until.isoformat()}"
 
 
 def _prov(p: ast.Provenance) -> dict[str, Any]:
@@ -121,7 +136,10 @@ def dump(rs: ast.Ruleset) -> str:
         }
         for r in rs.rules
     ]
-    return json.dumps({"agreement": header, "lets": lets, "rules": rules}, indent=2, ensure_ascii=False) + "\n"
+    out: dict[str, Any] = {"agreement": header, "lets": lets, "rules": rules}
+    if rs.code_sets:
+        out["codes"] = [{"name": c.name, "codes": codes_text(c.codes), **_prov(c.provenance)} for c in rs.code_sets]
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- fmt: the canonical layout
@@ -133,7 +151,10 @@ if TYPE_CHECKING:
 
 
 def _codes_written(codes: CodeSet) -> str:
-    """Codes as a rule writer reads them: chapters named as such (`chapter 04`), others bare."""
+    """Codes as a rule writer reads them: chapters named as such (`chapter 04`), others bare;
+    a named `codes` set by its name."""
+    if codes.written is not None:
+        return codes.written
     parts = []
     for r in codes.ranges:
         if r.digits == 2:
@@ -163,17 +184,22 @@ def raw_text(e: Any, parent: str | None = None) -> str:
             text += f" from {_codes_written(e.scope)}"
         if e.comparison:
             text += f" {e.comparison[0]} {e.comparison[1]}"
-        return text + _shift_parts(e.exception, e.tolerance)
+        text += _shift_parts(e.exception, e.tolerance, e.allowance)
+        return _dated_text(text, e.until) if e.until is not None else text
+    if isinstance(e, ast.Dated):
+        return _dated_text(raw_text(e.expr, "Dated"), e.until)
     return expr_text(e, parent)
 
 
-def _shift_parts(exception: CodeSet | None, withheld: CodeSet | bool | None) -> str:
-    """` except 8407 without tolerance for chapters 10-11`, as a tariff-shift test ends."""
+def _shift_parts(exception: CodeSet | None, withheld: CodeSet | bool | None, allowance: Any = None) -> str:
+    """` except 8407 without tolerance for chapters 10-11 allowing 20%`, as a tariff-shift test ends."""
     text = f" except {_codes_written(exception)}" if exception else ""
     if withheld is True:
         text += " without tolerance"
     elif withheld:
         text += f" without tolerance for {_codes_written(withheld)}"
+    if allowance is not None:
+        text += f" allowing {allowance}%"
     return text
 
 
@@ -267,6 +293,8 @@ def _tariff_line(line: ast.TariffLine) -> list[str]:
 def _statement(kind: str, node: Any) -> list[str]:
     if kind == "tariff_line":
         return _tariff_line(node)
+    if kind == "codes":
+        return [f"codes {node.name} = {_codes_written(node.codes)}", *_provenance_lines(node.provenance, "    ")]
     if kind == "let":
         params = f"({', '.join(node.params)})" if node.params else ""
         return [f"let {node.name}{params} = {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]

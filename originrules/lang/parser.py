@@ -102,6 +102,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
         super().__init__()
         self.text = text
         self._line_starts: list[int] | None = None
+        # `codes` sets declared so far: Lark transforms the statements in file order, so a set is
+        # known to every statement after its declaration (the header's ones to every rule)
+        self.code_sets: dict[str, CodeSet] = {}
 
     # -- header
     def name_list(self, *names: Token) -> tuple[str, ...]:
@@ -210,8 +213,28 @@ class _Build(Transformer):  # type: ignore[type-arg]
                 )
         return rng
 
-    def code_set(self, *ranges: CodeRange) -> CodeSet:
-        return CodeSet(tuple(ranges))
+    def code_set(self, *items: CodeRange | CodeSet) -> CodeSet:
+        ranges: list[CodeRange] = []
+        for item in items:
+            ranges.extend(item.ranges if isinstance(item, CodeSet) else (item,))
+        named = any(isinstance(i, CodeSet) for i in items)
+        return CodeSet(tuple(ranges), ", ".join(str(i) for i in items) if named else None)
+
+    def code_name(self, name: Token) -> CodeSet:
+        found = self.code_sets.get(str(name))
+        if found is None:
+            known = ", ".join(sorted(self.code_sets)) or "none declared before this line"
+            raise _TransformProblem(name, f"unknown code set {name}", f"declare it first: codes {name} = ...; known: {known}", "ORL107")
+        return CodeSet(found.ranges, str(name))
+
+    @v_args(meta=True)
+    def codes_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.CodesDef]:
+        name, codes, prov = children
+        if str(name) in self.code_sets:
+            raise _TransformProblem(name, f"code set {name} is declared twice", "keep one declaration", "ORL107")
+        plain = CodeSet(codes.ranges)
+        self.code_sets[str(name)] = plain
+        return ("codes", ast.CodesDef(str(name), plain if codes.written is None else codes, prov, _span(meta)))
 
     # -- terms
     def string_arg(self, tok: Token) -> ast.Quoted:
@@ -233,6 +256,15 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def tolerance(self, codes: CodeSet | None = None) -> tuple[str, CodeSet | bool]:
         return ("tolerance", codes if codes is not None else True)
 
+    def allowance(self, pct: Token) -> tuple[str, Decimal]:
+        return ("allowance", _pct(pct))
+
+    def until(self, day: Token) -> tuple[str, dt.date]:
+        try:
+            return ("until", parse_date(str(day)))
+        except ValueError:
+            raise _TransformProblem(day, f"{day} is not a date", "write a date such as 2023-12-31") from None
+
     @v_args(meta=True)
     def term(self, meta: Any, children: list[Any]) -> ast.Term:
         name, *rest = children
@@ -240,6 +272,15 @@ class _Build(Transformer):  # type: ignore[type-arg]
         for part in rest:
             parts[part[0]] = part[1]
         return ast.Term(str(name), **parts, span=_span(meta))
+
+    @v_args(meta=True)
+    def dated(self, meta: Any, children: list[Any]) -> ast.Dated:
+        expr, (_, until) = children
+        return ast.Dated(expr, until, _span(meta))
+
+    @v_args(meta=True)
+    def untranslated(self, meta: Any, children: list[Any]) -> ast.Untranslated:
+        return ast.Untranslated(_unquote(children[0]), _span(meta))
 
     @v_args(meta=True)
     def and_expr(self, meta: Any, items: list[Any]) -> ast.And:

@@ -24,6 +24,7 @@ QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct
 BASES = ("ex_works", "fob")
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
+MANUFACTURE = "manufacture"  # `manufacture from yarn`: which materials may be non-originating
 ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")  # as bom.ROLES
 # how a material of a role counts: not at all; in value only (no tariff shift); as originating; as any other
 TREATMENTS = ("ignored", "value_only", "originating", "normal")
@@ -178,7 +179,14 @@ class _Resolver:
             return ast.And(tuple(self.expr(i, agreement, lets, params) for i in node.items), node.span)
         if isinstance(node, ast.Or):
             return ast.Or(tuple(self.expr(i, agreement, lets, params) for i in node.items), node.span)
-        return self.term(node, agreement, lets, params)
+        if isinstance(node, ast.Dated):
+            return ast.Dated(self.expr(node.expr, agreement, lets, params), node.until, node.span)
+        if isinstance(node, ast.Untranslated):
+            return node
+        resolved = self.term(node, agreement, lets, params)
+        if node.until is not None:
+            return ast.Dated(resolved, node.until, node.span)
+        return resolved
 
     def term(self, t: ast.Term, ag: ast.Agreement, lets: dict[str, ast.LetDef], params: tuple[str, ...]) -> ast.Expr:
         name = t.name
@@ -190,11 +198,15 @@ class _Resolver:
                     self.problem(t.span, f"unknown threshold parameter {part}", "ORL220", hint)
                 elif isinstance(part, Decimal) and not Decimal(0) <= part <= Decimal(100):
                     self.problem(t.span, f"threshold {part}% is outside 0-100%", "ORL221")
-        self._only(t, ("args", "scope", "comparison", "exception", "tolerance"), name, value_names, lets)
+        self._only(t, ("args", "scope", "comparison", "exception", "tolerance", "allowance"), name, value_names, lets)
+        if t.allowance is not None and not Decimal(0) <= t.allowance <= Decimal(100):
+            self.problem(t.span, f"allowance {t.allowance}% is outside 0-100%", "ORL221")
         if name in LEVELS:
-            return ast.Shift(name, t.exception or CodeSet(), t.tolerance if t.tolerance is not False else False, t.span)
+            return ast.Shift(name, t.exception or CodeSet(), t.tolerance if t.tolerance is not False else False, t.span, t.allowance)
+        if name == MANUFACTURE:
+            return ast.Manufacture(t.scope, t.exception or CodeSet(), t.tolerance if t.tolerance is not False else False, t.span, t.allowance)
         if name == "WO":
-            return ast.WhollyObtained(t.span)
+            return ast.WhollyObtained(t.span, t.scope)
         if name == "process":
             if not t.args or len(t.args) != 1 or not isinstance(t.args[0], (str, ast.Quoted)):
                 self.problem(t.span, "process takes one process name", "ORL222", "e.g. process(chemical_reaction)")
@@ -220,7 +232,7 @@ class _Resolver:
                 else:
                     self.problem(t.span, f"arguments of {name} are percentages, got {a}", "ORL224")
             return ast.Call(name, tuple(bound), t.span)
-        known = [*LEVELS, "WO", "process", *value_names, *lets]
+        known = [*LEVELS, MANUFACTURE, "WO", "process", *value_names, *lets]
         self.problem(t.span, f"unknown test {name}", "ORL201", self.did_you_mean(name, known))
         return t
 
@@ -229,11 +241,12 @@ class _Resolver:
         allowed = {
             "args": name in value_names or name in lets or name == "process",
             "comparison": name in value_names,
-            "scope": name == MAXNOM,
-            "exception": name in LEVELS,
-            "tolerance": name in LEVELS,
+            "scope": name in (MAXNOM, MANUFACTURE, "WO"),
+            "exception": name in LEVELS or name == MANUFACTURE,
+            "tolerance": name in LEVELS or name == MANUFACTURE,
+            "allowance": name in LEVELS or name == MANUFACTURE,
         }
-        known = name in LEVELS or name in ("WO", "process") or name in value_names or name in lets
+        known = name in LEVELS or name in ("WO", "process", MANUFACTURE) or name in value_names or name in lets
         if not known:
             return
         if t.comparison is None and name in value_names:
@@ -241,7 +254,7 @@ class _Resolver:
         for part in parts:
             value = getattr(t, part)
             if value is not None and value is not False and not allowed[part]:
-                what = {"args": "arguments", "comparison": "a comparison", "scope": "'from' codes", "exception": "'except' codes", "tolerance": "'without tolerance'"}[part]
+                what = {"args": "arguments", "comparison": "a comparison", "scope": "'from' codes", "exception": "'except' codes", "tolerance": "'without tolerance'", "allowance": "'allowing'"}[part]
                 self.problem(t.span, f"{name} does not take {what}", "ORL226")
 
     def value_test(self, t: ast.Term, ag: ast.Agreement) -> ast.ValueTest:
@@ -297,6 +310,8 @@ def _check_let_cycles(r: _Resolver, lets: dict[str, ast.LetDef]) -> None:
     def calls(e: Any) -> set[str]:
         if isinstance(e, (ast.And, ast.Or)):
             return set().union(*(calls(i) for i in e.items))
+        if isinstance(e, ast.Dated):
+            return calls(e.expr)
         return {e.name} if isinstance(e, ast.Call) else set()
 
     graph = {n: calls(d.body) for n, d in lets.items()}
@@ -352,7 +367,8 @@ def resolve(statements: list[tuple[str, Any]], text: str, filename: str) -> tupl
     if r.problems:
         return None, r.problems
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return ast.Ruleset(filename, ag, tuple(lets.values()), tuple(rules), sha), []
+    code_sets = tuple(s[1] for s in statements if s[0] == "codes")
+    return ast.Ruleset(filename, ag, tuple(lets.values()), tuple(rules), sha, code_sets), []
 
 
 def load_text(text: str, filename: str = "<string>") -> ast.Ruleset:

@@ -36,7 +36,22 @@ def describe(expr: ast.Expr, ruleset: ast.Ruleset, env: dict[str, ast.Threshold]
             text += ", with no tolerance"
         elif expr.tolerance_withheld:
             text += f", with no tolerance for materials of {_codes(expr.tolerance_withheld)}"
+        if expr.allowance is not None:
+            text += f"; materials that do not change may be used up to {expr.allowance}% of the basis"
         return text
+    if isinstance(expr, ast.Manufacture):
+        text = "no change of classification is required"
+        if expr.allowed is not None:
+            text = f"every non-originating material must be of {_codes(expr.allowed)}"
+        if expr.exception:
+            text += f", and none may come from {_codes(expr.exception)}"
+        if expr.allowance is not None:
+            text += f"; others may be used up to {expr.allowance}% of the basis"
+        return text
+    if isinstance(expr, ast.Untranslated):
+        return f"the annex says \"{expr.prose}\", not yet written as a rule"
+    if isinstance(expr, ast.Dated):
+        return f"{describe(expr.expr, ruleset, env)} (until {expr.until.isoformat()})"
     if isinstance(expr, ast.ValueTest):
         pct = f"{expr.threshold.bind(env).value()}%"
         bases = [expr.basis] if expr.basis else list(ag.bases)
@@ -51,6 +66,8 @@ def describe(expr: ast.Expr, ruleset: ast.Ruleset, env: dict[str, ast.Threshold]
     if isinstance(expr, ast.Process):
         return f"the product must undergo {expr.name.replace('_', ' ')}"
     if isinstance(expr, ast.WhollyObtained):
+        if expr.scope is not None:
+            return f"every material of {_codes(expr.scope)} must be wholly obtained"
         return "the product must be wholly obtained in a party"
     if isinstance(expr, ast.Call):
         let = next(x for x in ruleset.lets if x.name == expr.name)
