@@ -1,0 +1,397 @@
+"""A rule-set file of the UK Online Trade Tariff (its `rule_sets/<scheme>.json`) into a ruleset.
+
+    originrules import uk-tariff rule_sets/eu.json -o uk-eu.roo --report eu-report.json
+
+The header comes from the scheme's metadata (`roo_schemes_uk.json`, two folders up) and, where it
+can be read, its tolerance article (`articles/<scheme>/tolerances.md`); everything read from an
+article is marked `inferred` with the words it was read from. Each rule set's prose is parsed by a
+grammar of the legal phrasings (uk_prose.lark), one entry at a time; the prose is kept beside each
+rule as its citation. A rule set the grammar cannot read is written as an explicit `untranslated`
+entry quoting the prose: lint warns, `check` answers undetermined (exit 3) naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, VisitError
+
+from originrules.errors import OriginrulesError, Problem
+
+# ---------------------------------------------------------------- reading the prose
+
+
+def clean(text: str) -> str:
+    """Prose without markup: '<abbr ...>CTH</abbr>' -> 'CTH', '[heading&nbsp;2009](/headings/2009)' -> 'heading 2009'."""
+    text = re.sub(r"<abbr[^>]*>(.*?)</abbr>", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = html.unescape(text).replace("\xa0", " ").replace("**", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_SUBSTITUTIONS = [
+    (r"[\u2010\u2011\u2012\u2013\u2014]", "-"),
+    (r"[\u2018\u2019]", "'"),
+    (r"\*(and|or)\*", r"\1"),
+    (r"\s*per\s?cent\b|\s*percent\b", "%"),
+    (r"\bthe (?:final |finished )?(?:good|goods|products|product)\b", "the product"),
+    (r"\b(cc|cth|ctsh): all non-originating materials used in the production of the product have undergone a change in "
+     r"tariff classification at the \d-digit level \((?:tariff )?(?:chapter|heading|subheading)\)", r"\1"),
+    (r"\(\s*such as [^)]*\)", ""),
+    (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
+    (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
+    (r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2"),
+    (r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2"),
+    (r"\s+", " "),
+]
+_SUBS = [(re.compile(a), b) for a, b in _SUBSTITUTIONS]
+
+# "a change to <what> from ...": the target is the rule set's own code range, unless it names a
+# narrower description of goods (CPTPP's species lists), which a BOM cannot be checked against
+_TARGET = re.compile(r"^a change to (?P<target>.+?) (?=from (?:any|within)\b)")
+_PLAIN_TARGET = re.compile(r"^(?:(?:a |any )?goods? of |any other good of )?(?:(?:sub)?headings?|chapters?) [\d ,\-]+(?:(?:to|through|and|or) (?:(?:sub)?headings? )?[\d]+)*$")
+
+
+def normalise(text: str) -> tuple[str, str | None]:
+    """(the entry as the grammar reads it, the product description it is limited to, if any)."""
+    t = clean(text).lower()
+    for pattern, repl in _SUBS:
+        t = pattern.sub(repl, t)
+    t = t.strip().rstrip(".").strip()
+    described = None
+    m = _TARGET.match(t)
+    if m:
+        target = m.group("target").strip(" ,")
+        if not _PLAIN_TARGET.match(target):
+            described = target
+        t = "a change " + t[m.end():]
+    return t, described
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar() -> Lark:
+    return Lark((Path(__file__).resolve().parent / "uk_prose.lark").read_text(encoding="utf-8"), parser="earley", lexer="basic", ambiguity="resolve")
+
+
+# ---------------------------------------------------------------- stages of textile and other materials
+# "Manufacture from yarn": the non-originating materials of chapters 50-63 must be at that stage
+# or an earlier one; materials of other chapters may be used freely (the schemes' introductory
+# notes on textiles). So each stage's set holds its own headings, the earlier stages' and every
+# chapter outside 50-63. Headings from the HS 2022 nomenclature, chapters 47-55.
+_OUTSIDE_TEXTILES = "chapters 01-49, chapters 64-97"
+_FIBRES = "5001-5003, 5101-5105, 5201-5203, 5301-5305, 5501-5507"
+_YARN = "5004-5006, 5106-5110, 5204-5207, 5306-5308, 5401-5406, 5508-5511"
+STAGES: dict[str, tuple[str, str]] = {
+    # name: (codes, what the name stands for)
+    "fibres": (f"{_FIBRES}, {_OUTSIDE_TEXTILES}", "natural or man-made fibres, not carded, combed or otherwise prepared for spinning, or earlier materials"),
+    "yarn": (f"{_YARN}, {_FIBRES}, {_OUTSIDE_TEXTILES}", "yarn, or fibres; materials outside chapters 50-63 freely"),
+}
+_STAGE_WORDS = [
+    # (words the stage phrase contains, stage): first match wins, the latest stage first
+    (("yarn",), "yarn"),
+    (("fibres",), "fibres"),
+    (("silk",), "fibres"),
+    (("filaments",), "fibres"),
+    (("chemical", "materials"), "fibres"),
+    (("textile", "pulp"), "fibres"),
+    (("paper-making",), "fibres"),
+    (("paper",), "fibres"),
+]
+
+
+# Materials a rule names by what they are ("the unprinted fabric used", "all the fruit, nuts or
+# vegetables used"): the codes they are classified in, HS 2022.
+NOUNS: dict[str, str] = {
+    "fabric": "5007, 5111-5113, 5208-5212, 5309-5311, 5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006",
+    "fruit": "chapter 08",
+    "nuts": "0801-0802",
+    "vegetables": "chapter 07",
+    "cereals": "chapter 10",
+    "vegetable_materials": "chapters 06-14",
+    "fish": "chapter 03",
+    "meat": "chapter 02",
+    "milk": "0401-0404",
+    "sugar": "1701-1702",
+}
+_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetable materials", "vegetable_materials"), ("vegetables", "vegetables"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar")]
+
+
+def _materials_named(words: list[str]) -> str:
+    """The codes of the materials a phrase names: 'fruit , nuts or vegetables' -> 'chapter 08, 0801-0802, chapter 07'."""
+    text = " ".join(words)
+    found = []
+    for phrase, noun in _NOUN_WORDS:
+        if re.search(rf"\b{phrase}\b", text):
+            found.append(noun)
+            text = text.replace(phrase, "")
+    leftover = set(re.findall(r"[a-z][a-z\-]+", text)) - {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "edible", "roots", "tubers", "heading", "chapter", "other"}
+    if not found or leftover:
+        raise Untranslatable(f"materials named {text!r}")
+    return ", ".join(NOUNS[n] for n in found)
+
+
+class Untranslatable(Exception):
+    """A phrase the grammar reads but the language cannot (yet) say faithfully."""
+
+
+_LEVEL = {"chapter": "CC", "heading": "CTH", "subheading": "CTSH"}
+_METHODS = {"build-up": "build_up", "build-down": "build_down"}
+
+
+def _level(tok: Token) -> str:
+    return str(tok).rstrip("s")
+
+
+@v_args(inline=True)
+class _Write(Transformer):  # type: ignore[type-arg]
+    """A phrase's tree as the rule language writes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stages: set[str] = set()
+
+    # -- structure
+    def start(self, x: str) -> str:
+        return x
+
+    def alternatives(self, *items: str) -> str:
+        return " or ".join(items)
+
+    def requirement(self, *items: str) -> str:
+        return " and ".join(_group(i) for i in items)
+
+    def conditions(self, *items: str) -> str:
+        return " and ".join(_group(i) for i in items)
+
+    def manufacture(self, body: str) -> str:
+        return body
+
+    def production(self, body: str) -> str:
+        return body
+
+    def condition(self, body: str) -> str:
+        return body
+
+    # -- codes
+    def code_range(self, level: Token, low: Token, *rest: Token) -> str:
+        width = {"chapter": 2, "heading": 4, "subheading": 6}[_level(level)]
+        high = rest[-1] if rest else low
+        lo, hi = str(low).zfill(width), str(high).zfill(width)
+        if len(lo) not in (2, 4, 6, 8, 10) or len(hi) != len(lo):
+            raise Untranslatable(f"code {low}")
+        text = lo if lo == hi else f"{lo}-{hi}"
+        return f"chapter {text}" if width == 2 and lo == hi else (f"chapters {text}" if width == 2 else text)
+
+    def bare_code(self, low: Token, *rest: Token) -> str:
+        lo, hi = str(low), str(rest[-1]) if rest else str(low)
+        if len(lo) == 1:
+            lo, hi = lo.zfill(2), hi.zfill(2)
+        if len(lo) not in (2, 4, 6, 8, 10) or len(hi) != len(lo):
+            raise Untranslatable(f"code {low}")
+        return lo if lo == hi else f"{lo}-{hi}"
+
+    def codes(self, *refs: str) -> str:
+        return ", ".join(refs)
+
+    # -- tariff shifts
+    def shift(self, name: Token, *parts: str) -> str:
+        return str(name).upper() + "".join(parts)
+
+    def change(self, level: Token, *parts: str) -> str:
+        return _LEVEL[_level(level)] + "".join(parts)
+
+    def within(self, level: Token) -> str:
+        return ""
+
+    def change_within(self, level: Token, other: Token, *provided: str) -> str:
+        # "a change from within this heading or any other heading": no change required; with
+        # "provided that the value of non-originating materials of this heading does not exceed
+        # 50%", a change of heading allowing same-heading materials up to 50%
+        if provided and provided[0].startswith("@same "):
+            return f"{_LEVEL[_level(level)]} allowing {provided[0].split()[1]}"
+        return "manufacture" + "".join(provided)
+
+    def no_change(self, *provided: str) -> str:
+        return provided[0].removeprefix(" and ") if provided else "manufacture"
+
+    def except_(self, codes: str) -> str:
+        return f" except {codes}"
+
+    def provided(self, req: str) -> str:
+        if req.startswith("@same "):
+            return req
+        return f" and {_group(req)}"
+
+    def however(self, *parts: Any) -> str:
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f" allowing {_pct(pct)}"
+
+    # -- manufacture
+    def from_any(self, level: Token, *parts: Any) -> str:
+        own = _LEVEL[_level(level)]
+        head, tail = "manufacture", ""
+        for p in parts:
+            if isinstance(p, tuple) and p[0] == "own":
+                head = own
+            elif isinstance(p, tuple) and p[0] == "except":
+                tail += f" except {p[1]}" if " except " not in tail else f", {p[1]}"
+            elif isinstance(p, tuple) and p[0] == "including":
+                pass  # "including other materials of heading 3002": no change required
+            elif isinstance(p, str):
+                tail += p
+        return head + tail
+
+    def own_level(self) -> tuple[str]:
+        return ("own",)
+
+    def listed(self, codes: str) -> tuple[str, str]:
+        return ("except", codes)
+
+    def including(self, codes: str) -> tuple[str, str]:
+        return ("including", codes)
+
+    def also_except(self, codes: str) -> tuple[str, str]:
+        return ("except", codes)
+
+    def from_any_and(self, first: str, rest: str) -> str:
+        return f"{_group(first)} and {_group(rest)}"
+
+    def from_codes(self, codes: str) -> str:
+        return f"manufacture from {codes}"
+
+    def from_stage(self, *words: Any) -> str:
+        tail = "".join(w for w in words if isinstance(w, str))
+        text = " ".join(str(w) for w in words if isinstance(w, Token))
+        found = None
+        for needed, stage in _STAGE_WORDS:
+            if all(n in text.split() for n in needed):
+                found = stage
+                break
+        if found is None:
+            raise Untranslatable(f"materials at the stage of {text!r}")
+        if found != "yarn" and "yarn" in STAGES and any(s == "yarn" for n, s in _STAGE_WORDS if all(x in text.split() for x in n)):
+            found = "yarn"
+        self.stages.add(found)
+        return f"manufacture from {found}" + tail
+
+    def classified(self, level: Token, *however: str) -> str:
+        return _LEVEL[_level(level)] + "".join(however)
+
+    # -- values
+    def vnm(self, *parts: Any) -> str:
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f"VNM <= {_pct(pct)}"
+
+    def vnm_codes(self, codes: str, pct: Token, *basis: Any) -> str:
+        return f"VNM from {codes} <= {_pct(pct)}"
+
+    def same_heading_vnm(self, level: Token, pct: Token, *basis: Any) -> str:
+        return f"@same {_pct(pct)}"
+
+    def material_words(self, *_: Any) -> str:
+        return ""
+
+    def ex_works(self, *_: Any) -> str:
+        return "ex_works"
+
+    def transaction_value(self, *_: Any) -> str:
+        return "ex_works"  # "the transaction value or ex-works price": a BOM gives the ex-works price
+
+    def value_of_product(self, *_: Any) -> str:
+        return "value"
+
+    def net_cost(self, *_: Any) -> str:
+        raise Untranslatable("a value on the basis of the net cost")
+
+    def vnm_stage(self, *parts: Any) -> str:
+        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT"]
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        name = _materials_named(words)
+        return f"VNM from {name} <= {_pct(pct)}"
+
+    def wo_nouns(self, *words: Token) -> str:
+        return f"WO from {_materials_named([str(w) for w in words])}"
+
+    def maxnom(self, *parts: Any) -> str:
+        return self.vnm(*parts)
+
+    def rvc(self, *parts: Any) -> str:
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f"RVC >= {_pct(pct)}"
+
+    def rvc_method(self, pct: Token, method: Token) -> str:
+        m = _METHODS.get(str(method))
+        if m is None:
+            raise Untranslatable(f"the {method} method")
+        return f"RVC({m}) >= {_pct(pct)}"
+
+    def rvc_calc(self, *_: Any) -> str:
+        return ""
+
+    def rvc_methods(self, *methods: Token) -> str:
+        if any(str(m) not in _METHODS for m in methods):
+            raise Untranslatable("methods " + ", ".join(map(str, methods)))
+        return ""
+
+    # -- wholly obtained, processes
+    def wo_product(self, *_: Any) -> str:
+        return "WO"
+
+    def wo_materials(self, codes: str, *rest: Token) -> str:
+        return f"WO from {codes}"
+
+    def wo_in_manufacture(self, body: str) -> str:
+        return body
+
+    def process(self, first: Token, *words: Token) -> str:
+        text = " ".join([str(first), *(str(w) for w in words)])
+        name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+        return f"process({name})"
+
+
+def _pct(tok: Token) -> str:
+    return str(tok).replace(" ", "")
+
+
+def _group(text: str) -> str:
+    """Parenthesise an `or` inside an `and`."""
+    depth = 0
+    for i in range(len(text)):
+        ch = text[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and text.startswith(" or ", i):
+            return f"({text})"
+    return text
+
+
+_Write.except_ = _Write.except_  # the grammar's rule `except` is a Python keyword
+setattr(_Write, "except", _Write.except_)
+
+
+def translate_entry(text: str) -> tuple[str, set[str]]:
+    """One entry's prose in the rule language, and the stages it uses; Untranslatable if not."""
+    normal, described = normalise(text)
+    if described is not None:
+        raise Untranslatable(f"limited to a description of goods: {described}")
+    try:
+        tree = _grammar().parse(normal)
+    except LarkError as e:
+        raise Untranslatable(str(e).split("\n")[0]) from None
+    writer = _Write()
+    try:
+        out = writer.transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, Untranslatable):
+            raise e.orig_exc from None
+        raise
+    return out, writer.stages
