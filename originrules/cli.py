@@ -819,6 +819,35 @@ def import_table_cmd(table: str, agreement: str, output: str) -> None:
     sys.exit(3 if result.untranslated else 0)
 
 
+@import_group.command(name="uk-tariff")
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The ruleset to write.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write a JSON report: rule_sets, translated, and each untranslated rule set with its prose.")
+def import_uk_tariff_cmd(scheme: str, output: str, report_path: str | None) -> None:
+    """A rule-set file of the UK Online Trade Tariff (rule_sets/<scheme>.json of the
+    trade-tariff-backend) into a ruleset: the header from the scheme's metadata and articles, each
+    rule set's prose read by a grammar of the legal phrasings and kept as its citation. A rule set
+    the grammar cannot read is written as an `untranslated` entry quoting the prose (check answers
+    undetermined there, exit 3).
+
+    \b
+    Example:
+      originrules import uk-tariff rule_sets/eu.json -o uk-eu.roo --report eu.json
+      originrules check bom.json --ruleset uk-eu.roo
+    """
+    from originrules.importers.uk_tariff import import_uk_tariff
+
+    try:
+        result = import_uk_tariff(scheme)
+    except OriginrulesError as e:
+        _fail(e)
+    _write(output, result.text)
+    if report_path:
+        _write(report_path, json.dumps(result.report, indent=2, ensure_ascii=False) + "\n")
+    r = result.report
+    click.echo(f"{output}: {r['agreement']}, {r['translated']} of {r['rule_sets']} rule sets translated ({len(r['untranslated'])} untranslated, {len(r['skipped'])} skipped)", err=True)
+
+
 @main.group()
 def declarations() -> None:
     """Supplier declarations of origin: the register check, batch and compare read.

@@ -35,7 +35,7 @@ def load_file(path: str | Path, cite_as: str | None = None) -> CompiledRuleset:
 # shipped ruleset, without copying it. It is read with the base text in front of it (so names
 # resolve against the base's header), then each of its rules is cited at its own file and line.
 
-_EXTENDS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*extends[ \t]+(\w+)[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_EXTENDS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*extends[ \t]+([\w-]+)[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
 def extends(text: str) -> str | None:
@@ -136,7 +136,7 @@ def _parsed(text: str, cite_as: str) -> ast.Ruleset:
 
 # ---------------------------------------------------------------- finding agreements
 
-_HEADER = re.compile(r"^\s*agreement\s+(\w+)", re.M)
+_HEADER = re.compile(r"^\s*agreement\s+([\w-]+)", re.M)
 _ALIASES = re.compile(r"^\s*aliases\s+([\w ,]+?)\s*(?:source|inferred|#|$)", re.M)
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from originrules.compile.compiler import Compiler
 
 Test = Callable[[Context], Trace]
-_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works"}
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "materials": "the value of all materials"}
 
 
 def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:

@@ -77,6 +77,7 @@ class Context:
             "ex_works": p.ex_works,
             "VNM": vnm,
             "VOM": EXACT.subtract(total, vnm),
+            "materials": total,  # the value of all materials: the basis of `VNM(materials)`
             "direct_labour": costs.get("direct_labour"),
             "direct_overhead": costs.get("direct_overhead"),
             "profit": costs.get("profit"),

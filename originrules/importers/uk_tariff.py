@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from decimal import Decimal
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, VisitError
 
@@ -48,6 +49,8 @@ _SUBSTITUTIONS = [
      r"tariff classification at the \d-digit level \((?:tariff )?(?:chapter|heading|subheading)\)", r"\1"),
     (r"\(\s*such as [^)]*\)", ""),
     (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
+    # a pointer to the introductory notes' textile tolerances, which the header carries
+    (r"\. for special conditions relating to products made of a mixture of textile materials, see introductory note \d+", ""),
     (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
     (r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2"),
     (r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2"),
@@ -66,7 +69,7 @@ def normalise(text: str) -> tuple[str, str | None]:
     t = clean(text).lower()
     for pattern, repl in _SUBS:
         t = pattern.sub(repl, t)
-    t = t.strip().rstrip(".").strip()
+    t = t.strip().rstrip(".,; ").strip()
     described = None
     m = _TARGET.match(t)
     if m:
@@ -90,13 +93,16 @@ def _grammar() -> Lark:
 _OUTSIDE_TEXTILES = "chapters 01-49, chapters 64-97"
 _FIBRES = "5001-5003, 5101-5105, 5201-5203, 5301-5305, 5501-5507"
 _YARN = "5004-5006, 5106-5110, 5204-5207, 5306-5308, 5401-5406, 5508-5511"
+_FABRIC = "5007, 5111-5113, 5208-5212, 5309-5311, 5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006"
 STAGES: dict[str, tuple[str, str]] = {
     # name: (codes, what the name stands for)
     "fibres": (f"{_FIBRES}, {_OUTSIDE_TEXTILES}", "natural or man-made fibres, not carded, combed or otherwise prepared for spinning, or earlier materials"),
     "yarn": (f"{_YARN}, {_FIBRES}, {_OUTSIDE_TEXTILES}", "yarn, or fibres; materials outside chapters 50-63 freely"),
+    "fabric": (f"{_FABRIC}, {_YARN}, {_FIBRES}, {_OUTSIDE_TEXTILES}", "fabric, or yarn or fibres; materials outside chapters 50-63 freely"),
 }
 _STAGE_WORDS = [
     # (words the stage phrase contains, stage): first match wins, the latest stage first
+    (("fabric",), "fabric"),
     (("yarn",), "yarn"),
     (("fibres",), "fibres"),
     (("silk",), "fibres"),
@@ -111,7 +117,7 @@ _STAGE_WORDS = [
 # Materials a rule names by what they are ("the unprinted fabric used", "all the fruit, nuts or
 # vegetables used"): the codes they are classified in, HS 2022.
 NOUNS: dict[str, str] = {
-    "fabric": "5007, 5111-5113, 5208-5212, 5309-5311, 5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006",
+    "fabric": _FABRIC,
     "fruit": "chapter 08",
     "nuts": "0801-0802",
     "vegetables": "chapter 07",
@@ -122,7 +128,7 @@ NOUNS: dict[str, str] = {
     "milk": "0401-0404",
     "sugar": "1701-1702",
 }
-_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetable materials", "vegetable_materials"), ("vegetables", "vegetables"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar")]
+_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetables", "vegetables"), ("vegetable", "vegetable_materials"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar")]
 
 
 def _materials_named(words: list[str]) -> str:
@@ -133,7 +139,7 @@ def _materials_named(words: list[str]) -> str:
         if re.search(rf"\b{phrase}\b", text):
             found.append(noun)
             text = text.replace(phrase, "")
-    leftover = set(re.findall(r"[a-z][a-z\-]+", text)) - {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "edible", "roots", "tubers", "heading", "chapter", "other"}
+    leftover = set(re.findall(r"[a-z][a-z\-]+", text)) - {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
     if not found or leftover:
         raise Untranslatable(f"materials named {text!r}")
     return ", ".join(NOUNS[n] for n in found)
@@ -155,9 +161,10 @@ def _level(tok: Token) -> str:
 class _Write(Transformer):  # type: ignore[type-arg]
     """A phrase's tree as the rule language writes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, own: str | None = None) -> None:
         super().__init__()
         self.stages: set[str] = set()
+        self.own = own  # the rule set's code, when it is one code: "the same heading as the product"
 
     # -- structure
     def start(self, x: str) -> str:
@@ -246,7 +253,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
                 tail += f" except {p[1]}" if " except " not in tail else f", {p[1]}"
             elif isinstance(p, tuple) and p[0] == "including":
                 pass  # "including other materials of heading 3002": no change required
-            elif isinstance(p, str):
+            elif isinstance(p, str) and not isinstance(p, Token):
                 tail += p
         return head + tail
 
@@ -265,11 +272,11 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def from_any_and(self, first: str, rest: str) -> str:
         return f"{_group(first)} and {_group(rest)}"
 
-    def from_codes(self, codes: str) -> str:
-        return f"manufacture from {codes}"
+    def from_codes(self, *parts: Any) -> str:
+        return f"manufacture from {parts[-1]}"  # "from ingots or other primary forms of heading 7218": of those codes
 
     def from_stage(self, *words: Any) -> str:
-        tail = "".join(w for w in words if isinstance(w, str))
+        tail = "".join(w for w in words if not isinstance(w, Token))
         text = " ".join(str(w) for w in words if isinstance(w, Token))
         found = None
         for needed, stage in _STAGE_WORDS:
@@ -278,8 +285,6 @@ class _Write(Transformer):  # type: ignore[type-arg]
                 break
         if found is None:
             raise Untranslatable(f"materials at the stage of {text!r}")
-        if found != "yarn" and "yarn" in STAGES and any(s == "yarn" for n, s in _STAGE_WORDS if all(x in text.split() for x in n)):
-            found = "yarn"
         self.stages.add(found)
         return f"manufacture from {found}" + tail
 
@@ -328,11 +333,38 @@ class _Write(Transformer):  # type: ignore[type-arg]
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f"RVC >= {_pct(pct)}"
 
-    def rvc_method(self, pct: Token, method: Token) -> str:
+    def rvc_method(self, pct: Token, method: Token, focus: str | None = None) -> str:
+        if focus is not None and str(method) == "focused value":
+            # (value of the good - FVNM) / value of the good >= p  <=>  FVNM <= (100 - p)% of it
+            return f"VNM from {focus} <= {Decimal(100) - Decimal(_pct(pct).rstrip('%'))}%"
         m = _METHODS.get(str(method))
-        if m is None:
+        if m is None or focus is not None:
             raise Untranslatable(f"the {method} method")
         return f"RVC({m}) >= {_pct(pct)}"
+
+    def rvc_items(self, *items: str) -> str:
+        return " or ".join(items)
+
+    def rvc_item(self, letter: Token, pct: Token, method: Token, focus: str | None = None) -> str:
+        return self.rvc_method(pct, method, focus)
+
+    def focus(self, codes: str) -> str:
+        return codes
+
+    def vnm_vom(self, *_: Any) -> str:
+        return "VNM(materials) <= 50%"
+
+    def own_vnm(self, level: Token, pct: Token, *basis: Any) -> str:
+        digits = {"chapter": 2, "heading": 4, "subheading": 6}[_level(level)]
+        if self.own is None or len(self.own) < digits:
+            raise Untranslatable(f"the same {_level(level)} as the product, for a rule set of several")
+        return f"VNM from {self.own[:digits]} <= {_pct(pct)}"
+
+    def undergone(self, *items: str) -> str:
+        return " or ".join(items)
+
+    def process_item(self, *words: Token) -> str:
+        return self.process(*words)
 
     def rvc_calc(self, *_: Any) -> str:
         return ""
@@ -378,8 +410,9 @@ _Write.except_ = _Write.except_  # the grammar's rule `except` is a Python keywo
 setattr(_Write, "except", _Write.except_)
 
 
-def translate_entry(text: str) -> tuple[str, set[str]]:
-    """One entry's prose in the rule language, and the stages it uses; Untranslatable if not."""
+def translate_entry(text: str, own: str | None = None) -> tuple[str, set[str]]:
+    """One entry's prose in the rule language, and the stages it uses; Untranslatable if not.
+    `own`: the rule set's code when it is a single one (what "the same heading as the product" is)."""
     normal, described = normalise(text)
     if described is not None:
         raise Untranslatable(f"limited to a description of goods: {described}")
@@ -387,7 +420,7 @@ def translate_entry(text: str) -> tuple[str, set[str]]:
         tree = _grammar().parse(normal)
     except LarkError as e:
         raise Untranslatable(str(e).split("\n")[0]) from None
-    writer = _Write()
+    writer = _Write(own)
     try:
         out = writer.transform(tree)
     except VisitError as e:
@@ -395,3 +428,235 @@ def translate_entry(text: str) -> tuple[str, set[str]]:
             raise e.orig_exc from None
         raise
     return out, writer.stages
+
+
+# ---------------------------------------------------------------- a whole rule-set file
+
+
+@attrs.frozen
+class Imported:
+    text: str  # the ruleset
+    report: dict[str, Any]  # rule_sets, translated, untranslated: [{heading, subdivision, prose, reason}]
+
+
+def key_of(rule_set: dict[str, Any]) -> tuple[int, str, str] | None:
+    """(digits, low, high): the 10-digit min/max range as a chapter, heading or subheading range."""
+    low, high = str(rule_set.get("min", "")), str(rule_set.get("max", ""))
+    if not (low.isdigit() and high.isdigit() and len(low) == len(high) == 10):
+        return None
+    for digits in (2, 4, 6, 8, 10):
+        if set(low[digits:]) <= {"0"} and set(high[digits:]) <= {"9"}:
+            return digits, low[:digits], high[:digits]
+    return None
+
+
+def _entries(rule_set: dict[str, Any]) -> list[str]:
+    """The rule set's entries, a continuation ("- b) 40% under the build-down method") joined to the entry it continues."""
+    out: list[str] = []
+    for r in rule_set.get("rules") or ():
+        text = clean(str(r.get("rule", "")))
+        if re.match(r"-\s*[b-h]\)", text) and out:
+            out[-1] += " " + text
+        elif text:
+            out.append(text)
+    return out
+
+
+def prose(rule_set: dict[str, Any]) -> str:
+    return " || ".join(_entries(rule_set))
+
+
+def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | None], Any] | None = None) -> tuple[str | None, set[str], str]:
+    """(the rule body, the stages it uses, why not) for one rule set: its entries are
+    alternatives, each translated by the grammar; None if any entry cannot be."""
+    cache = {} if cache is None else cache
+    key = key_of(rule_set)
+    own = key[1] if key and key[1] == key[2] else None
+    bodies, stages = [], set()
+    for entry in _entries(rule_set):
+        k = (entry, own)
+        if k not in cache:
+            try:
+                cache[k] = translate_entry(entry, own)
+            except Untranslatable as e:
+                cache[k] = e
+        found = cache[k]
+        if isinstance(found, Untranslatable):
+            return None, set(), str(found)
+        bodies.append(found[0])
+        stages |= found[1]
+    if not bodies:
+        return None, set(), "no rule text"
+    return " or ".join(bodies), stages, ""
+
+
+def _quote(text: str) -> str:
+    return '"' + " ".join(text.replace('"', "'").replace("\\", "/").split()) + '"'
+
+
+def _scheme_info(path: Path, code: str) -> dict[str, Any]:
+    """The scheme's entry in roo_schemes_uk.json, looked for beside and above the rule-set file."""
+    for folder in [path.parent, *path.parents][:4]:
+        candidate = folder / "roo_schemes_uk.json"
+        if candidate.is_file():
+            try:
+                schemes = json.loads(candidate.read_text(encoding="utf-8")).get("schemes", [])
+            except (OSError, ValueError):
+                return {}
+            return next((s for s in schemes if s.get("scheme_code") == code), {})
+    return {}
+
+
+_TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)\s+of\s+the\s+(ex-works price|value of the (?:good|product)|transaction value or ex-works price|net weight|weight|total weight)", re.I)
+
+
+def _tolerance(articles: Path) -> tuple[str, str, str] | None:
+    """(percent, basis, the words it was read from): the first value tolerance in tolerances.md."""
+    try:
+        text = (articles / "tolerances.md").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for m in _TOLERANCE.finditer(text):
+        if "weight" in m.group(2).lower():
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        sentence = " ".join(text[start:end if end > 0 else None].split())
+        return m.group(1), m.group(2).lower(), sentence[:240]
+    return None
+
+
+def agreement_id(scheme_code: str) -> str:
+    return "UK-" + scheme_code.upper()
+
+
+def import_uk_tariff(path: str | Path) -> Imported:
+    """Read a rule-set file of the UK Online Trade Tariff and write the ruleset (see the module docstring)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise OriginrulesError(Problem(f"cannot read the rule-set file: {e}", str(path), "IMP002")) from None
+    rule_sets = data.get("rule_sets") if isinstance(data, dict) else None
+    if not isinstance(rule_sets, list) or not all(isinstance(r, dict) for r in rule_sets):
+        raise OriginrulesError(Problem("not a UK Trade Tariff rule-set file: no list at rule_sets", f"{path}: rule_sets", "IMP002", "the file is rule_sets/<scheme>.json of the trade-tariff-backend"))
+    code = p.stem
+    info = _scheme_info(p, code)
+    articles = p.parent.parent / "articles" / code
+    cache: dict[tuple[str, str | None], Any] = {}
+    translated: list[tuple[dict[str, Any], str | None, str]] = []
+    stages: set[str] = set()
+    for rs in rule_sets:
+        body, used, why = translate_rule_set(rs, cache)
+        stages |= used
+        translated.append((rs, body, why))
+    header = _header(code, info, articles, rule_sets)
+    out = [header]
+    for name in sorted(stages):
+        codes, meaning = STAGES[name]
+        out.append(f"codes {name} = {codes}\n    source {_quote('HS 2022 nomenclature; the introductory notes on textiles: ' + meaning)}\n    inferred \"the stage's headings are the importer's reading of the HS, not a list in the scheme\"")
+    keys: dict[tuple[int, str, str], int] = {}
+    for rs, _, _ in translated:
+        k = key_of(rs)
+        if k:
+            keys[k] = keys.get(k, 0) + 1
+    untranslated = []
+    skipped = []
+    chapter = None
+    for rs, body, why in translated:
+        k = key_of(rs)
+        text = prose(rs)
+        if k is None:
+            skipped.append({"heading": rs.get("heading"), "min": rs.get("min"), "max": rs.get("max"), "reason": "the code range is not a whole chapter, heading or subheading range"})
+            continue
+        digits, low, high = k
+        if low[:2] != chapter:
+            chapter = low[:2]
+            out.append(f"\n# ---- Chapter {chapter}")
+        key = low if low == high else f"{low}-{high}"
+        heading = str(rs.get("heading") or "")
+        if heading.startswith("ex ") and low == high:
+            key = f"ex {key}"
+        subdivision = str(rs.get("subdivision") or "")
+        named = f" subdivision {_quote(subdivision or heading)}" if keys[k] > 1 else ""
+        if body is None:
+            untranslated.append({"heading": heading, "subdivision": subdivision, "prose": text, "reason": why})
+            body = f"untranslated {_quote(text)}"
+        out.append(f"{key}{named}:\n    {body}\n    source {_quote(f'{code} PSR {heading}: {text}')}")
+    ruleset = "\n".join(out) + "\n"
+    from originrules.lang.format import format_text
+
+    ruleset = format_text(ruleset, f"{agreement_id(code).lower()}.roo")
+    report = {
+        "scheme": code,
+        "agreement": agreement_id(code),
+        "rule_sets": len(rule_sets),
+        "translated": len(rule_sets) - len(untranslated) - len(skipped),
+        "untranslated": untranslated,
+        "skipped": skipped,
+    }
+    return Imported(ruleset, report)
+
+
+def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dict[str, Any]]) -> str:
+    title = str(info.get("title") or code)
+    ord_ = info.get("ord") or {}
+    instrument = f"{ord_.get('ord_title', title)} (version {ord_.get('ord_version', '?')}, {ord_.get('ord_date', '?')})" if ord_ else title
+    countries = [c for c in info.get("countries", []) if re.fullmatch(r"[A-Z]{2}", str(c))]
+    parties = ", ".join(dict.fromkeys(["GB", *countries])) if countries else "GB"
+    meta = f"UK Trade Tariff scheme '{code}'"
+    lines = [
+        f"# {title}: rules of origin, imported from the UK Online Trade Tariff (rule set '{code}')",
+        "# by `originrules import uk-tariff` (tools/uk_schemes.py regenerates every scheme). Do not edit by",
+        "# hand: a reading to change belongs in originrules/importers/uk_prose.lark.",
+        "",
+        f"agreement {agreement_id(code)} {_quote(title)} {{",
+        f"    instrument {_quote(instrument)}",
+        f"    parties {parties}",
+        f"        source {_quote(meta + ': countries')}",
+    ]
+    if not countries:
+        lines.append('        inferred "the scheme lists no ISO country codes; only the UK is named"')
+    start = info.get("validity_start_date")
+    if isinstance(start, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
+        lines += [f"    in_force {start}", f"        source {_quote(meta + ': validity_start_date')}"]
+    lines += [
+        "    hs_edition 2022",
+        f"        source {_quote(meta + ': codes of the rule sets')}",
+        '        inferred "the UK tariff\'s rule sets are keyed by the current (HS 2022) commodity codes; the annex itself may be older"',
+    ]
+    methods = info.get("cumulation_methods") or {}
+    others = sorted({c for m in methods.values() if isinstance(m, dict) for c in m.get("countries", []) if re.fullmatch(r"[A-Z]{2}", str(c))} - {"GB", *countries})
+    kind = "diagonal" if others else "bilateral"
+    lines.append(f"    cumulation {kind}" + (f" with {', '.join(others)}" if others else ""))
+    lines.append(f"        source {_quote(meta + ': cumulation_methods ' + ', '.join(sorted(methods)) if methods else meta + ': no cumulation methods listed')}")
+    text = " ".join(prose(r) for r in rule_sets).lower()
+    fob = "ex-works" not in text and ("value of the good" in text or "regional value content" in text)
+    basis = "fob" if fob else "ex_works"
+    lines += [
+        "    value_name RVC",
+        f"        source {_quote(meta + ': product-specific rules (regional value content)')}",
+        f"    basis {basis}",
+        f"        source {_quote(meta + (': the rules speak of the value of the good' if fob else ': the rules speak of the ex-works price'))}",
+    ]
+    if fob:
+        lines.append('        inferred "the value of the good is taken as the FOB value"')
+    lines += [
+        "    method build_down = (basis - VNM) / basis",
+        f"        source {_quote(meta + ': the build-down method')}",
+        '        inferred "the usual build-down formula; the article was not read by the importer"',
+        "    method build_up = VOM / basis",
+        f"        source {_quote(meta + ': the build-up method')}",
+        '        inferred "the usual build-up formula; the article was not read by the importer"',
+    ]
+    tolerance = _tolerance(articles)
+    if tolerance is not None:
+        pct, _, words = tolerance
+        textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", (articles / "tolerances.md").read_text(encoding="utf-8"), re.I) else ""
+        lines += [
+            f"    de_minimis {pct}% of basis{textiles}",
+            f"        source {_quote(f'articles/{code}/tolerances.md')}",
+            f"        inferred {_quote('read by the importer from: ' + words)}",
+        ]
+    lines.append("}")
+    return "\n".join(lines)

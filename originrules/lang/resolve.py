@@ -22,6 +22,10 @@ from originrules.numbers import parse as parse_number
 #: the quantities a method formula may use (LANGUAGE.md, "Properties")
 QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct_overhead", "profit", "other_costs")
 BASES = ("ex_works", "fob")
+# `VNM(materials) <= 50%`: non-originating materials at most half of all materials, i.e. "the
+# value of all the non-originating materials used does not exceed the value of all the
+# originating materials used". Not a value of the product, so never a permitted basis of its own.
+MATERIALS = "materials"
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
 MANUFACTURE = "manufacture"  # `manufacture from yarn`: which materials may be non-originating
@@ -261,7 +265,7 @@ class _Resolver:
         method = basis = None
         methods = [m.name for m in ag.methods]
         for a in t.args or ():
-            if isinstance(a, str) and a in ag.bases and basis is None:
+            if isinstance(a, str) and (a in ag.bases or (a == MATERIALS and t.name == MAXNOM)) and basis is None:
                 basis = a
             elif isinstance(a, str) and a in methods and method is None and t.name != MAXNOM:
                 method = a
