@@ -51,6 +51,7 @@ class Material(NamedTuple):
     supplier: str | None = None  # with part_number: whose declaration (in the register) says its origin
     part_number: str | None = None
     declaration: str | None = None  # "bom": the BOM's own `originating` wins over the register
+    net_weight_kg: Decimal | None = None  # for rules and tolerances by weight
 
 
 # columns of Material, for the C-level passes in Bom
@@ -71,6 +72,7 @@ class Product:
     wholly_obtained: bool | None = None
     processes: tuple[str, ...] | None = None
     subdivision: str | None = None
+    net_weight_kg: Decimal | None = None  # for rules and tolerances by weight
 
 
 @attrs.frozen
@@ -320,6 +322,7 @@ PRODUCT_FIELDS = {
     "wholly_obtained": "true if the product is wholly obtained",
     "processes": "operations the producer carried out",
     "subdivision": "which of several rules for one code applies",
+    "net_weight_kg": "net weight in kilograms, > 0: for rules by weight (VNM(net_weight) <= 20%)",
 }
 MATERIAL_FIELDS = {
     "id": "unique within its list",
@@ -337,6 +340,7 @@ MATERIAL_FIELDS = {
     "supplier": "with part_number: the supplier whose declaration in the register gives its origin (docs/declarations.md)",
     "part_number": "the supplier's part number, as on its declaration",
     "declaration": '"bom": take `originating` from this BOM even when the register has a declaration',
+    "net_weight_kg": "net weight in kilograms used in one unit of the product: for rules by weight",
 }
 ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")
 MAX_DEPTH = 10  # levels of intermediate materials
@@ -404,6 +408,7 @@ class _Loader:
                 supplier=r.text(m, "supplier", where),
                 part_number=r.text(m, "part_number", where),
                 declaration=r.text(m, "declaration", where),
+                net_weight_kg=r.number(m, "net_weight_kg", where),
             )
             if material.declaration not in (None, "bom"):
                 r.bad(f"{where}.declaration", f'expected "bom" (take originating from this BOM), got {_show(material.declaration)}')
@@ -506,6 +511,7 @@ def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), 
         wholly_obtained=r.boolean(p, "wholly_obtained", "product"),
         processes=tuple(processes) if processes is not None else None,
         subdivision=r.text(p, "subdivision", "product"),
+        net_weight_kg=r.number(p, "net_weight_kg", "product", positive=True),
     )
     if p and product.ex_works is None and product.fob is None and "ex_works" not in p and "fob" not in p:
         r.bad("product", "needs ex_works or fob (the value every percentage is taken of)")

@@ -336,7 +336,8 @@ def _write(path: str, text: str) -> None:
 @main.command()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def agreements(fmt: str) -> None:
-    """List the shipped agreements: code, aliases, name, parties, entry into force, rules."""
+    """List the shipped agreements: code, aliases, name, parties, entry into force, rules and
+    the share of them translated from the annex prose (the rest are `untranslated` entries)."""
     try:
         rows = []
         for code, crs in shipped().items():
@@ -349,6 +350,7 @@ def agreements(fmt: str) -> None:
                     "parties": list(ag.parties),
                     "in_force": ag.in_force.isoformat() if ag.in_force else None,
                     "rules": len(crs.rules),
+                    "translated": sum(r.translated for r in crs.ruleset.rules),
                     "source": ag.instrument,
                     "ruleset": crs.ruleset.path,
                     "inferred": sum(p.provenance.inferred for p in ag.params) + sum(r.provenance.inferred for r in crs.ruleset.rules),
@@ -361,7 +363,8 @@ def agreements(fmt: str) -> None:
     for r in rows:
         aliases = f" ({', '.join(r['aliases'])})" if r["aliases"] else ""
         click.echo(f"{r['code']}{aliases}: {r['name']}")
-        click.echo(f"    parties {', '.join(r['parties'])}; in force {r['in_force']}; {r['rules']} rules; {r['inferred']} inferred values")
+        share = "" if r["translated"] == r["rules"] else f" ({r['translated']} translated, {100 * r['translated'] / max(r['rules'], 1):.0f}%; the rest answer undetermined)"
+        click.echo(f"    parties {', '.join(r['parties'])}; in force {r['in_force']}; {r['rules']} rules{share}; {r['inferred']} inferred values")
         click.echo(f"    {r['source']}  [{r['ruleset']}]")
 
 

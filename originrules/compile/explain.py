@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from originrules.compile.compiler import Compiler
 
 Test = Callable[[Context], Trace]
-_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "materials": "the value of all materials"}
+_FIELD = {"net_weight": "net_weight_kg"}  # a basis whose BOM field is named otherwise
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "materials": "the value of all materials", "net_weight": "net weight"}
 
 
 def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:
@@ -141,12 +142,21 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
     combos = [(method, basis) for method in methods for basis in bases]
     single = combos[0] if len(combos) == 1 else None
 
+    def option(ctx: Context, q: dict[str, Decimal | None], vnm: Decimal, method: str | None, basis: str) -> Trace:
+        if basis != law.NET_WEIGHT:
+            return _option(compiler, q, vnm, method, basis, threshold_pct, op, node.name)
+        weight, missing = law.scoped_weight(ctx, scope)
+        if weight is None:
+            detail = {"method": method, "basis": basis, "threshold": str(threshold_pct), "operator": op, "missing": missing}
+            return Trace("value", None, f"{node.name}(net_weight): the BOM gives no net weight for {', '.join(missing[:3])}", detail=detail)
+        return _option(compiler, q, weight, method, basis, threshold_pct, op, node.name)
+
     def run(ctx: Context) -> Trace:
         q = ctx.quantities
         vnm = law.scoped_vnm(ctx, scope)
         if single is not None:
-            return _option(compiler, q, vnm, single[0], single[1], threshold_pct, op, node.name)
-        options = [_option(compiler, q, vnm, method, basis, threshold_pct, op, node.name) for method, basis in combos]
+            return option(ctx, q, vnm, single[0], single[1])
+        options = [option(ctx, q, vnm, method, basis) for method, basis in combos]
         passed = law.any_of([o.passed for o in options])
         chosen = next((o for o in options if o.passed is passed), options[0])
         detail = {k: chosen.detail[k] for k in ("method", "basis", "percent", "threshold", "operator") if k in chosen.detail}
@@ -164,7 +174,7 @@ def _option(compiler: Compiler, q: dict[str, Decimal | None], vnm: Decimal, meth
     formula, formula_text, names = compiler.formulas[method] if method else (None, "VNM / basis", ())
     ratio = law.option_ratio(q, vnm, formula, basis)
     if ratio == law.NO_BASIS:
-        detail["missing"] = [f"product.{basis}"]
+        detail["missing"] = [f"product.{_FIELD.get(basis, basis)}"]
         return Trace("value", None, f"{head}: the BOM gives no {basis} value", detail=detail)
     if ratio == law.NO_QUANTITY:
         missing = [n for n in names if n != "basis" and q.get(n, 0) is None]

@@ -183,6 +183,24 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
     return exact_sum(m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code))
 
 
+NET_WEIGHT = "net_weight"
+
+
+def scoped_weight(ctx: Context, scope: CodeSet | None) -> tuple[Decimal | None, list[str]]:
+    """The net weight of the non-originating materials (of `scope`), or None and the weights
+    the BOM does not give."""
+    total: list[Decimal] = []
+    missing: list[str] = []
+    for m in ctx.non_originating:
+        if scope is not None and not (m.hs_code and scope.contains(m.hs_code)):
+            continue
+        if m.net_weight_kg is None:
+            missing.append(ctx.path(m, "net_weight_kg"))
+        else:
+            total.append(m.net_weight_kg)
+    return (None if missing else exact_sum(total)), missing
+
+
 def option_ratio(q: dict[str, Decimal | None], vnm: Decimal, formula: Formula | None, basis: str) -> Ratio | str:
     """One method on one basis: the exact ratio, or why it cannot be computed from this BOM
     (NO_BASIS, NO_QUANTITY, ZERO_BASIS). No formula: VNM / basis (MaxNOM)."""
@@ -243,9 +261,9 @@ def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None
         if m.hs_code is None:
             missing.append(ctx.path(m, "hs_code"))
         elif scope.contains(m.hs_code):
-            if m.wholly_obtained is False or id(m) in non_originating:
+            if id(m) in non_originating:
                 failing.append(m.id)
-            elif m.wholly_obtained is None:
+            elif not m.wholly_obtained:  # originating, but the BOM does not say it is wholly obtained
                 missing.append(ctx.path(m, "wholly_obtained"))
     return (False if failing else (None if missing else True)), failing, missing
 

@@ -78,6 +78,7 @@ class Context:
             "VNM": vnm,
             "VOM": EXACT.subtract(total, vnm),
             "materials": total,  # the value of all materials: the basis of `VNM(materials)`
+            "net_weight": p.net_weight_kg,  # the basis of `VNM(net_weight)`
             "direct_labour": costs.get("direct_labour"),
             "direct_overhead": costs.get("direct_overhead"),
             "profit": costs.get("profit"),

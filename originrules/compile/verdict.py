@@ -90,7 +90,14 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
         vnm = law.scoped_vnm(ctx, scope)
         unknown = False
         for formula, basis in combos:
-            ratio = law.option_ratio(q, vnm, formula, basis)
+            if basis == law.NET_WEIGHT:
+                weight = law.scoped_weight(ctx, scope)[0]
+                if weight is None:
+                    unknown = True
+                    continue
+                ratio = law.option_ratio(q, weight, formula, basis)
+            else:
+                ratio = law.option_ratio(q, vnm, formula, basis)
             if isinstance(ratio, str):
                 unknown = True
             elif compare_ratio(ratio, op, threshold):

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 from decimal import Decimal
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 
 from originrules.errors import OriginrulesError, Problem
@@ -61,6 +61,7 @@ _SUBS = [(re.compile(a), b) for a, b in _SUBSTITUTIONS]
 # "a change to <what> from ...": the target is the rule set's own code range, unless it names a
 # narrower description of goods (CPTPP's species lists), which a BOM cannot be checked against
 _TARGET = re.compile(r"^a change to (?P<target>.+?) (?=from (?:any|within)\b)")
+_NO_CHANGE_FOR = re.compile(r"^no change in tariff classification (?:is )?required for (?P<target>.+?)(?=,? provided\b|$)")
 _PLAIN_TARGET = re.compile(r"^(?:(?:a |any )?goods? of |any other good of )?(?:(?:sub)?headings?|chapters?) [\d ,\-]+(?:(?:to|through|and|or) (?:(?:sub)?headings? )?[\d]+)*$")
 
 
@@ -71,6 +72,11 @@ def normalise(text: str) -> tuple[str, str | None]:
         t = pattern.sub(repl, t)
     t = t.strip().rstrip(".,; ").strip()
     described = None
+    m = _NO_CHANGE_FOR.match(t)
+    if m:  # "no change in tariff classification required for a good of heading 8473, provided ..."
+        if not _PLAIN_TARGET.match(m.group("target").strip(" ,")):
+            described = m.group("target")
+        t = "no change in tariff classification required" + t[m.end():]
     m = _TARGET.match(t)
     if m:
         target = m.group("target").strip(" ,")
@@ -82,7 +88,10 @@ def normalise(text: str) -> tuple[str, str | None]:
 
 @functools.lru_cache(maxsize=1)
 def _grammar() -> Lark:
-    return Lark((Path(__file__).resolve().parent / "uk_prose.lark").read_text(encoding="utf-8"), parser="earley", lexer="basic", ambiguity="resolve")
+    return Lark(
+        (Path(__file__).resolve().parent / "uk_prose.lark").read_text(encoding="utf-8"),
+        parser="earley", lexer="basic", ambiguity="resolve", propagate_positions=True,
+    )
 
 
 # ---------------------------------------------------------------- stages of textile and other materials
@@ -161,8 +170,9 @@ def _level(tok: Token) -> str:
 class _Write(Transformer):  # type: ignore[type-arg]
     """A phrase's tree as the rule language writes it."""
 
-    def __init__(self, own: str | None = None) -> None:
+    def __init__(self, own: str | None = None, text: str = "") -> None:
         super().__init__()
+        self.text = text  # the normalised entry: process names are spans of it
         self.stages: set[str] = set()
         self.own = own  # the rule set's code, when it is one code: "the same heading as the product"
 
@@ -323,6 +333,24 @@ class _Write(Transformer):  # type: ignore[type-arg]
         name = _materials_named(words)
         return f"VNM from {name} <= {_pct(pct)}"
 
+    def weight_codes(self, codes: str, pct: Token) -> str:
+        return f"VNM(net_weight) from {codes} <= {_pct(pct)}"
+
+    def weight_nouns(self, *parts: Any) -> str:
+        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT"]
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f"VNM(net_weight) from {_materials_named(words)} <= {_pct(pct)}"
+
+    def dated_clause(self, body: str, until: str) -> str:
+        return f"({body}) until {until}"
+
+    def until(self, *toks: Token) -> str:
+        day, month, year = (str(t) for t in toks[-3:])
+        try:
+            return dt.datetime.strptime(f"{day} {month} {year}", "%d %B %Y").date().isoformat()
+        except ValueError:
+            raise Untranslatable(f"a date {day} {month} {year}") from None
+
     def wo_nouns(self, *words: Token) -> str:
         return f"WO from {_materials_named([str(w) for w in words])}"
 
@@ -363,8 +391,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def undergone(self, *items: str) -> str:
         return " or ".join(items)
 
-    def process_item(self, *words: Token) -> str:
-        return self.process(*words)
+    @v_args(meta=True)
+    def process_item(self, meta: Any, children: list[Any]) -> str:
+        return f"process({_slug(self.text[meta.start_pos : meta.end_pos])})"
 
     def rvc_calc(self, *_: Any) -> str:
         return ""
@@ -384,10 +413,17 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def wo_in_manufacture(self, body: str) -> str:
         return body
 
-    def process(self, first: Token, *words: Token) -> str:
-        text = " ".join([str(first), *(str(w) for w in words)])
-        name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-        return f"process({name})"
+    @v_args(meta=True)
+    def process(self, meta: Any, children: list[Any]) -> str:
+        # the process is named by its words as the annex writes them, up to a condition
+        text = self.text[meta.start_pos : meta.end_pos].split(" provided")[0]
+        tail = "".join(c for c in children if isinstance(c, str) and not isinstance(c, Token))
+        return f"process({_slug(text)})" + tail
+
+
+def _slug(text: str) -> str:
+    """A process name as the language writes it: 'weaving, combined with making-up' -> 'weaving_combined_with_making_up'."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _pct(tok: Token) -> str:
@@ -410,17 +446,48 @@ _Write.except_ = _Write.except_  # the grammar's rule `except` is a Python keywo
 setattr(_Write, "except", _Write.except_)
 
 
+_DIGITS = re.compile(r"\d")
+_TREES: dict[str, Tree | Untranslatable] = {}
+
+
+def _parse(normal: str) -> Tree:
+    """The entry's parse tree. Entries that differ only in their numbers (most of CPTPP's 2,100
+    texts) share one parse: the text is parsed with every digit as 1, which keeps every token
+    where it was, and each number token then takes back its own digits."""
+    template = _DIGITS.sub("1", normal)
+    tree = _TREES.get(template)
+    if tree is None:
+        try:
+            tree = _grammar().parse(template)
+        except LarkError as e:
+            tree = Untranslatable(str(e).split("\n")[0])
+        if len(_TREES) < 100_000:
+            _TREES[template] = tree
+    if isinstance(tree, Untranslatable):
+        raise tree
+    return _restore(tree, normal)
+
+
+def _restore(tree: Tree, text: str) -> Tree:
+    children: list[Any] = []
+    for c in tree.children:
+        if isinstance(c, Tree):
+            children.append(_restore(c, text))
+        elif isinstance(c, Token) and c.start_pos is not None and _DIGITS.search(c):
+            children.append(Token.new_borrow_pos(c.type, text[c.start_pos : c.end_pos], c))
+        else:
+            children.append(c)
+    return Tree(tree.data, children, tree.meta if not tree.meta.empty else None)
+
+
 def translate_entry(text: str, own: str | None = None) -> tuple[str, set[str]]:
     """One entry's prose in the rule language, and the stages it uses; Untranslatable if not.
     `own`: the rule set's code when it is a single one (what "the same heading as the product" is)."""
     normal, described = normalise(text)
     if described is not None:
         raise Untranslatable(f"limited to a description of goods: {described}")
-    try:
-        tree = _grammar().parse(normal)
-    except LarkError as e:
-        raise Untranslatable(str(e).split("\n")[0]) from None
-    writer = _Write(own)
+    tree = _parse(normal)
+    writer = _Write(own, normal)
     try:
         out = writer.transform(tree)
     except VisitError as e:
@@ -526,6 +593,32 @@ def _tolerance(articles: Path) -> tuple[str, str, str] | None:
     return None
 
 
+def _overlapping(rule_sets: list[dict[str, Any]]) -> dict[int, str]:
+    """The rule sets whose key overlaps another's at the same level ("ex 3917" beside
+    "3916-3921 ▸ Other"), each with a distinct subdivision name a BOM can choose by."""
+    keyed = sorted(((k, rs) for rs in rule_sets if (k := key_of(rs))), key=lambda x: (x[0][0], x[0][1]))
+    marked: list[dict[str, Any]] = []
+    for i, ((d1, lo1, hi1), rs1) in enumerate(keyed):
+        for (d2, lo2, hi2), rs2 in keyed[i + 1 :]:
+            if d2 != d1 or lo2 > hi1:
+                break
+            marked.extend(r for r in (rs1, rs2) if not any(r is m for m in marked))
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for rs in marked:
+        heading = str(rs.get("heading") or "")
+        name = " ".join(str(rs.get("subdivision") or heading).split()) or heading
+        if name in used:
+            name = f"{heading}: {name}"
+        n = 2
+        base = name
+        while name in used:
+            name, n = f"{base} ({n})", n + 1
+        used.add(name)
+        names[id(rs)] = name
+    return names
+
+
 def agreement_id(scheme_code: str) -> str:
     return "UK-" + scheme_code.upper()
 
@@ -555,11 +648,7 @@ def import_uk_tariff(path: str | Path) -> Imported:
     for name in sorted(stages):
         codes, meaning = STAGES[name]
         out.append(f"codes {name} = {codes}\n    source {_quote('HS 2022 nomenclature; the introductory notes on textiles: ' + meaning)}\n    inferred \"the stage's headings are the importer's reading of the HS, not a list in the scheme\"")
-    keys: dict[tuple[int, str, str], int] = {}
-    for rs, _, _ in translated:
-        k = key_of(rs)
-        if k:
-            keys[k] = keys.get(k, 0) + 1
+    named_rows = _overlapping(rule_sets)
     untranslated = []
     skipped = []
     chapter = None
@@ -578,11 +667,14 @@ def import_uk_tariff(path: str | Path) -> Imported:
         if heading.startswith("ex ") and low == high:
             key = f"ex {key}"
         subdivision = str(rs.get("subdivision") or "")
-        named = f" subdivision {_quote(subdivision or heading)}" if keys[k] > 1 else ""
+        named = f" subdivision {_quote(named_rows[id(rs)])}" if id(rs) in named_rows else ""
+        cite = f"{code} PSR {heading}"
         if body is None:
             untranslated.append({"heading": heading, "subdivision": subdivision, "prose": text, "reason": why})
-            body = f"untranslated {_quote(text)}"
-        out.append(f"{key}{named}:\n    {body}\n    source {_quote(f'{code} PSR {heading}: {text}')}")
+            body = f"untranslated {_quote(text)}"  # the prose is quoted there; the citation names the row
+        else:
+            cite += f": {text}"
+        out.append(f"{key}{named}:\n    {body}\n    source {_quote(cite)}")
     ruleset = "\n".join(out) + "\n"
     from originrules.lang.format import format_text
 

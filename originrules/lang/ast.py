@@ -321,6 +321,20 @@ class Rule:
         return not self.keys
 
     @property
+    def translated(self) -> bool:
+        """False if any part of the rule is annex prose left `untranslated`."""
+        stack: list[object] = [self.body]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, Untranslated):
+                return False
+            if isinstance(e, (And, Or)):
+                stack.extend(e.items)
+            elif isinstance(e, Dated):
+                stack.append(e.expr)
+        return True
+
+    @property
     def key_text(self) -> str:
         if not self.keys:
             return "general"

@@ -26,6 +26,8 @@ BASES = ("ex_works", "fob")
 # value of all the non-originating materials used does not exceed the value of all the
 # originating materials used". Not a value of the product, so never a permitted basis of its own.
 MATERIALS = "materials"
+# `VNM(net_weight) from 1701 <= 20%`: the non-originating materials' net weight against the product's
+NET_WEIGHT = "net_weight"
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
 MANUFACTURE = "manufacture"  # `manufacture from yarn`: which materials may be non-originating
@@ -265,7 +267,7 @@ class _Resolver:
         method = basis = None
         methods = [m.name for m in ag.methods]
         for a in t.args or ():
-            if isinstance(a, str) and (a in ag.bases or (a == MATERIALS and t.name == MAXNOM)) and basis is None:
+            if isinstance(a, str) and (a in ag.bases or (a in (MATERIALS, NET_WEIGHT) and t.name == MAXNOM)) and basis is None:
                 basis = a
             elif isinstance(a, str) and a in methods and method is None and t.name != MAXNOM:
                 method = a
