@@ -7,6 +7,7 @@ The same pure function, `decide`, serves `originrules batch` (processes on one m
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import multiprocessing
@@ -91,7 +92,11 @@ def covering(bom: Bom) -> list[CompiledRuleset]:
     p = bom.product
     if not (p.exporting_country and p.importing_country) or p.exporting_country == p.importing_country:
         return []
-    return [crs for crs in shipped().values() if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties]
+    today = dt.date.today()
+    return [
+        crs for crs in shipped().values()
+        if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties and (crs.agreement.expires is None or today <= crs.agreement.expires)
+    ]
 
 
 def _bom(line: int, source: str | Bom | OriginrulesError) -> Bom:
@@ -229,8 +234,6 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
     """What the parent needs, per record: the summary fields (small, cheap to send between
     processes) and its JSON line, which the parent writes as it is; and, with --record, the
     rows to keep (the parent writes them, in transactions)."""
-    import datetime as dt
-
     _WORKER.setdefault("day", dt.date.today())
     pending: list[tuple[Decision, int, tuple[str, ...]]] = []
     keep = (lambda decision, line, used: pending.append((decision, line, used))) if _WORKER["record"] else None

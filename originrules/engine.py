@@ -332,6 +332,8 @@ def check(
         raise NotInForce(
             Problem(f"{ag.code} ({ag.name}) is not in force on {on.isoformat()}: it entered into force on {ag.in_force.isoformat()}", code="CLI002")
         )
+    if on is not None and ag.expires is not None and on > ag.expires:
+        raise NotInForce(Problem(f"{ag.code} ({ag.name}) no longer applies on {on.isoformat()}: it applied until {ag.expires.isoformat()}", code="CLI002"))
     intermediates: tuple[tuple[str, Decision], ...] = ()
     if bom.nested:
         bom, intermediates = _roll_up(bom, crs, assume_origin, explain, on)

@@ -374,10 +374,11 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
         raise DutyError(Problem("the BOM names no product.exporting_country: the route is unknown", code="CLI004"))
     value = customs_value if customs_value is not None else bom.product.fob
     rows = []
+    day = on or dt.date.today()
     for crs in shipped().values():
         ag = crs.agreement
-        if exporter not in ag.parties or importer.upper() not in ag.parties:
-            continue
+        if exporter not in ag.parties or importer.upper() not in ag.parties or (ag.expires is not None and day > ag.expires):
+            continue  # off the route, or a scheme no longer applied (the GSP, replaced by the DCTS)
         row: dict[str, Any] = {"agreement": ag.code, "name": ag.name}
         try:
             decision = check(resolve(bom, ag.code) if resolve else bom, crs, assume_origin=assume_origin)

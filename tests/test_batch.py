@@ -77,8 +77,12 @@ def test_without_an_agreement_each_bom_is_decided_under_every_agreement_on_its_r
     out = tmp_path / "decisions.jsonl"
     result = run("batch", str(path), "-o", str(out))
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert [(r["line"], r["agreement"], r["verdict"]) for r in records] == [(1, "UAE", "originating"), (2, "UK", "originating"), (3, None, "not covered")]
-    assert records[2]["reasons"] == ["no shipped agreement covers IN to US"]
+    # India to the UK: the CETA and the UK's DCTS (India is a beneficiary); not the GSP, which
+    # applied until 2023-06-18
+    assert [(r["line"], r["agreement"], r["verdict"]) for r in records] == [
+        (1, "UAE", "originating"), (2, "UK", "originating"), (2, "UK-DCTS-GENERAL-ENHANCED", "originating"), (3, None, "not covered"),
+    ]
+    assert records[3]["reasons"] == ["no shipped agreement covers IN to US"]
     assert result.exit_code == 0
     assert "UAE: 1 originating" in result.output and "UK: 1 originating" in result.output and "1 on a route no agreement covers" in result.output
 

@@ -155,7 +155,10 @@ def test_rules_lists_the_subdivision_choices():
 def test_rules_compare_puts_every_agreement_side_by_side():
     result = run("rules", "--compare", "870322", "--format", "json")
     rows = {r["agreement"]: r for r in json.loads(result.output)}
-    assert set(rows) == {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
+    india = {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
+    uk_schemes = {p.stem.upper() for p in (REPO / "rulesets").glob("uk-*.roo")}
+    assert set(rows) == india | uk_schemes
+    assert rows["UK-EU"]["rules"][0]["text"]  # the UK's schemes too, e.g. the EU TCA's rule for cars
     assert rows["UK"]["rules"][0]["text"] == "QVC >= 35%"
     assert rows["MAURITIUS"]["rules"] == [] and rows["MAURITIUS"]["message"].startswith("MAURITIUS has no rule encoded for chapter 87 yet")
     assert "--ruleset FILE" in rows["MAURITIUS"]["message"]  # and what the user can do
@@ -182,7 +185,11 @@ def test_check_refuses_an_agreement_not_yet_in_force_on_the_date():
 
 def test_agreements_says_how_many_values_are_inferred():
     rows = {a["code"]: a for a in json.loads(run("agreements", "--format", "json").output)}
-    assert set(rows) == {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
-    assert rows["UK"]["rules"] == 313
+    india = {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"}
+    uk_schemes = {p.stem.upper() for p in (REPO / "rulesets").glob("uk-*.roo")}
+    assert set(rows) == india | uk_schemes
+    assert rows["UK"]["rules"] == rows["UK"]["translated"] == 313
+    # an imported scheme says how much of it is translated; the rest answer undetermined
+    assert 0 < rows["UK-EU"]["translated"] < rows["UK-EU"]["rules"] == 352
     assert rows["AUSTRALIA"]["inferred"] >= 2
     assert rows["MAURITIUS"]["in_force"] == "2021-04-01"

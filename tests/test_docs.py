@@ -24,7 +24,7 @@ def test_every_agreement_has_a_section_naming_its_file():
 def test_every_inferred_rule_is_listed_in_its_agreements_section():
     for code, crs in originrules.agreements().items():
         text = section(code)
-        for rule in crs.ruleset.rules:
+        for rule in crs.ruleset.rules:  # the imported schemes mark none (their citation is the prose)
             if rule.provenance.inferred:
                 assert f"`{rule.key_text}`" in text, f"{code} {rule.key_text} is inferred but not listed"
 

@@ -12,9 +12,11 @@ from originrules import resources
 from originrules.lang.format import dump
 
 SHIPPED = sorted(p.name for p in resources.rulesets_dir().glob("*.roo"))
+# the UK's schemes are written by the importer and pinned in tests/test_uk_tariff.py
+WRITTEN_BY_HAND = [f for f in SHIPPED if not f.startswith("uk-")]
 
 
-@pytest.mark.parametrize("filename", SHIPPED)
+@pytest.mark.parametrize("filename", WRITTEN_BY_HAND)
 def test_ruleset_canonical_dump(filename: str, snapshot) -> None:  # type: ignore[no-untyped-def]
     crs = next(c for c in originrules.agreements().values() if c.ruleset.path == f"rulesets/{filename}")
     assert dump(crs.ruleset) == snapshot

@@ -202,8 +202,10 @@ def test_compare_tabulates_every_agreement_on_the_route_best_first():
     assert [r["agreement"] for r in rows] == ["UAE"]
     assert (rows[0]["verdict"], rows[0]["saving"]) == ("originating", "54.50")
     car = originrules.load_bom(REPO / "examples" / "car-uk.json")
-    (uk,) = originrules.compare(car, importer="GB", attributes={"propulsion": "petrol"}, customs_value=__import__("decimal").Decimal("650000"))
-    assert (uk["verdict"], uk["rate"], uk["saving"]) == ("originating", "0.00", "65000.00")
+    uk, *others = originrules.compare(car, importer="GB", attributes={"propulsion": "petrol"}, customs_value=__import__("decimal").Decimal("650000"))
+    assert (uk["agreement"], uk["verdict"], uk["rate"], uk["saving"]) == ("UK", "originating", "0.00", "65000.00")
+    # the UK's DCTS also covers India; with no tariff schedule shipped for it, it ranks after the CETA
+    assert [r["agreement"] for r in others] == ["UK-DCTS-GENERAL-ENHANCED"]
 
 
 @pytest.mark.parametrize("schedule", schedules(), ids=lambda s: s.path.rsplit("/", 1)[1])

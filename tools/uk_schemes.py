@@ -16,7 +16,40 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from originrules.compile import compile_ruleset  # noqa: E402
 from originrules.importers.uk_tariff import import_uk_tariff  # noqa: E402
+from originrules.lang.resolve import load_text  # noqa: E402
+
+BEGIN, END = "<!-- uk-schemes: written by tools/uk_schemes.py -->", "<!-- uk-schemes: end -->"
+_WORDS = {"insufficient_operations": "insufficient operations", "de_minimis": "de minimis", "value_name": "value name", "hs_edition": "HS edition", "in_force": "in force"}
+
+
+def _section(filename: str, text: str, report: dict) -> str:
+    """The scheme's section of docs/agreements.md: its header values, each with its source, and
+    the word inferred where the ruleset says so."""
+    ag = compile_ruleset(load_text(text, f"rulesets/{filename}")).agreement
+    rows = []
+    for p in ag.params:
+        word = str(p.value[0]).replace("_", "-") if p.keyword == "method" else _WORDS.get(p.keyword, p.keyword)
+        value = " ".join(str(v) if not isinstance(v, tuple) else ", ".join(map(str, v)) for v in p.value)
+        if p.keyword == "parties" and len(value) > 60:
+            value = value[:60] + "..."
+        note = f" **Inferred**: {p.provenance.note}" if p.provenance.inferred else ""
+        rows.append(f"| {word} | {value.replace('|', '/')}{note.replace('|', '/')} | {(p.provenance.source or '').replace('|', '/')} |")
+    share = 100 * report["translated"] / max(report["rule_sets"], 1)
+    return "\n".join([
+        f"## {ag.code}: {ag.name}",
+        "",
+        f"File `rulesets/{filename}`, imported from the UK Online Trade Tariff by `originrules import uk-tariff`",
+        f"(`tools/uk_schemes.py`). {report['translated']} of {report['rule_sets']} rule sets translated ({share:.1f}%); the",
+        "others are `untranslated` entries quoting the prose (check answers undetermined there). No rule is",
+        "marked inferred: each is the grammar's reading of its prose, which is its citation.",
+        "",
+        "| parameter | value | source |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ])
 
 RULE_SETS = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
 HAND_WRITTEN = {"india"}  # rulesets/india-uk-ceta.roo
@@ -29,6 +62,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"no rule-set files under {corpus / RULE_SETS}\n")
         return 2
     rows = []
+    sections = []
     total = translated = 0
     for path in files:
         start = time.perf_counter()
@@ -37,6 +71,7 @@ def main(argv: list[str]) -> int:
         out = REPO / "rulesets" / f"uk-{path.stem}.roo"
         out.write_text(result.text, encoding="utf-8")
         r = result.report
+        sections.append(_section(out.name, result.text, r))
         total += r["rule_sets"]
         translated += r["translated"]
         rows.append(f"| {r['agreement']} | {r['rule_sets']} | {r['translated']} | {100 * r['translated'] / max(r['rule_sets'], 1):.1f}% |")
@@ -57,6 +92,10 @@ def main(argv: list[str]) -> int:
         "",
     ]
     (REPO / "docs" / "uk-schemes.md").write_text("\n".join(doc), encoding="utf-8")
+    page = (REPO / "docs" / "agreements.md").read_text(encoding="utf-8")
+    before = page.split(BEGIN)[0].rstrip("\n")
+    after = page.split(END)[1] if END in page else "\n"
+    (REPO / "docs" / "agreements.md").write_text(before + "\n\n" + BEGIN + "\n\n" + "\n".join(sections) + END + after, encoding="utf-8")
     sys.stderr.write(f"all: {translated}/{total} translated ({100 * translated / max(total, 1):.1f}%)\n")
     return 0
 

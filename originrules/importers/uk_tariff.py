@@ -710,8 +710,10 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     if not countries:
         lines.append('        inferred "the scheme lists no ISO country codes; only the UK is named"')
     start = info.get("validity_start_date")
+    end = info.get("validity_end_date")
     if isinstance(start, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
-        lines += [f"    in_force {start}", f"        source {_quote(meta + ': validity_start_date')}"]
+        until = f" until {end}" if isinstance(end, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", end) else ""
+        lines += [f"    in_force {start}{until}", f"        source {_quote(meta + ': validity_start_date' + (', validity_end_date' if until else ''))}"]
     lines += [
         "    hs_edition 2022",
         f"        source {_quote(meta + ': codes of the rule sets')}",
@@ -749,6 +751,19 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
             f"    de_minimis {pct}% of basis{textiles}",
             f"        source {_quote(f'articles/{code}/tolerances.md')}",
             f"        inferred {_quote('read by the importer from: ' + words)}",
+        ]
+    # material roles, from the articles on accessories, packing and neutral elements where the
+    # scheme has them; the importer does not read their text, so each line is inferred
+    for roles, treatment, article, why in (
+        ("accessory, spare_part, tool", "value_only", "accessories.md", "accessories, spare parts and tools delivered with the product count as part of it: in value, not in the tariff shift"),
+        ("retail_packing", "value_only", "packaging.md", "retail packing classified with the product counts in value, not in the tariff shift"),
+        ("transport_packing", "ignored", "packaging.md", "packing materials and containers for transport are disregarded"),
+        ("indirect", "originating", "neutral-elements.md", "neutral elements need not have their origin determined"),
+    ):
+        lines += [
+            f"    treat {roles} as {treatment}",
+            f"        source {_quote(f'articles/{code}/{article}' if (articles / article).is_file() else meta + ': the usual provision of UK agreements')}",
+            f"        inferred {_quote('the article was not read by the importer; ' + why)}",
         ]
     lines.append("}")
     return "\n".join(lines)

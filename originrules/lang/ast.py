@@ -289,6 +289,10 @@ class Agreement:
     params: tuple[Param, ...]  # every header line, for provenance and inferred counts
     span: Span
     hs_edition: str = "2022"  # the HS edition its codes are written in (hs.EDITIONS)
+    expires: dt.date | None = None  # `in_force 2021-01-01 until 2023-06-18`: the last day it applies
+
+    def applies_on(self, day: dt.date) -> bool:
+        return (self.in_force is None or self.in_force <= day) and (self.expires is None or day <= self.expires)
 
     @property
     def zone(self) -> frozenset[str]:

@@ -159,11 +159,20 @@ def _provenance(lint: _Lint, prov: ast.Provenance, span: ast.Span, what: str) ->
 
 
 def _nomenclature(lint: _Lint, rules: list[ast.Rule], codes: set[str]) -> None:
+    by_length: dict[int, list[str]] = {}
+    for c in codes:
+        by_length.setdefault(len(c), []).append(c)
     for rule in rules:
         for key in rule.keys:
-            for end in {key.codes.low, key.codes.high}:
-                if len(end) <= 6 and end not in codes:
-                    lint.add(rule.span, "warning", "ORL260", f"{end} is not a code of the HS edition given", "check the code against the nomenclature")
+            low, high = key.codes.low, key.codes.high
+            if len(low) > 6:
+                continue
+            if low == high:
+                if low not in codes:
+                    lint.add(rule.span, "warning", "ORL260", f"{low} is not a code of the HS edition given", "check the code against the nomenclature")
+            elif not any(low <= c <= high for c in by_length.get(len(low), ())):
+                # a range's ends need not be codes (the UK tariff's 040210-040219), but it must hold one
+                lint.add(rule.span, "warning", "ORL260", f"the range {low}-{high} holds no code of the HS edition given", "check the range against the nomenclature")
 
 
 def load_nomenclature(path: str | Path) -> set[str]:

@@ -229,7 +229,7 @@ def _header_item(item: Any) -> tuple[list[str], int]:
     elif kw == "cumulation":
         body = f"cumulation {values[0]}" + (f" with {', '.join(values[1])}" if len(values) > 1 else "")
     elif kw in ("in_force", "hs_edition"):
-        body = f"{kw} {values[0]}"
+        body = f"{kw} {values[0]}" + (f" until {values[1]}" if len(values) > 1 else "")
     elif kw == "treat":
         body = f"treat {', '.join(values[0])} as {values[1]}"
     elif kw == "years":

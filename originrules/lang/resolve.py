@@ -104,10 +104,12 @@ class _Resolver:
         for b in bases:
             if b not in BASES:
                 self.problem(found["basis"][0].span, f"unknown basis {b}", "ORL214", self.did_you_mean(b, list(BASES)))
-        in_force = None
+        in_force = expires = None
         if one("in_force"):
             try:
                 in_force = parse_date(str(one("in_force")[0]))  # type: ignore[index]
+                if len(one("in_force")) > 1:  # type: ignore[arg-type]
+                    expires = parse_date(str(one("in_force")[1]))  # type: ignore[index]
             except ValueError:
                 self.problem(found["in_force"][0].span, f"{one('in_force')[0]} is not a date", "ORL215")  # type: ignore[index]
         methods = []
@@ -162,6 +164,7 @@ class _Resolver:
             aliases=tuple((one("aliases") or ((),))[0]),
             parties=parties,
             in_force=in_force,
+            expires=expires,
             cumulation=cumulation,
             cumulation_with=cumulation_with,
             value_names=value_names,

@@ -1,0 +1,201 @@
+"""The words real annexes need (issue 15): stages of manufacture, same-heading allowances,
+qualified materials, weights, dated arms, and prose not yet translated. Each test quotes the rule
+text it implements, from the UK Online Trade Tariff's rule sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import originrules
+from originrules.errors import RulesetError
+from originrules.lang.check import lint_text
+from originrules.lang.format import format_text
+from tests.conftest import HEADER, make_bom, material, ruleset
+
+STAGES = """
+codes yarn = 5004-5006, 5106-5110, 5204-5207, 5001-5003, 5101-5105, 5201-5203, chapters 01-49, chapters 64-97
+    source "HS 2022; introductory note 6: other materials may be used freely"
+"""
+
+
+# ---------------------------------------------------------------- "Manufacture from yarn."
+
+YARN = ruleset(STAGES + "61: manufacture from yarn\n")
+
+
+def test_a_garment_knitted_from_non_originating_yarn_is_manufactured_from_yarn():
+    bom = make_bom("610910", [material("cotton yarn", "520512", "300"), material("buttons", "960621", "20")])
+    assert originrules.check(bom, YARN).originating is True
+
+
+def test_a_garment_sewn_from_non_originating_fabric_is_not_manufactured_from_yarn():
+    bom = make_bom("610910", [material("knitted fabric", "600622", "300")])
+    d = originrules.check(bom, YARN, explain=True)
+    assert d.originating is False
+    failing = d.trace.children[0].detail["failing_materials"] if d.trace.children else d.trace.detail["failing_materials"]
+    assert [m["id"] for m in failing] == ["knitted fabric"]
+
+
+def test_originating_fabric_does_not_have_to_be_at_the_yarn_stage():
+    bom = make_bom("610910", [material("knitted fabric", "600622", "300", "IN", True)])
+    assert originrules.check(bom, YARN).originating is True
+
+
+def test_an_unknown_code_set_name_is_an_error_with_its_line():
+    with pytest.raises(RulesetError) as e:
+        ruleset("61: manufacture from yarns\n")
+    assert e.value.problems[0].code == "ORL107"
+    assert "yarns" in e.value.problems[0].message and e.value.problems[0].where.startswith("test.roo:")
+
+
+# ---------------------------------------------------------------- "Manufacture from materials of any heading, except ..."
+
+EXCEPT = ruleset("7113: manufacture except 7106, 7108, 7110 without tolerance\n")
+
+
+def test_manufacture_from_materials_of_any_heading_except_needs_no_change_of_heading():
+    # "Manufacture from materials of any heading, except those of heading 7106, 7108 and 7110"
+    bom = make_bom("711319", [material("other jewellery", "711319", "500")])
+    assert originrules.check(bom, EXCEPT).originating is True
+
+
+def test_non_originating_gold_of_heading_7108_is_excepted():
+    bom = make_bom("711319", [material("gold", "710812", "500")])
+    assert originrules.check(bom, EXCEPT).originating is False
+
+
+# ---------------------------------------------------------------- same-heading allowance
+
+ALLOW = ruleset("8501: CTH allowing 20%\n")
+
+
+def test_materials_of_the_same_heading_may_be_used_up_to_20_percent():
+    # "Manufacture from materials of any heading, except that of the product. However, materials of
+    # the same heading as the product may be used, provided that their total value does not exceed 20%"
+    bom = make_bom("850110", [material("motor part", "850140", "200"), material("steel", "720851", "500")])
+    assert originrules.check(bom, ALLOW).originating is True
+
+
+def test_same_heading_materials_above_20_percent_fail_the_rule():
+    bom = make_bom("850110", [material("motor part", "850140", "250")])
+    d = originrules.check(bom, ALLOW, explain=True)
+    assert d.originating is False
+    assert d.trace.detail["allowance"]["applied"] is False
+
+
+# ---------------------------------------------------------------- qualified materials: "wholly obtained"
+
+WO_24 = ruleset("2402: WO from chapter 24\n")
+
+
+def test_all_the_materials_of_chapter_24_used_must_be_wholly_obtained():
+    # "Manufacture in which all the materials of chapter 24 used are wholly obtained."
+    ok = make_bom("240220", [material("tobacco", "240110", "300", "IN", True, wholly_obtained=True), material("paper", "481310", "50")])
+    assert originrules.check(ok, WO_24).originating is True
+    imported = make_bom("240220", [material("tobacco", "240110", "300")])
+    assert originrules.check(imported, WO_24).originating is False
+
+
+def test_an_originating_tobacco_not_declared_wholly_obtained_leaves_the_rule_undetermined():
+    bom = make_bom("240220", [material("tobacco", "240110", "300", "IN", True)])
+    d = originrules.check(bom, WO_24)
+    assert d.originating is None
+    assert "materials[0].wholly_obtained" in d.reasons[0]
+
+
+# ---------------------------------------------------------------- weights
+
+SUGAR = ruleset("0401-0410: VNM(net_weight) from 1701, 1702 <= 20%\n")
+
+
+def test_non_originating_sugar_by_weight_is_held_to_20_percent_of_the_product():
+    # "the total weight of non-originating materials of heading 1701 and heading 1702 does not
+    # exceed 20% of the weight of the product"
+    light = make_bom("040390", [material("sugar", "170199", "100", net_weight_kg="0.15")], net_weight_kg="1")
+    heavy = make_bom("040390", [material("sugar", "170199", "100", net_weight_kg="0.25")], net_weight_kg="1")
+    assert originrules.check(light, SUGAR).originating is True
+    assert originrules.check(heavy, SUGAR).originating is False
+
+
+def test_a_rule_by_weight_names_the_weights_the_bom_lacks():
+    bom = make_bom("040390", [material("sugar", "170199", "100")])
+    d = originrules.check(bom, SUGAR)
+    assert d.originating is None
+    assert "materials[0].net_weight_kg" in d.reasons[0] or "product.net_weight_kg" in d.reasons[0]
+
+
+# ---------------------------------------------------------------- VNM not above the originating materials
+
+VOM = ruleset("8471: VNM <= 40% and VNM(materials) <= 50%\n")
+
+
+def test_non_originating_materials_may_not_exceed_the_originating_ones():
+    # "the value of all the non-originating materials used does not exceed the value of all the
+    # originating materials used"
+    even = make_bom("847130", [material("chip", "854231", "200"), material("case", "847330", "200", "IN", True)])
+    more = make_bom("847130", [material("chip", "854231", "210"), material("case", "847330", "200", "IN", True)])
+    assert originrules.check(even, VOM).originating is True
+    assert originrules.check(more, VOM).originating is False
+
+
+# ---------------------------------------------------------------- dated arms
+
+DATED = ruleset("8507: CTSH until 2023-12-31 or VNM <= 30%\n")
+
+
+def test_an_arm_in_force_until_31_december_2023_is_met_on_that_day_and_not_after():
+    # EU TCA 8507: "CTSH (until 31 December 2023)"
+    bom = make_bom("850760", [material("cells", "850790", "500")])
+    assert originrules.check(bom, DATED, on=dt.date(2023, 12, 31)).originating is True
+    d = originrules.check(bom, DATED, on=dt.date(2024, 1, 1), explain=True)
+    assert d.originating is False
+    assert "ended on 2023-12-31" in d.trace.children[0].text
+
+
+# ---------------------------------------------------------------- untranslated prose
+
+UNTRANSLATED = ruleset('9401: untranslated "Manufacture from cotton cloth already made up in a form ready for use"\n')
+
+
+def test_untranslated_prose_is_undetermined_and_named():
+    bom = make_bom("940161", [material("frame", "940191", "100")])
+    d = originrules.check(bom, UNTRANSLATED)
+    assert d.originating is None
+    assert "translation" in d.reasons[0]
+
+
+def test_lint_accepts_untranslated_prose_with_a_warning():
+    problems = lint_text(HEADER + '9401: untranslated "Manufacture from cotton cloth"\n    source "test"\n', "t.roo")
+    assert [(p.severity, p.code) for p in problems] == [("warning", "ORL280")]
+
+
+# ---------------------------------------------------------------- fmt round-trip
+
+ALL_NEW = STAGES + """6101: manufacture from yarn
+8501: CTH allowing 20% or VNM <= 40%
+2401: WO from chapter 24
+8507: CTSH until 2023-12-31 or (CTH and VNM <= 50%) until 2030-01-01 or VNM(materials) <= 50%
+7106: manufacture except 7106, 7108 without tolerance
+0401: VNM(net_weight) from 1701, 1702 <= 20%
+9999: untranslated "Manufacture from cotton cloth"
+"""
+
+
+def test_fmt_prints_every_new_form_so_that_it_reads_back_the_same():
+    once = format_text(HEADER + ALL_NEW, "t.roo")
+    assert format_text(once, "t.roo") == once
+    for line in ("6101: manufacture from yarn", "8501: CTH allowing 20% or VNM <= 40%", "(CTH and VNM <= 50%) until 2030-01-01", 'untranslated "Manufacture from cotton cloth"'):
+        assert line in once
+
+
+def test_lint_exits_0_on_a_file_whose_only_warning_is_untranslated_prose(tmp_path):
+    from click.testing import CliRunner
+
+    from originrules.cli import main
+
+    path = tmp_path / "t.roo"
+    path.write_text(HEADER + '9401: untranslated "Manufacture from cotton cloth"\n    source "test"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(path)])
+    assert result.exit_code == 0 and "ORL280" in result.output

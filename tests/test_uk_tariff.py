@@ -1,0 +1,182 @@
+"""`originrules import uk-tariff`: the UK Online Trade Tariff's rule sets read by a grammar of
+the legal phrasings, and the 36 schemes shipped from it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import originrules
+from originrules import resources
+from originrules.cli import main
+from originrules.importers.uk_tariff import Untranslatable, import_uk_tariff, normalise, translate_entry
+from originrules.lang.format import expr_text
+from tests.conftest import REPO, SHARED, make_bom, material
+
+UK_ROO = SHARED / "corpus" / "uk-roo"
+RULE_SETS = UK_ROO / "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
+needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corpus/uk-roo is not beside the repository")
+
+
+# ---------------------------------------------------------------- the phrasings
+
+
+@pytest.mark.parametrize(
+    ("prose", "rule"),
+    [
+        ("Manufacture from materials of any heading, except that of the product.", "CTH"),
+        ("Manufacture in which all the materials used are classified within a heading other than that of the product.", "CTH"),
+        ("Manufacture from materials of any subheading, except that of the good.", "CTSH"),
+        ("Manufacture in which the value of all the materials used does not exceed 40% of the ex‐works price of the product.", "VNM <= 40%"),
+        ("Manufacture: - from materials of any heading, except that of the product, *and* - in which the value of all the materials used does not exceed 50% of the ex-works price of the product.", "CTH and VNM <= 50%"),
+        ("Manufacture from materials of any heading, except that of the product. However, materials of the same heading as the product may be used, provided that their total value does not exceed 20% of the ex-works price of the product.", "CTH allowing 20%"),
+        ("Manufacture in which the value of all the materials of chapter 17 used does not exceed 30% of the ex-works price of the product.", "VNM from chapter 17 <= 30%"),
+        ("Manufacture in which all the materials of chapter 24 used are wholly obtained.", "WO from chapter 24"),
+        ("Manufacture from yarn.", "manufacture from yarn"),
+        ("Manufacture from materials of any heading, except those of heading 7106, heading 7108 and heading 7110.", "manufacture except 7106, 7108, 7110"),
+        ("CTH: All non-originating materials used in the production of the good have undergone a change in tariff classification at the 4-digit level (tariff heading).", "CTH"),
+        ("The good has a Regional Value Content (RVC) as calculated under Article 4 of the Origin Reference Document of not less than 40%, whether using the build-up method or build-down method (RVC40).", "RVC >= 40%"),
+        ("A change to a good of heading 0101 to heading 0106 from any other chapter.", "CC"),
+        ("A change to subheading 2009.11 from any other chapter, except from heading 08.05 or 20.07.", "CC except 0805, 2007"),
+        ("No change in tariff classification required for a good of heading 8473, provided there is a regional value content of not less than 40% under the build-down method.", "RVC(build_down) >= 40%"),
+        ("A maximum of 50% of the ex-works price (EXW) is made up of non-originating parts (MAXNOM).", "VNM <= 50%"),
+        ("The maximum value of non-originating materials (MaxNOM) cannot exceed 70% of the ex-works price (EXW) of the good. (until 31 December 2023)", "(VNM <= 70%) until 2023-12-31"),
+        ("Manufacture in which: - the value of all the materials used does not exceed 40% of the ex-works price of the product, *and* - the value of all the non-originating materials used does not exceed the value of all the originating materials used.", "VNM <= 40% and VNM(materials) <= 50%"),
+        ("Weaving, combined with making-up, including cutting of fabric.", "process(weaving_combined_with_making_up_including_cutting_of_fabric)"),
+    ],
+)
+def test_each_legal_phrasing_becomes_its_rule(prose: str, rule: str) -> None:
+    assert translate_entry(prose)[0] == rule
+
+
+def test_a_change_limited_to_a_description_of_goods_is_not_guessed():
+    # CPTPP 030444: "A change to Merluccius angustimanus (Panama hake) ... of subheading 030444 from any other chapter"
+    with pytest.raises(Untranslatable, match="description of goods"):
+        translate_entry("A change to Merluccius angustimanus (Panama hake) of subheading 030444 from any other chapter.")
+
+
+def test_prose_outside_the_grammar_is_untranslatable_not_guessed():
+    with pytest.raises(Untranslatable):
+        translate_entry("Manufacture from highly-transparent polyester-foils with a thickness of less than 23 micron.")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pct=st.decimals(min_value=1, max_value=99, places=1),
+    heading=st.integers(min_value=101, max_value=9706),
+    level=st.sampled_from(["chapter", "heading", "subheading"]),
+)
+def test_the_grammar_reads_the_phrasing_whatever_its_numbers(pct: Decimal, heading: int, level: str) -> None:
+    # a grammar of phrasings, not a table of sentences: every percentage and code reads back
+    code = {"chapter": str(heading // 100).zfill(2), "heading": str(heading).zfill(4), "subheading": str(heading).zfill(4) + "10"}[level]
+    prose = f"Manufacture: - from materials of any {level}, except that of the product, *and* - in which the value of all the materials of {level} {code} used does not exceed {pct}% of the ex-works price of the product."
+    rule = translate_entry(prose)[0]
+    expected_code = f"chapter {code}" if level == "chapter" else code
+    assert rule == f"{ {'chapter': 'CC', 'heading': 'CTH', 'subheading': 'CTSH'}[level] } and VNM from {expected_code} <= {pct}%".replace("{ ", "").replace(" }", "")
+
+
+def test_normalise_keeps_decimals_and_joins_dotted_codes():
+    assert normalise("a QVC of 47.5% from heading 20.07 or subheading 2009.11")[0] == "a qvc of 47.5% from heading 2007 or subheading 200911"
+
+
+# ---------------------------------------------------------------- a scheme file, end to end
+
+
+def _scheme(tmp_path: Path) -> Path:
+    root = tmp_path / "rules_of_origin"
+    (root / "roo_schemes_uk" / "rule_sets").mkdir(parents=True)
+    (root / "roo_schemes_uk" / "articles" / "testland").mkdir(parents=True)
+    (root / "roo_schemes_uk.json").write_text(json.dumps({"schemes": [{
+        "scheme_code": "testland", "title": "UK-Testland Agreement", "countries": ["TL"],
+        "validity_start_date": "2024-01-01", "cumulation_methods": {"bilateral": {"countries": ["GB", "TL"]}},
+        "ord": {"ord_title": "Testland ORD", "ord_version": "1.0", "ord_date": "1 January 2024"},
+    }]}), encoding="utf-8")
+    (root / "roo_schemes_uk" / "articles" / "testland" / "tolerances.md").write_text(
+        "the total value of non-originating materials does not exceed 10% of the ex-works price of the product, except for products of Chapters 50 to 63", encoding="utf-8")
+    rows = [
+        {"heading": "0101-0106", "min": "0101000000", "max": "0106999999", "subdivision": "", "rules": [{"rule": "All animals of [chapter&nbsp;1](/chapters/01) are wholly obtained.", "operator": None}]},
+        {"heading": "8501", "min": "8501000000", "max": "8501999999", "subdivision": "", "rules": [
+            {"rule": "Manufacture from materials of any heading, except that of the product.", "operator": None},
+            {"rule": "Manufacture in which the value of all the materials used does not exceed **40%** of the ex-works price of the product.", "operator": "or"}]},
+        {"heading": "ex 3921", "min": "3921000000", "max": "3921999999", "subdivision": "Foils", "rules": [{"rule": "Manufacture from highly-transparent polyester-foils with a thickness of less than 23 micron.", "operator": None}]},
+    ]
+    path = root / "roo_schemes_uk" / "rule_sets" / "testland.json"
+    path.write_text(json.dumps({"rule_sets": rows}), encoding="utf-8")
+    return path
+
+
+def test_import_writes_a_ruleset_with_a_header_from_the_scheme_and_a_report(tmp_path: Path) -> None:
+    scheme = _scheme(tmp_path)
+    out, report = tmp_path / "uk-testland.roo", tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["import", "uk-tariff", str(scheme), "-o", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    r = json.loads(report.read_text(encoding="utf-8"))
+    assert (r["rule_sets"], r["translated"]) == (3, 2)
+    assert isinstance(r["rule_sets"], int) and isinstance(r["translated"], int)
+    assert r["untranslated"][0]["prose"].startswith("Manufacture from highly-transparent polyester-foils")
+    crs = originrules.load_ruleset(out)
+    ag = crs.agreement
+    assert (ag.code, ag.parties, str(ag.in_force)) == ("UK-TESTLAND", ("GB", "TL"), "2024-01-01")
+    assert [(str(d.percent), str(d.except_codes)) for d in ag.de_minimis] == [("10", "50-63")]
+    rules = {r.key_text: expr_text(r.body) for r in crs.ruleset.rules}
+    assert rules["8501"] == "CTH or VNM <= 40%"
+    # the prose is the citation
+    assert next(r for r in crs.ruleset.rules if r.key_text == "8501").provenance.source.endswith("does not exceed 40% of the ex-works price of the product.")
+
+
+def test_check_answers_undetermined_under_an_untranslated_rule_and_names_it(tmp_path: Path) -> None:
+    scheme = _scheme(tmp_path)
+    out = tmp_path / "uk-testland.roo"
+    assert CliRunner().invoke(main, ["import", "uk-tariff", str(scheme), "-o", str(out)]).exit_code == 0
+    bom = tmp_path / "bom.json"
+    bom.write_text(json.dumps({"product": {"hs_code": "392190", "ex_works": "100"}, "materials": [{"id": "film", "hs_code": "392062", "value": "30", "origin": "CN"}]}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(bom), "-a", "UK-TESTLAND", "--ruleset", str(out)])
+    assert result.exit_code == 3
+    assert "untranslated" in result.output and "polyester-foils" in result.output
+
+
+def test_a_file_that_is_not_a_rule_set_file_is_refused_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "x.json"
+    bad.write_text('{"rules": []}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "uk-tariff", str(bad), "-o", str(tmp_path / "x.roo")])
+    assert result.exit_code == 2
+    assert "rule_sets" in result.output
+    assert not (tmp_path / "x.roo").exists()
+
+
+# ---------------------------------------------------------------- the shipped schemes
+
+UK_SCHEMES = sorted(p.name for p in resources.rulesets_dir().glob("uk-*.roo"))
+
+
+def test_36_schemes_are_shipped_besides_india():
+    assert len(UK_SCHEMES) == 36
+
+
+@pytest.mark.parametrize("filename", UK_SCHEMES)
+def test_each_scheme_is_pinned_by_its_rules(filename: str, snapshot) -> None:  # type: ignore[no-untyped-def]
+    # a compact pin: the header dump and one line per rule (key, subdivision, body); the
+    # citations are the prose of the data, pinned by the regeneration test below
+    crs = originrules.load_ruleset(resources.rulesets_dir() / filename)
+    lines = [f"{r.key_text}{' [' + r.subdivision + ']' if r.subdivision else ''}: {expr_text(r.body) if r.translated else 'untranslated'}" for r in crs.ruleset.rules]
+    assert "\n".join(lines) == snapshot
+
+
+@needs_corpus
+@pytest.mark.parametrize("scheme", ["eu", "new-zealand", "cptpp"])
+def test_the_shipped_ruleset_is_what_the_importer_writes(scheme: str) -> None:
+    assert import_uk_tariff(RULE_SETS / f"{scheme}.json").text == (REPO / "rulesets" / f"uk-{scheme}.roo").read_text(encoding="utf-8")
+
+
+def test_a_shipped_scheme_decides_by_agreement_id():
+    # New Zealand 8471: "CTSH ... || RVC40"
+    bom = make_bom("847130", [material("board", "847330", "300", "CN")], fob="1000", ex_works="1000", importing_country="GB", exporting_country="NZ")
+    d = originrules.check(bom, "UK-NEW-ZEALAND")
+    assert d.originating is True
+    assert d.rule.source.startswith("rulesets/uk-new-zealand.roo:")
