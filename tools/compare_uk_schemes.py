@@ -53,6 +53,10 @@ def _plain(text: str) -> str:
     text = re.sub(r"[\u2010-\u2014]", "-", text)
     text = re.sub(r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\(\s*(?:such as|including|e\.g\.) [^)]*\)", "", text, flags=re.I)
+    text = re.sub(r"\.? for special conditions relating to products made of a mixture of textile materials", "", text, flags=re.I)
+    text = re.sub(r"\.?,? see (?:also )?introductory notes? \d+[^.]*", "", text, flags=re.I)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(".,; ")
 
@@ -123,6 +127,19 @@ def _clause(c: str) -> DNF:
         return one(("manufacture", m.group(1).split()[-1], frozenset()))
     if m := re.fullmatch(r"from materials of (" + _C + r")", c):
         return one(("manufacture", _codes(m.group(1)), frozenset()))
+    if m := re.fullmatch(r"from materials of any heading,? except (?:those of )?(" + _C + r")", c):
+        return one(("manufacture", None, _codes(m.group(1))))
+    if m := re.fullmatch(r"from (?![a-z ,\-]*\bany\b)[a-z ,\-]+? of (" + _C + r")", c):
+        return one(("manufacture", _codes(m.group(1)), frozenset()))
+    if c.startswith("from") and "%" not in c and not re.search(r"\d", c):
+        # a list of stages: "from: - raw silk ..., - natural fibres ..., or - paper-making materials"
+        stage = "fabric" if "fabric" in c else "yarn" if "yarn" in c else "fibres" if re.search(r"fibres|silk|pulp|paper", c) else None
+        if stage is None or "provided" in c:
+            raise Unread(c[:80])
+        return one(("manufacture", stage, frozenset()))
+    if re.match(r"^[a-z][a-z\-]*(?:ing|tion|sion)\b", c) and "%" not in c and "provided" not in c and not c.startswith(("a change", "manufacture")):
+        # a specific process, named by its words: "weaving, combined with making-up"
+        return one(("process", re.sub(r"[^a-z0-9]+", "_", c).strip("_")))
     if m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading)(?: (?:within|in) (?:that|this) (?:chapter|heading))?(?:,? except from (" + _C + r"))?", c):
         excepted = _codes(m.group(2)) if m.group(2) else frozenset()
         return one(("shift", _LEVEL[m.group(1)], excepted, None))

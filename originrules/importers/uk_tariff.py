@@ -50,7 +50,9 @@ _SUBSTITUTIONS = [
     (r"\(\s*such as [^)]*\)", ""),
     (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
     # a pointer to the introductory notes' textile tolerances, which the header carries
-    (r"\. for special conditions relating to products made of a mixture of textile materials, see introductory note \d+", ""),
+    (r"\.? for special conditions relating to products made of a mixture of textile materials(?:,? see introductory note \d+)?", ""),
+    (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
+    (r"^other operations than those referred to in column", "other operations"),
     (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
     (r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2"),
     (r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2"),
@@ -136,8 +138,10 @@ NOUNS: dict[str, str] = {
     "meat": "chapter 02",
     "milk": "0401-0404",
     "sugar": "1701-1702",
+    "maize": "1005",
+    "olives": "070992, 071120",
 }
-_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetables", "vegetables"), ("vegetable", "vegetable_materials"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar")]
+_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetables", "vegetables"), ("vegetable", "vegetable_materials"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar"), ("maize", "maize"), ("olives", "olives")]
 
 
 def _materials_named(words: list[str]) -> str:
@@ -183,7 +187,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def alternatives(self, *items: str) -> str:
         return " or ".join(items)
 
-    def requirement(self, *items: str) -> str:
+    def conj(self, *items: str) -> str:
         return " and ".join(_group(i) for i in items)
 
     def conditions(self, *items: str) -> str:
@@ -253,6 +257,18 @@ class _Write(Transformer):  # type: ignore[type-arg]
         return f" allowing {_pct(pct)}"
 
     # -- manufacture
+    def however_value(self, value: str) -> str:
+        return f" and {value}"
+
+    def however_not(self, codes: str) -> str:
+        return ("except", codes)  # type: ignore[return-value]  # "however, waste and scrap of heading 7802 may not be used"
+
+    def described(self, *parts: Any) -> str:
+        return parts[-1]  # the codes; the description narrows within them
+
+    def all_originating(self, *_: Any) -> str:
+        return "VNM <= 0%"  # "all the materials used are originating": no non-originating material at all
+
     def from_any(self, level: Token, *parts: Any) -> str:
         own = _LEVEL[_level(level)]
         head, tail = "manufacture", ""
@@ -373,8 +389,11 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def rvc_items(self, *items: str) -> str:
         return " or ".join(items)
 
-    def rvc_item(self, letter: Token, pct: Token, method: Token, focus: str | None = None) -> str:
-        return self.rvc_method(pct, method, focus)
+    def rvc_item(self, *parts: Any) -> str:
+        # "- a) 30% under the build-up method" (the letter "a" is a keyword, and dropped)
+        toks = [p for p in parts if isinstance(p, Token) and p.type in ("PERCENT", "METHOD")]
+        focus = next((p for p in parts if not isinstance(p, Token)), None)
+        return self.rvc_method(toks[0], toks[1], focus)
 
     def focus(self, codes: str) -> str:
         return codes
