@@ -145,7 +145,10 @@ def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
     """Code -> (file, aliases) of every shipped ruleset, read from the headers without parsing."""
     out = {}
     for path in sorted(resources.rulesets_dir().glob("*.roo")):
-        head = path.read_text(encoding="utf-8")[:20_000]
+        with path.open("rb") as f:  # the header only: a scheme's whole file is up to 1 MB
+            head = f.read(8192).decode("utf-8", "ignore")
+        if "\n}" not in head:  # a header longer than that: read on
+            head = path.read_text(encoding="utf-8")
         code = _HEADER.search(head)
         if code:
             aliases = _ALIASES.search(head[code.end():])
