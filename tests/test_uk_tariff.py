@@ -180,3 +180,31 @@ def test_a_shipped_scheme_decides_by_agreement_id():
     d = originrules.check(bom, "UK-NEW-ZEALAND")
     assert d.originating is True
     assert d.rule.source.startswith("rulesets/uk-new-zealand.roo:")
+
+
+def test_a_process_description_may_use_every_word_of_the_grammar_but_those_that_end_it():
+    # `_free` lists the grammar's keywords by hand (Lark has no "any token but"): a keyword
+    # missing from it would cut process names short wherever it appears
+    import re
+
+    text = (REPO / "originrules" / "importers" / "uk_prose.lark").read_text(encoding="utf-8")
+    rules = "\n".join(line.split("//")[0] for line in text.splitlines())
+    keywords = set(re.findall(r'"([^"\n]+)"', rules))
+    free = re.search(r"^_free:(.*?)(?=^\S)", rules, re.S | re.M).group(1)  # type: ignore[union-attr]
+    assert keywords - set(re.findall(r'"([^"\n]+)"', free)) == {"provided", "manufacture", "production", "until", ".", ";"}  # "." and ";" are ignored
+
+
+def test_an_entry_the_grammar_cannot_read_is_an_untranslated_arm_beside_the_others():
+    # EU TCA 8507 (battery packs): the first entry's "active cathode materials" name no codes;
+    # the others are read, so a product meeting one of them is decided
+    from originrules.importers.uk_tariff import translate_rule_set
+
+    rs = {"heading": "8507", "min": "8507000000", "max": "8507999999", "rules": [
+        {"rule": "CTH: All non-originating materials used in the production of the good have undergone a change in tariff classification at the 4-digit level (tariff heading) except from non-originating active cathode materials."},
+        {"rule": "A maximum of 30% of the ex-works price (EXW) is made up of non-originating parts (MAXNOM)."},
+        {"rule": "CTSH (until 31 December 2023)."},
+    ]}
+    body, _, why = translate_rule_set(rs)
+    assert body is not None and body.startswith('untranslated "CTH: All non-originating')
+    assert body.endswith(" or VNM <= 30% or (CTSH) until 2023-12-31")
+    assert why  # and the report counts the rule set as not (wholly) translated

@@ -553,12 +553,16 @@ def prose(rule_set: dict[str, Any]) -> str:
 
 
 def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | None], Any] | None = None) -> tuple[str | None, set[str], str]:
-    """(the rule body, the stages it uses, why not) for one rule set: its entries are
-    alternatives, each translated by the grammar; None if any entry cannot be."""
+    """(the rule body, the stages it uses, why not all of it is translated) for one rule set.
+
+    Its entries are alternatives, each translated by the grammar. An entry the grammar cannot
+    read becomes an `untranslated` arm beside the others: a product that meets a translated arm
+    originates whatever the untranslated one says, and one that meets none is undetermined,
+    never refused on an arm nobody has read. None if no entry can be read."""
     cache = {} if cache is None else cache
     key = key_of(rule_set)
     own = key[1] if key and key[1] == key[2] else None
-    bodies, stages = [], set()
+    bodies, stages, why = [], set(), []
     for entry in _entries(rule_set):
         k = (entry, own)
         if k not in cache:
@@ -568,12 +572,16 @@ def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | No
                 cache[k] = e
         found = cache[k]
         if isinstance(found, Untranslatable):
-            return None, set(), str(found)
+            bodies.append(f"untranslated {_quote(entry)}")
+            why.append(str(found))
+            continue
         bodies.append(found[0])
         stages |= found[1]
     if not bodies:
         return None, set(), "no rule text"
-    return " or ".join(bodies), stages, ""
+    if len(why) == len(bodies):
+        return None, set(), why[0]
+    return " or ".join(bodies), stages, "; ".join(why)
 
 
 def _quote(text: str) -> str:
@@ -693,6 +701,8 @@ def import_uk_tariff(path: str | Path) -> Imported:
             body = f"untranslated {_quote(text)}"  # the prose is quoted there; the citation names the row
         else:
             cite += f": {text}"
+            if why:  # some entries translated, others left as untranslated arms
+                untranslated.append({"heading": heading, "subdivision": subdivision, "prose": text, "reason": why, "partly": True})
         out.append(f"{key}{named}:\n    {body}\n    source {_quote(cite)}")
     ruleset = "\n".join(out) + "\n"
     from originrules.lang.format import format_text
@@ -703,6 +713,7 @@ def import_uk_tariff(path: str | Path) -> Imported:
         "agreement": agreement_id(code),
         "rule_sets": len(rule_sets),
         "translated": len(rule_sets) - len(untranslated) - len(skipped),
+        "partly_translated": sum(1 for u in untranslated if u.get("partly")),
         "untranslated": untranslated,
         "skipped": skipped,
     }
