@@ -381,7 +381,7 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
             continue  # off the route, or a scheme no longer applied (the GSP, replaced by the DCTS)
         row: dict[str, Any] = {"agreement": ag.code, "name": ag.name}
         try:
-            decision = check(resolve(bom, ag.code) if resolve else bom, crs, assume_origin=assume_origin)
+            decision = check(resolve(bom, ag.code) if resolve else bom, crs, assume_origin=assume_origin, on=on)  # on: dated rule arms
             row.update({"verdict": decision.verdict, "rule": decision.rule.key if decision.rule else None})
         except OriginrulesError as e:
             row.update({"verdict": "error", "rule": None, "error": e.render()})
