@@ -407,6 +407,21 @@ class _Write(Transformer):  # type: ignore[type-arg]
             raise Untranslatable(f"the same {_level(level)} as the product, for a rule set of several")
         return f"VNM from {self.own[:digits]} <= {_pct(pct)}"
 
+    @v_args(meta=True)
+    def manufacture_by(self, meta: Any, children: list[Any]) -> str:
+        process, *rest = children
+        return process + "".join(f" and {_group(r)}" for r in rest)
+
+    @v_args(meta=True)
+    def by_words(self, meta: Any, children: list[Any]) -> str:
+        return f"process({_slug(self.text[meta.start_pos : meta.end_pos])})"
+
+    @v_args(meta=True)
+    def product_is(self, meta: Any, children: list[Any]) -> str:
+        # "the product is both cut (or knit to shape) and sewn ...": what must be done to it, a process
+        words = self.text[meta.start_pos : meta.end_pos].removeprefix("the product is ").removeprefix("both ")
+        return f"process({_slug(words)})"
+
     def undergone(self, *items: str) -> str:
         return " or ".join(items)
 
