@@ -52,6 +52,7 @@ class Material(NamedTuple):
     part_number: str | None = None
     declaration: str | None = None  # "bom": the BOM's own `originating` wins over the register
     net_weight_kg: Decimal | None = None  # for rules and tolerances by weight
+    attributes: tuple[tuple[str, Decimal], ...] | None = None  # qualifiers a rule may ask: (("milk_solids", 12),)
 
 
 # columns of Material, for the C-level passes in Bom
@@ -140,7 +141,9 @@ class Bom:
             return {k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
 
         def material(m: Material) -> dict[str, Any]:
-            d = clean({k: v for k, v in m._asdict().items() if k not in ("materials", "quoted_value", "wholly_obtained")})
+            d = clean({k: v for k, v in m._asdict().items() if k not in ("materials", "quoted_value", "wholly_obtained", "attributes")})
+            if m.attributes is not None:
+                d["attributes"] = {k: str(v) for k, v in m.attributes}
             if m.wholly_obtained:
                 d["wholly_obtained"] = True
             if m.currency:
@@ -246,6 +249,24 @@ class _Reader:
             return None
         return number
 
+    def attributes(self, data: dict[str, Any], path: str) -> tuple[tuple[str, Decimal], ...] | None:
+        """`attributes`: names (letters, digits, _) to numbers, as a rule's qualifier reads them."""
+        raw = data.get("attributes")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.bad(f"{path}.attributes", f"expected an object of names and numbers, got {_show(raw)}")
+            return None
+        out = []
+        for name in raw:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", str(name)):
+                self.bad(f"{path}.attributes", f"{_show(name)} is not a name (letters, digits and _)")
+                continue
+            value = self.number(raw, name, f"{path}.attributes")
+            if value is not None:
+                out.append((str(name), value))
+        return tuple(out)
+
     def boolean(self, data: dict[str, Any], key: str, path: str) -> bool | None:
         value = data.get(key)
         if value is None:
@@ -341,6 +362,7 @@ MATERIAL_FIELDS = {
     "part_number": "the supplier's part number, as on its declaration",
     "declaration": '"bom": take `originating` from this BOM even when the register has a declaration',
     "net_weight_kg": "net weight in kilograms used in one unit of the product: for rules by weight",
+    "attributes": 'numbers a rule may qualify a material by, e.g. {"milk_solids": "12"} (percent by dry weight)',
 }
 ROLES = ("accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect")
 MAX_DEPTH = 10  # levels of intermediate materials
@@ -409,6 +431,7 @@ class _Loader:
                 part_number=r.text(m, "part_number", where),
                 declaration=r.text(m, "declaration", where),
                 net_weight_kg=r.number(m, "net_weight_kg", where),
+                attributes=r.attributes(m, where),
             )
             if material.declaration not in (None, "bom"):
                 r.bad(f"{where}.declaration", f'expected "bom" (take originating from this BOM), got {_show(material.declaration)}')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -54,6 +55,21 @@ class CodeSet:
 
     ranges: tuple[CodeRange, ...] = ()
     written: str | None = attrs.field(default=None, eq=False)  # as written, when it names a `codes` set
+    # `codes dairy = 190190 where milk_solids > 10%`: only materials whose attribute compares so
+    qualifier: tuple[str, str, Decimal] | None = None
+
+    def admits(self, code: str | None, attributes: tuple[tuple[str, Decimal], ...] | None) -> bool | None:
+        """Is a material of this code (and these attributes) in the set? None: the BOM does not
+        give the attribute the qualifier needs."""
+        if code is None or not self.contains(code):
+            return None if code is None else False
+        if self.qualifier is None:
+            return True
+        name, op, number = self.qualifier
+        value = dict(attributes or ()).get(name)
+        if value is None:
+            return None
+        return {">": value > number, ">=": value >= number, "<": value < number, "<=": value <= number}[op]
 
     def contains(self, code: str) -> bool:
         return any(r.contains(code) for r in self.ranges)

@@ -199,3 +199,33 @@ def test_lint_exits_0_on_a_file_whose_only_warning_is_untranslated_prose(tmp_pat
     path.write_text(HEADER + '9401: untranslated "Manufacture from cotton cloth"\n    source "test"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["lint", str(path)])
     assert result.exit_code == 0 and "ORL280" in result.output
+
+
+# ---------------------------------------------------------------- qualified materials
+
+DAIRY = ruleset("""codes dairy_over_10 = 190190 where milk_solids > 10%
+    source "CPTPP 0402: dairy preparations containing more than 10% by dry weight of milk solids"
+0402: CC except dairy_over_10
+""")
+
+
+def test_dairy_preparations_with_more_than_10_percent_milk_solids_are_excepted():
+    # CPTPP 0402: "A change from any other chapter, except from dairy preparations of subheading
+    # 190190 containing more than 10% by dry weight of milk solids"
+    rich = make_bom("040210", [material("prep", "190190", "300", attributes={"milk_solids": "12"})])
+    lean = make_bom("040210", [material("prep", "190190", "300", attributes={"milk_solids": "8"})])
+    assert originrules.check(rich, DAIRY).originating is False
+    assert originrules.check(lean, DAIRY).originating is True
+
+
+def test_a_preparation_whose_milk_solids_are_not_given_leaves_the_rule_undetermined():
+    d = originrules.check(make_bom("040210", [material("prep", "190190", "300")]), DAIRY)
+    assert d.originating is None
+    assert "materials[0].attributes" in d.reasons[0]
+
+
+def test_fmt_keeps_the_qualifier():
+    text = HEADER + 'codes dairy = 190190 where milk_solids > 10%\n    source "t"\n0402: CC except dairy\n'
+    once = format_text(text, "t.roo")
+    assert "codes dairy = 190190 where milk_solids > 10%" in once and "CC except dairy" in once
+    assert format_text(once, "t.roo") == once

@@ -50,14 +50,17 @@ def shift_failures(ctx: Context, digits: int, exception: CodeSet | None) -> tupl
             elif h[:digits] == own:
                 failing.append((m, SAME))
         return failing, unknown
+    qualified = exception is not None and exception.qualifier is not None
     for m in ctx.shift_materials:
         h = m.hs_code
         if h is None:
             unknown.append(m)
         elif len(h) < digits:
             failing.append((m, SHORT))
-        elif exception is not None and exception.contains(h):
+        elif exception is not None and (excepted := exception.admits(h, m.attributes) if qualified else exception.contains(h)):
             failing.append((m, EXCEPTED))
+        elif qualified and excepted is None:
+            unknown.append(m)  # of an excepted code, but the BOM does not give the attribute that decides
         elif h[:digits] == own:
             failing.append((m, SAME))
     return failing, unknown
@@ -86,12 +89,15 @@ def manufacture_failures(ctx: Context, allowed: CodeSet | None, exception: CodeS
         if h is None:
             if allowed is not None or exception:
                 unknown.append(m)
-        elif exception is not None and exception.contains(h):
-            failing.append((m, EXCEPTED))
-        elif allowed is not None and not allowed.contains(h):
-            failing.append((m, OUTSIDE))
-        else:
             continue
+        excepted = exception.admits(h, m.attributes) if exception is not None else False
+        inside = allowed.admits(h, m.attributes) if allowed is not None else True
+        if excepted:
+            failing.append((m, EXCEPTED))
+        elif inside is False:
+            failing.append((m, OUTSIDE))
+        elif excepted is None or inside is None:
+            unknown.append(m)  # the BOM does not give the attribute a qualified set asks
     return failing, unknown
 
 

@@ -294,7 +294,9 @@ def _statement(kind: str, node: Any) -> list[str]:
     if kind == "tariff_line":
         return _tariff_line(node)
     if kind == "codes":
-        return [f"codes {node.name} = {_codes_written(node.codes)}", *_provenance_lines(node.provenance, "    ")]
+        q = node.codes.qualifier
+        where = f" where {q[0]} {q[1]} {q[2]}%" if q is not None else ""
+        return [f"codes {node.name} = {_codes_written(node.codes)}{where}", *_provenance_lines(node.provenance, "    ")]
     if kind == "let":
         params = f"({', '.join(node.params)})" if node.params else ""
         return [f"let {node.name}{params} = {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]

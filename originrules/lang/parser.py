@@ -7,6 +7,7 @@ import functools
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import lark
 from lark import Lark, Token, Transformer, v_args
 
@@ -217,22 +218,32 @@ class _Build(Transformer):  # type: ignore[type-arg]
         ranges: list[CodeRange] = []
         for item in items:
             ranges.extend(item.ranges if isinstance(item, CodeSet) else (item,))
-        named = any(isinstance(i, CodeSet) for i in items)
-        return CodeSet(tuple(ranges), ", ".join(str(i) for i in items) if named else None)
+        named = [i for i in items if isinstance(i, CodeSet)]
+        qualified = [i for i in named if i.qualifier is not None]
+        if qualified and len(items) > 1:
+            raise _TransformProblem(None, f"the qualified code set {qualified[0].written} must be used alone", "declare one set holding every code, with its `where`", "ORL107")
+        return CodeSet(tuple(ranges), ", ".join(str(i) for i in items) if named else None, qualified[0].qualifier if qualified else None)
 
     def code_name(self, name: Token) -> CodeSet:
         found = self.code_sets.get(str(name))
         if found is None:
             known = ", ".join(sorted(self.code_sets)) or "none declared before this line"
             raise _TransformProblem(name, f"unknown code set {name}", f"declare it first: codes {name} = ...; known: {known}", "ORL107")
-        return CodeSet(found.ranges, str(name))
+        return CodeSet(found.ranges, str(name), found.qualifier)
+
+    def qualifier(self, name: Token, op: Token, number: Token) -> tuple[str, str, Decimal]:
+        return (str(name), str(op), _pct(number))
 
     @v_args(meta=True)
     def codes_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.CodesDef]:
-        name, codes, prov = children
+        name, codes, *rest = children
+        prov = rest[-1]
+        qualifier = rest[0] if len(rest) == 2 else None
         if str(name) in self.code_sets:
             raise _TransformProblem(name, f"code set {name} is declared twice", "keep one declaration", "ORL107")
-        plain = CodeSet(codes.ranges)
+        plain = CodeSet(codes.ranges, qualifier=qualifier)
+        if qualifier is not None:
+            codes = attrs.evolve(codes, qualifier=qualifier)
         self.code_sets[str(name)] = plain
         return ("codes", ast.CodesDef(str(name), plain if codes.written is None else codes, prov, _span(meta)))
 
