@@ -74,6 +74,7 @@ class Product:
     processes: tuple[str, ...] | None = None
     subdivision: str | None = None
     net_weight_kg: Decimal | None = None  # for rules and tolerances by weight
+    transaction_value: Decimal | None = None  # the price paid, where an agreement takes it as a basis (UK-Canada)
 
 
 @attrs.frozen
@@ -181,6 +182,7 @@ class Bom:
                 p,
                 ex_works=None if p.ex_works is None else EXACT.multiply(p.ex_works, factor),
                 fob=None if p.fob is None else EXACT.multiply(p.fob, factor),
+                transaction_value=None if p.transaction_value is None else EXACT.multiply(p.transaction_value, factor),
             ),
             materials=tuple(m._replace(value=EXACT.multiply(m.value, factor)) for m in self.materials),
             costs={k: EXACT.multiply(v, factor) for k, v in self.costs.items()},
@@ -344,6 +346,7 @@ PRODUCT_FIELDS = {
     "processes": "operations the producer carried out",
     "subdivision": "which of several rules for one code applies",
     "net_weight_kg": "net weight in kilograms, > 0: for rules by weight (VNM(net_weight) <= 20%)",
+    "transaction_value": "the price actually paid, > 0, where an agreement takes it as a value basis (UK-Canada)",
 }
 MATERIAL_FIELDS = {
     "id": "unique within its list",
@@ -535,6 +538,7 @@ def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), 
         processes=tuple(processes) if processes is not None else None,
         subdivision=r.text(p, "subdivision", "product"),
         net_weight_kg=r.number(p, "net_weight_kg", "product", positive=True),
+        transaction_value=r.number(p, "transaction_value", "product", positive=True),
     )
     if p and product.ex_works is None and product.fob is None and "ex_works" not in p and "fob" not in p:
         r.bad("product", "needs ex_works or fob (the value every percentage is taken of)")

@@ -229,3 +229,20 @@ def test_fmt_keeps_the_qualifier():
     once = format_text(text, "t.roo")
     assert "codes dairy = 190190 where milk_solids > 10%" in once and "CC except dairy" in once
     assert format_text(once, "t.roo") == once
+
+
+# ---------------------------------------------------------------- other value bases
+
+CANADA = ruleset("1806: VNM <= 70%\n", HEADER.replace("basis       fob, ex_works", "basis       ex_works, transaction_value"))
+
+
+def test_a_value_limit_of_the_transaction_value_or_ex_works_price_is_met_on_either():
+    # UK-Canada: "the value of all non-originating materials used does not exceed 70% of the
+    # transaction value or ex-works price of the product"
+    bom = make_bom("180690", [material("cocoa", "180100", "750")], fob=None, ex_works="1000", transaction_value="1100")
+    d = originrules.check(bom, CANADA, explain=True)
+    assert d.originating is True  # 750 / 1,100 = 68.2% on the transaction value; 75% on ex-works
+    assert d.trace.detail["basis"] == "transaction_value"
+    # 75% on ex-works fails, but the producer may choose the transaction value, which this BOM lacks
+    only_exw = originrules.check(make_bom("180690", [material("cocoa", "180100", "750")], fob=None, ex_works="1000"), CANADA)
+    assert only_exw.originating is None and "product.transaction_value" in only_exw.reasons[0]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Test = Callable[[Context], Trace]
 _FIELD = {"net_weight": "net_weight_kg"}  # a basis whose BOM field is named otherwise
-_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "materials": "the value of all materials", "net_weight": "net weight"}
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "transaction_value": "transaction value", "materials": "the value of all materials", "net_weight": "net weight"}
 
 
 def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:

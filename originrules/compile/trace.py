@@ -75,6 +75,7 @@ class Context:
         self.quantities: dict[str, Decimal | None] = {
             "fob": p.fob,
             "ex_works": p.ex_works,
+            "transaction_value": p.transaction_value,
             "VNM": vnm,
             "VOM": EXACT.subtract(total, vnm),
             "materials": total,  # the value of all materials: the basis of `VNM(materials)`

@@ -335,7 +335,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         return "ex_works"
 
     def transaction_value(self, *_: Any) -> str:
-        return "ex_works"  # "the transaction value or ex-works price": a BOM gives the ex-works price
+        return "transaction_value"  # "the transaction value or ex-works price": the header permits both
 
     def value_of_product(self, *_: Any) -> str:
         return "value"
@@ -771,12 +771,12 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     lines.append(f"        source {_quote(meta + ': cumulation_methods ' + ', '.join(sorted(methods)) if methods else meta + ': no cumulation methods listed')}")
     text = " ".join(prose(r) for r in rule_sets).lower()
     fob = "ex-works" not in text and ("value of the good" in text or "regional value content" in text)
-    basis = "fob" if fob else "ex_works"
+    basis = "fob" if fob else ("ex_works, transaction_value" if "transaction value or ex-works price" in text else "ex_works")
     lines += [
         "    value_name RVC",
         f"        source {_quote(meta + ': product-specific rules (regional value content)')}",
         f"    basis {basis}",
-        f"        source {_quote(meta + (': the rules speak of the value of the good' if fob else ': the rules speak of the ex-works price'))}",
+        f"        source {_quote(meta + (': the rules speak of the value of the good' if fob else ': the rules speak of the ' + ('transaction value or ex-works price' if ',' in basis else 'ex-works price')))}",
     ]
     if fob:
         lines.append('        inferred "the value of the good is taken as the FOB value"')

@@ -20,8 +20,8 @@ from originrules.numbers import limit_message
 from originrules.numbers import parse as parse_number
 
 #: the quantities a method formula may use (LANGUAGE.md, "Properties")
-QUANTITIES = ("basis", "ex_works", "fob", "VNM", "VOM", "direct_labour", "direct_overhead", "profit", "other_costs")
-BASES = ("ex_works", "fob")
+QUANTITIES = ("basis", "ex_works", "fob", "transaction_value", "VNM", "VOM", "direct_labour", "direct_overhead", "profit", "other_costs")
+BASES = ("ex_works", "fob", "transaction_value")
 # `VNM(materials) <= 50%`: non-originating materials at most half of all materials, i.e. "the
 # value of all the non-originating materials used does not exceed the value of all the
 # originating materials used". Not a value of the product, so never a permitted basis of its own.
