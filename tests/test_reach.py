@@ -246,3 +246,15 @@ def test_a_value_limit_of_the_transaction_value_or_ex_works_price_is_met_on_eith
     # 75% on ex-works fails, but the producer may choose the transaction value, which this BOM lacks
     only_exw = originrules.check(make_bom("180690", [material("cocoa", "180100", "750")], fob=None, ex_works="1000"), CANADA)
     assert only_exw.originating is None and "product.transaction_value" in only_exw.reasons[0]
+
+
+TOBACCO = ruleset("2402: VNM(materials_weight) from 2401 <= 30%\n")
+
+
+def test_at_least_70_percent_by_weight_of_the_tobacco_used_is_originating():
+    # EU-style lists, 2402: "Manufacture in which at least 70% by weight of the unmanufactured
+    # tobacco or tobacco refuse of heading 2401 used is originating"
+    enough = make_bom("240220", [material("leaf", "240120", "100", net_weight_kg="0.25"), material("own leaf", "240110", "300", "IN", True, net_weight_kg="0.75"), material("paper", "481310", "10", net_weight_kg="0.9")])
+    short = make_bom("240220", [material("leaf", "240120", "100", net_weight_kg="0.35"), material("own leaf", "240110", "300", "IN", True, net_weight_kg="0.65")])
+    assert originrules.check(enough, TOBACCO).originating is True  # 0.25 of 1.00 kg of tobacco (the paper is not tobacco)
+    assert originrules.check(short, TOBACCO).originating is False

@@ -107,6 +107,8 @@ def _clause(c: str) -> DNF:
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"(?:in which |within the above limit, )?the value of (?:all the|any) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
+    if m := re.fullmatch(r"(?:in which )?at least (\d+(?:\.\d+)?)% by weight of the [a-z ,\-]+? of (" + _C + r") used is originating", c):
+        return one(("vnm", _codes(m.group(2)), "materials_weight", Decimal(100) - _pct(m.group(1))))
     if re.fullmatch(r"(?:in which |where )?the value of all the non-originating materials used does not exceed the value of (?:all )?the originating materials used", c):
         return one(("vnm", None, "materials", Decimal(50)))
     if m := re.fullmatch(r"the (?:product|good) has a regional value content \(rvc\) as calculated under article \d+ of the origin reference document of not less than (\d+)%, whether using the build-up method or build-down method \(rvc ?\d+\)", c):
@@ -202,7 +204,7 @@ def read_rule(expr: ast.Expr, crs: Any) -> DNF:
     if isinstance(expr, ast.ValueTest):
         pct = expr.threshold.value()
         if expr.name == "VNM":
-            basis = expr.basis if expr.basis in ("materials", "net_weight") else "any"
+            basis = expr.basis if expr.basis in ("materials", "net_weight", "materials_weight") else "any"
             return one(("vnm", _ranges(expr.scope) if expr.scope else None, basis, pct))
         methods = [expr.method] if expr.method else [m.name for m in crs.agreement.methods]
         return any_of(*(one(("rvc", m, pct)) for m in methods))

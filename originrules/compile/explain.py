@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Test = Callable[[Context], Trace]
 _FIELD = {"net_weight": "net_weight_kg"}  # a basis whose BOM field is named otherwise
-_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "transaction_value": "transaction value", "materials": "the value of all materials", "net_weight": "net weight"}
+_BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "transaction_value": "transaction value", "materials": "the value of all materials", "net_weight": "net weight", "materials_weight": "the weight of those materials"}
 
 
 def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:
@@ -143,13 +143,13 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
     single = combos[0] if len(combos) == 1 else None
 
     def option(ctx: Context, q: dict[str, Decimal | None], vnm: Decimal, method: str | None, basis: str) -> Trace:
-        if basis != law.NET_WEIGHT:
+        if basis not in law.WEIGHT_BASES:
             return _option(compiler, q, vnm, method, basis, threshold_pct, op, node.name)
-        weight, missing = law.scoped_weight(ctx, scope)
-        if weight is None:
+        weight, whole, missing = law.weights(ctx, scope, basis)
+        if missing:
             detail = {"method": method, "basis": basis, "threshold": str(threshold_pct), "operator": op, "missing": missing}
-            return Trace("value", None, f"{node.name}(net_weight): the BOM gives no net weight for {', '.join(missing[:3])}", detail=detail)
-        return _option(compiler, q, weight, method, basis, threshold_pct, op, node.name)
+            return Trace("value", None, f"{node.name}({basis}): the BOM gives no net weight for {', '.join(missing[:3])}", detail=detail)
+        return _option(compiler, {**q, basis: whole}, weight, method, basis, threshold_pct, op, node.name)  # type: ignore[arg-type]
 
     def run(ctx: Context) -> Trace:
         q = ctx.quantities

@@ -190,6 +190,30 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
 
 
 NET_WEIGHT = "net_weight"
+MATERIALS_WEIGHT = "materials_weight"  # the weight of all the materials of the `from` codes
+WEIGHT_BASES = (NET_WEIGHT, MATERIALS_WEIGHT)
+
+
+def weights(ctx: Context, scope: CodeSet | None, basis: str) -> tuple[Decimal | None, Decimal | None, list[str]]:
+    """(non-originating weight, the weight it is a share of, the weights the BOM lacks) for a test
+    by weight: of the product (`net_weight`), or of all the materials of those codes
+    (`materials_weight`: "at least 70% by weight of the tobacco of heading 2401 used is originating")."""
+    part, missing = scoped_weight(ctx, scope)
+    if basis == NET_WEIGHT:
+        whole = ctx.bom.product.net_weight_kg
+        if whole is None:
+            missing = [*missing, "product.net_weight_kg"]
+        return part, whole, missing
+    total: list[Decimal] = []
+    for m in ctx.bom.materials:
+        if scope is not None and not (m.hs_code and scope.contains(m.hs_code)):
+            continue
+        if m.net_weight_kg is None:
+            if ctx.path(m, "net_weight_kg") not in missing:
+                missing.append(ctx.path(m, "net_weight_kg"))
+        else:
+            total.append(m.net_weight_kg)
+    return part, (None if missing else exact_sum(total)), missing
 
 
 def scoped_weight(ctx: Context, scope: CodeSet | None) -> tuple[Decimal | None, list[str]]:

@@ -90,12 +90,12 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
         vnm = law.scoped_vnm(ctx, scope)
         unknown = False
         for formula, basis in combos:
-            if basis == law.NET_WEIGHT:
-                weight = law.scoped_weight(ctx, scope)[0]
-                if weight is None:
+            if basis in law.WEIGHT_BASES:
+                weight, whole, missing = law.weights(ctx, scope, basis)
+                if missing:
                     unknown = True
                     continue
-                ratio = law.option_ratio(q, weight, formula, basis)
+                ratio = law.option_ratio({basis: whole}, weight, formula, basis)  # type: ignore[arg-type]
             else:
                 ratio = law.option_ratio(q, vnm, formula, basis)
             if isinstance(ratio, str):

@@ -349,6 +349,13 @@ class _Write(Transformer):  # type: ignore[type-arg]
         name = _materials_named(words)
         return f"VNM from {name} <= {_pct(pct)}"
 
+    def weight_share(self, *parts: Any) -> str:
+        # "at least 70% by weight of the tobacco of heading 2401 used is originating": the
+        # non-originating part of those materials' weight is at most 30%
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        codes = parts[-1]
+        return f"VNM(materials_weight) from {codes} <= {Decimal(100) - Decimal(_pct(pct).rstrip('%'))}%"
+
     def weight_codes(self, codes: str, pct: Token) -> str:
         return f"VNM(net_weight) from {codes} <= {_pct(pct)}"
 

@@ -28,6 +28,8 @@ BASES = ("ex_works", "fob", "transaction_value")
 MATERIALS = "materials"
 # `VNM(net_weight) from 1701 <= 20%`: the non-originating materials' net weight against the product's
 NET_WEIGHT = "net_weight"
+# `VNM(materials_weight) from 2401 <= 30%`: against the weight of all the materials of those codes
+MATERIALS_WEIGHT = "materials_weight"
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
 MANUFACTURE = "manufacture"  # `manufacture from yarn`: which materials may be non-originating
@@ -273,7 +275,7 @@ class _Resolver:
         method = basis = None
         methods = [m.name for m in ag.methods]
         for a in t.args or ():
-            if isinstance(a, str) and (a in ag.bases or (a in (MATERIALS, NET_WEIGHT) and t.name == MAXNOM)) and basis is None:
+            if isinstance(a, str) and (a in ag.bases or (a in (MATERIALS, NET_WEIGHT, MATERIALS_WEIGHT) and t.name == MAXNOM)) and basis is None:
                 basis = a
             elif isinstance(a, str) and a in methods and method is None and t.name != MAXNOM:
                 method = a

@@ -6,7 +6,7 @@ from originrules.hs import LEVEL_WORDS, LEVELS, CodeSet
 from originrules.lang import ast
 
 _OP_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
-_BASIS_WORDS = {"fob": "the FOB value", "ex_works": "the ex-works price", "transaction_value": "the transaction value", "materials": "the value of all materials (so no more than the originating ones)"}
+_BASIS_WORDS = {"fob": "the FOB value", "ex_works": "the ex-works price", "transaction_value": "the transaction value", "net_weight": "the product's net weight", "materials_weight": "the weight of those materials", "materials": "the value of all materials (so no more than the originating ones)"}
 
 
 def _codes(codes: CodeSet) -> str:
