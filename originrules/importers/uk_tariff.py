@@ -263,13 +263,24 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def however_not(self, codes: str) -> str:
         return ("except", codes)  # type: ignore[return-value]  # "however, waste and scrap of heading 7802 may not be used"
 
+    def however_own(self, *parts: Any) -> str:
+        # "however, other materials of heading 8302 may be used, provided that their total value
+        # does not exceed 20%": an allowance, when those are the product's own heading
+        codes = next(p for p in parts if isinstance(p, str) and not isinstance(p, Token))
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        if self.own is None or codes != self.own[: len(codes)] or len(codes) not in (4, 6):
+            raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+        return f" allowing {_pct(pct)}"
+
     def described(self, *parts: Any) -> str:
         return parts[-1]  # the codes; the description narrows within them
 
     def all_originating(self, *_: Any) -> str:
         return "VNM <= 0%"  # "all the materials used are originating": no non-originating material at all
 
-    def from_any(self, level: Token, *parts: Any) -> str:
+    def from_any(self, *parts: Any) -> str:
+        # "from materials of any heading", "from wood of any heading": the level is the LEVEL token
+        level = next(p for p in parts if isinstance(p, Token) and p.type == "LEVEL")
         own = _LEVEL[_level(level)]
         head, tail = "manufacture", ""
         for p in parts:
