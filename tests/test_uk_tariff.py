@@ -208,3 +208,18 @@ def test_an_entry_the_grammar_cannot_read_is_an_untranslated_arm_beside_the_othe
     assert body is not None and body.startswith('untranslated "CTH: All non-originating')
     assert body.endswith(" or VNM <= 30% or (CTSH) until 2023-12-31")
     assert why  # and the report counts the rule set as not (wholly) translated
+
+
+def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_other_heading_is():
+    prose = ("Manufacture from materials of any heading, except that of the product. However, other materials of heading 8302 "
+             "may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
+    assert translate_entry(prose, own="8302")[0] == "CTH allowing 20%"
+    with pytest.raises(Untranslatable):
+        translate_entry(prose, own="8303")  # not the product's heading: the language has no such allowance
+    with pytest.raises(Untranslatable):
+        translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
+
+
+def test_at_least_70_percent_by_weight_is_originating_reads_as_a_weight_share():
+    prose = "Manufacture in which at least 70% by weight of the unmanufactured tobacco or tobacco refuse of heading 2401 used is originating."
+    assert translate_entry(prose)[0] == "VNM(materials_weight) from 2401 <= 30%"
