@@ -56,6 +56,7 @@ def _plain(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\(\s*(?:such as|including|e\.g\.) [^)]*\)", "", text, flags=re.I)
     text = re.sub(r"\.? for special conditions relating to products made of a mixture of textile materials", "", text, flags=re.I)
+    text = re.sub(r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", "", text, flags=re.I)
     text = re.sub(r"\.?,? see (?:also )?introductory notes? \d+[^.]*", "", text, flags=re.I)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(".,; ")
@@ -139,7 +140,10 @@ def _clause(c: str) -> DNF:
         if stage is None or "provided" in c:
             raise Unread(c[:80])
         return one(("manufacture", stage, frozenset()))
-    if re.match(r"^[a-z][a-z\-]*(?:ing|tion|sion)\b", c) and "%" not in c and "provided" not in c and not c.startswith(("a change", "manufacture")):
+    if m := re.fullmatch(r"a? ?(.+), or (.+) is undergone", c):
+        items = [i.strip() for i in m.group(1).split(",")] + [m.group(2).strip()]
+        return any_of(*(one(("process", re.sub(r"[^a-z0-9]+", "_", re.sub(r"^an? ", "", i)).strip("_"))) for i in items))
+    if re.match(r"^(?:[a-z\-]+ )?[a-z\-]*(?:ing|tion|sion|process\(es\))\b", c) and "%" not in c and "provided" not in c and not c.startswith(("a change", "manufacture", "the ", "all ")):
         # a specific process, named by its words: "weaving, combined with making-up"
         return one(("process", re.sub(r"[^a-z0-9]+", "_", c).strip("_")))
     if m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading)(?: (?:within|in) (?:that|this) (?:chapter|heading))?(?:,? except from (" + _C + r"))?", c):

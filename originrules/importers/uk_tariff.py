@@ -51,6 +51,7 @@ _SUBSTITUTIONS = [
     (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
     # a pointer to the introductory notes' textile tolerances, which the header carries
     (r"\.? for special conditions relating to products made of a mixture of textile materials(?:,? see introductory note \d+)?", ""),
+    (r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to in column", "other operations"),
     (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
