@@ -310,6 +310,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def from_any_and(self, first: str, rest: str) -> str:
         return f"{_group(first)} and {_group(rest)}"
 
+    def from_not_within(self, codes: str) -> str:
+        return f"manufacture except {codes}"  # "from materials not classified within heading 7106, ..."
+
     def from_codes(self, *parts: Any) -> str:
         return f"manufacture from {parts[-1]}"  # "from ingots or other primary forms of heading 7218": of those codes
 
@@ -469,7 +472,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def process(self, meta: Any, children: list[Any]) -> str:
         # the process is named by its words as the annex writes them, up to a condition
-        text = self.text[meta.start_pos : meta.end_pos].split(" provided")[0]
+        text = re.split(r",? (?:provided|where) ", self.text[meta.start_pos : meta.end_pos])[0]
         tail = "".join(c for c in children if isinstance(c, str) and not isinstance(c, Token))
         return f"process({_slug(text)})" + tail
 
