@@ -234,13 +234,15 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def within(self, level: Token) -> str:
         return ""
 
-    def change_within(self, level: Token, other: Token, *provided: str) -> str:
+    def change_within(self, level: Token, other: Token, *parts: str) -> str:
         # "a change from within this heading or any other heading": no change required; with
         # "provided that the value of non-originating materials of this heading does not exceed
         # 50%", a change of heading allowing same-heading materials up to 50%
+        excepted = "".join(p for p in parts if p.startswith(" except "))
+        provided = [p for p in parts if not p.startswith(" except ")]
         if provided and provided[0].startswith("@same "):
-            return f"{_LEVEL[_level(level)]} allowing {provided[0].split()[1]}"
-        return "manufacture" + "".join(provided)
+            return f"{_LEVEL[_level(level)]}{excepted} allowing {provided[0].split()[1]}"
+        return "manufacture" + excepted + "".join(provided)
 
     def no_change(self, *provided: str) -> str:
         return provided[0].removeprefix(" and ") if provided else "manufacture"
@@ -359,7 +361,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         raise Untranslatable("a value on the basis of the net cost")
 
     def vnm_stage(self, *parts: Any) -> str:
-        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT"]
+        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT" and str(p) != "non-originating"]
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         name = _materials_named(words)
         return f"VNM from {name} <= {_pct(pct)}"
