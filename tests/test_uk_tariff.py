@@ -183,7 +183,7 @@ def test_a_shipped_scheme_decides_by_agreement_id():
 
 
 def test_a_process_description_may_use_every_word_of_the_grammar_but_those_that_end_it():
-    # `_free` lists the grammar's keywords by hand (Lark has no "any token but"): a keyword
+    # `_free` lists the grammar's keywords (tools/uk_prose_free.py; Lark has no "any token but"): a keyword
     # missing from it would cut process names short wherever it appears
     import re
 
