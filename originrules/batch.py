@@ -24,7 +24,7 @@ from originrules.compile import CompiledRuleset
 from originrules.engine import Decision, check
 from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
-from originrules.registry import find, load_file, shipped
+from originrules.registry import find, load_file, on_route
 
 SUMMARY_COLUMNS = ("line", "agreement", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
 NOT_COVERED = "not covered"  # the verdict of a BOM whose route no shipped agreement covers
@@ -94,7 +94,7 @@ def covering(bom: Bom) -> list[CompiledRuleset]:
         return []
     today = dt.date.today()
     return [
-        crs for crs in shipped().values()
+        crs for crs in on_route(p.exporting_country, p.importing_country)
         if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties and (crs.agreement.expires is None or today <= crs.agreement.expires)
     ]
 

@@ -138,6 +138,7 @@ def _parsed(text: str, cite_as: str) -> ast.Ruleset:
 
 _HEADER = re.compile(r"^\s*agreement\s+([\w-]+)", re.M)
 _ALIASES = re.compile(r"^\s*aliases\s+([\w ,]+?)\s*(?:source|inferred|#|$)", re.M)
+_PARTIES = re.compile(r"^\s*parties\s+([A-Z]{2}(?:\s*,\s*[A-Z]{2})*)", re.M)
 
 
 @functools.lru_cache(maxsize=1)
@@ -169,6 +170,27 @@ def _load_shipped(code: str) -> CompiledRuleset:
 def shipped() -> dict[str, CompiledRuleset]:
     """Every shipped ruleset, by agreement code."""
     return {code: _load_shipped(code) for code in _catalogue()}
+
+
+def codes() -> list[str]:
+    """The shipped agreement codes, read from the headers: no ruleset is loaded."""
+    return sorted(_catalogue())
+
+
+@functools.lru_cache(maxsize=1)
+def _parties() -> dict[str, frozenset[str]]:
+    out = {}
+    for code, (path, _) in _catalogue().items():
+        with path.open("rb") as f:
+            m = _PARTIES.search(f.read(8192).decode("utf-8", "ignore"))
+        out[code] = frozenset(p.strip() for p in m.group(1).split(",")) if m else frozenset()
+    return out
+
+
+def on_route(exporter: str, importer: str) -> list[CompiledRuleset]:
+    """The shipped rulesets whose parties include both countries. Only those files are read (the
+    parties are scanned from the headers; a header the scan cannot read is loaded to be sure)."""
+    return [_load_shipped(code) for code, parties in _parties().items() if not parties or {exporter, importer} <= parties]
 
 
 def find(name: str) -> CompiledRuleset:

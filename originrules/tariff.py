@@ -367,7 +367,7 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
     `resolve(bom, agreement code)`, if given, gives the BOM as the declaration register has it
     for that agreement (store.Store.resolve)."""
     from originrules.engine import check
-    from originrules.registry import shipped
+    from originrules.registry import on_route
 
     exporter = (bom.product.exporting_country or "").upper()
     if not exporter:
@@ -375,7 +375,7 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
     value = customs_value if customs_value is not None else bom.product.fob
     rows = []
     day = on or dt.date.today()
-    for crs in shipped().values():
+    for crs in on_route(exporter, importer.upper()):
         ag = crs.agreement
         if exporter not in ag.parties or importer.upper() not in ag.parties or (ag.expires is not None and day > ag.expires):
             continue  # off the route, or a scheme no longer applied (the GSP, replaced by the DCTS)
