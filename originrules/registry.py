@@ -136,9 +136,9 @@ def _parsed(text: str, cite_as: str) -> ast.Ruleset:
 
 # ---------------------------------------------------------------- finding agreements
 
-_HEADER = re.compile(r"^\s*agreement\s+([\w-]+)", re.M)
-_ALIASES = re.compile(r"^\s*aliases\s+([\w ,]+?)\s*(?:source|inferred|#|$)", re.M)
-_PARTIES = re.compile(r"^\s*parties\s+([A-Z]{2}(?:\s*,\s*[A-Z]{2})*)", re.M)
+_HEADER = re.compile(r"^\s*agreement\s+([\w-]+)", re.MULTILINE)
+_ALIASES = re.compile(r"^\s*aliases\s+([\w ,]+?)\s*(?:source|inferred|#|$)", re.MULTILINE)
+_PARTIES = re.compile(r"^\s*parties\s+([A-Z]{2}(?:\s*,\s*[A-Z]{2})*)", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=1)

@@ -190,7 +190,7 @@ def test_a_process_description_may_use_every_word_of_the_grammar_but_those_that_
     text = (REPO / "originrules" / "importers" / "uk_prose.lark").read_text(encoding="utf-8")
     rules = "\n".join(line.split("//")[0] for line in text.splitlines())
     keywords = set(re.findall(r'"([^"\n]+)"', rules))
-    free = re.search(r"^_free:(.*?)(?=^\S)", rules, re.S | re.M).group(1)  # type: ignore[union-attr]
+    free = re.search(r"^_free:(.*?)(?=^\S)", rules, re.DOTALL | re.MULTILINE).group(1)  # type: ignore[union-attr]
     assert keywords - set(re.findall(r'"([^"\n]+)"', free)) == {"provided", "manufacture", "production", "until", ".", ";"}  # "." and ";" are ignored
 
 

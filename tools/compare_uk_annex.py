@@ -24,11 +24,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from uk_annex import clean, load_rule_sets  # noqa: E402
+from uk_annex import clean, load_rule_sets
 
-import originrules  # noqa: E402
-from originrules.lang import ast  # noqa: E402
-from originrules.lang.ast import process_name  # noqa: E402
+import originrules
+from originrules.lang import ast
+from originrules.lang.ast import process_name
 
 Atom = tuple[Any, ...]
 DNF = frozenset[frozenset[Atom]]  # alternatives, each a conjunction of atoms

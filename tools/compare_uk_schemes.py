@@ -23,13 +23,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from compare_uk_annex import all_of, any_of, one  # noqa: E402
+from compare_uk_annex import all_of, any_of, one
 
-import originrules  # noqa: E402
+import originrules
+
 # only how the importer names rows that share a code (the subdivision a BOM chooses by) is
 # taken from it, to find the rule written for each rule set; never how it reads the prose
-from originrules.importers.uk_tariff import _overlapping, agreement_id, key_of  # noqa: E402
-from originrules.lang import ast  # noqa: E402
+from originrules.importers.uk_tariff import _overlapping, agreement_id, key_of
+from originrules.lang import ast
 
 RULE_SETS = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
 DNF = frozenset
@@ -54,10 +55,10 @@ def _plain(text: str) -> str:
     text = re.sub(r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\(\s*(?:such as|including|e\.g\.) [^)]*\)", "", text, flags=re.I)
-    text = re.sub(r"\.? for special conditions relating to products made of a mixture of textile materials", "", text, flags=re.I)
-    text = re.sub(r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", "", text, flags=re.I)
-    text = re.sub(r"\.?,? see (?:also )?introductory notes? \d+[^.]*", "", text, flags=re.I)
+    text = re.sub(r"\(\s*(?:such as|including|e\.g\.) [^)]*\)", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\.? for special conditions relating to products made of a mixture of textile materials", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\.?,? see (?:also )?introductory notes? \d+[^.]*", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(".,; ")
 
@@ -154,7 +155,7 @@ def _clause(c: str) -> DNF:
 
 def _split_and(text: str) -> list[str]:
     """'manufacture: - A, and - B' / 'manufacture in which: - A - B' -> [A, B]."""
-    head, sep, rest = text.partition(": -")
+    _, sep, rest = text.partition(": -")
     if not sep:
         return [text]
     parts = re.split(r",? (?:and )?- ", rest)

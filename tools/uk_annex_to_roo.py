@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from uk_annex import key_of, load_rule_sets, prose, short  # noqa: E402
+from uk_annex import key_of, load_rule_sets, prose, short
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from originrules.lang.format import format_text  # noqa: E402
+from originrules.lang.format import format_text
 
 # The annex's rule texts (boilerplate removed, entries joined by ' || ') -> originrules rule bodies.
 _ABC = " - a) {a}% of the ex-works price under the build-down method. || - b) {b}% of the {fob} value under the build-down method. || - c) {c}% of either the ex-works price or free-on-board value under the build-up method."

@@ -16,9 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from originrules.compile import compile_ruleset  # noqa: E402
-from originrules.importers.uk_tariff import import_uk_tariff  # noqa: E402
-from originrules.lang.resolve import load_text  # noqa: E402
+from originrules.compile import compile_ruleset
+from originrules.importers.uk_tariff import import_uk_tariff
+from originrules.lang.resolve import load_text
 
 BEGIN, END = "<!-- uk-schemes: written by tools/uk_schemes.py -->", "<!-- uk-schemes: end -->"
 _WORDS = {"insufficient_operations": "insufficient operations", "de_minimis": "de minimis", "value_name": "value name", "hs_edition": "HS edition", "in_force": "in force"}

@@ -6,8 +6,8 @@ only adds words and figures. tests/test_properties.py checks the two agree on ra
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from originrules.bom import Material

@@ -17,11 +17,11 @@ import functools
 import html
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
-from decimal import Decimal
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 
@@ -45,8 +45,8 @@ _SUBSTITUTIONS = [
     (r"\*(and|or)\*", r"\1"),
     (r"\s*per\s?cent\b|\s*percent\b", "%"),
     (r"\bthe (?:final |finished )?(?:good|goods|products|product)\b", "the product"),
-    (r"\b(cc|cth|ctsh): all non-originating materials used in the production of the product have undergone a change in "
-     r"tariff classification at the \d-digit level \((?:tariff )?(?:chapter|heading|subheading)\)", r"\1"),
+    ((r"\b(cc|cth|ctsh): all non-originating materials used in the production of the product have undergone a change in "
+      r"tariff classification at the \d-digit level \((?:tariff )?(?:chapter|heading|subheading)\)"), r"\1"),
     (r"\(\s*such as [^)]*\)", ""),
     (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
     # a pointer to the introductory notes' textile tolerances, which the header carries
@@ -640,7 +640,7 @@ def _scheme_info(path: Path, code: str) -> dict[str, Any]:
     return {}
 
 
-_TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)\s+of\s+the\s+(ex-works price|value of the (?:good|product)|transaction value or ex-works price|net weight|weight|total weight)", re.I)
+_TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)\s+of\s+the\s+(ex-works price|value of the (?:good|product)|transaction value or ex-works price|net weight|weight|total weight)", re.IGNORECASE)
 
 
 def _tolerance(articles: Path) -> tuple[str, str, str] | None:
@@ -724,7 +724,7 @@ def import_uk_tariff(path: str | Path) -> Imported:
         if k is None:
             skipped.append({"heading": rs.get("heading"), "min": rs.get("min"), "max": rs.get("max"), "reason": "the code range is not a whole chapter, heading or subheading range"})
             continue
-        digits, low, high = k
+        _, low, high = k
         if low[:2] != chapter:
             chapter = low[:2]
             out.append(f"\n# ---- Chapter {chapter}")
@@ -815,7 +815,7 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     tolerance = _tolerance(articles)
     if tolerance is not None:
         pct, _, words = tolerance
-        textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", (articles / "tolerances.md").read_text(encoding="utf-8"), re.I) else ""
+        textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", (articles / "tolerances.md").read_text(encoding="utf-8"), re.IGNORECASE) else ""
         lines += [
             f"    de_minimis {pct}% of basis{textiles}",
             f"        source {_quote(f'articles/{code}/tolerances.md')}",

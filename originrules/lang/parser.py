@@ -127,7 +127,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def subdivision(self, text: Token) -> tuple[str, str]:
         return ("subdivision", _unquote(text))
 
-    def _header(kw: str):  # type: ignore[no-untyped-def]  # noqa: N805
+    def _header(kw: str):  # type: ignore[no-untyped-def]
         @v_args(meta=True)
         def build(self, meta, children):  # type: ignore[no-untyped-def]
             *values, prov = children
