@@ -258,3 +258,29 @@ def test_at_least_70_percent_by_weight_of_the_tobacco_used_is_originating():
     short = make_bom("240220", [material("leaf", "240120", "100", net_weight_kg="0.35"), material("own leaf", "240110", "300", "IN", True, net_weight_kg="0.65")])
     assert originrules.check(enough, TOBACCO).originating is True  # 0.25 of 1.00 kg of tobacco (the paper is not tobacco)
     assert originrules.check(short, TOBACCO).originating is False
+
+
+# ---------------------------------------------------------------- tolerance by weight
+
+EU_TOLERANCE = HEADER.replace(
+    "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
+    "    de_minimis  15% of net_weight for chapters 02, 04-24             source \"EU TCA Art. ORIG.6(1)(a)\"\n"
+    "    de_minimis  10% of basis except chapters 50-63                   source \"EU TCA Art. ORIG.6(1)(b)\"\n",
+)
+BISCUITS = ruleset("1905: CTH\n", EU_TOLERANCE)
+
+
+def test_for_chapters_2_and_4_to_24_the_tolerance_is_15_percent_of_the_products_weight():
+    # EU TCA Art. ORIG.6(1)(a): "the total weight of non-originating materials used in the
+    # production of products classified under Chapters 2 and 4 to 24 ... does not exceed 15% of
+    # the weight of the product"
+    light = make_bom("190531", [material("wafer", "190532", "400", net_weight_kg="0.14")], net_weight_kg="1")
+    heavy = make_bom("190531", [material("wafer", "190532", "400", net_weight_kg="0.16")], net_weight_kg="1")
+    assert originrules.check(light, BISCUITS).originating is True  # though 40% of the value
+    assert originrules.check(heavy, BISCUITS).originating is False
+
+
+def test_a_tolerance_by_weight_names_the_weights_the_bom_lacks():
+    d = originrules.check(make_bom("190531", [material("wafer", "190532", "40")]), BISCUITS)
+    assert d.originating is None
+    assert "materials[0].net_weight_kg" in d.reasons[0] and "product.net_weight_kg" in d.reasons[0]

@@ -121,7 +121,7 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Test:
         passed, dm = law.tolerate(ctx, [m for m, _ in failing], unknown, withheld)
         detail["de_minimis"] = dm
         if passed is None:
-            detail["missing"] = [ctx.path(m, "hs_code" if m.hs_code is None else "attributes") for m in unknown]  # a code, or the attribute a qualified set asks
+            detail["missing"] = [ctx.path(m, "hs_code" if m.hs_code is None else "attributes") for m in unknown] + dm.get("missing", [])  # a code, the attribute a qualified set asks, a weight
         return Trace("shift", passed, text, detail=detail)
 
     return run

@@ -136,7 +136,16 @@ def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], wit
         info["reason"] = "the rule withholds tolerance from " + ", ".join(m.id for m in blocked)
         return False, info
     candidates = failing + unknown
-    total = exact_sum(m.value for m in candidates)
+    if dm.of == NET_WEIGHT:  # by weight (the EU TCA's 15% for chapters 2 and 4-24): their net weight
+        missing = [ctx.path(m, "net_weight_kg") for m in candidates if m.net_weight_kg is None]
+        if ctx.bom.product.net_weight_kg is None:
+            missing.append("product.net_weight_kg")
+        if missing:
+            info.update({"reason": "a tolerance by weight needs the net weights the BOM does not give", "missing": missing})
+            return None, info
+        total = exact_sum(m.net_weight_kg for m in candidates)  # type: ignore[misc]
+    else:
+        total = exact_sum(m.value for m in candidates)
     best = tolerance_limit(ctx, dm)
     info.update({"percent": str(dm.percent), "value": str(total)})
     if best is None:

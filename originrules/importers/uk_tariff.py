@@ -685,6 +685,31 @@ def _overlapping(rule_sets: list[dict[str, Any]]) -> dict[int, str]:
     return names
 
 
+_WEIGHT_TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent) of the (?:net )?weight of the (?:product|good)", re.IGNORECASE)
+_CHAPTERS = re.compile(r"Chapters? (\d+(?:(?:,| and| to| through|-) ?\d+)*)", re.IGNORECASE)
+
+
+def _weight_tolerance(articles: Path) -> tuple[str, str, str] | None:
+    """(percent, chapters, the words it was read from): a tolerance by weight for some chapters,
+    as the EU TCA's "... Chapters 2 and 4 to 24 ... does not exceed 15% of the weight of the product"."""
+    try:
+        text = (articles / "tolerances.md").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for sentence in re.split(r"(?<=[;.])\s+|\n", text):
+        pct, chapters = _WEIGHT_TOLERANCE.search(sentence), _CHAPTERS.search(sentence)
+        if pct is None or chapters is None or "non-originating" not in sentence.lower():
+            continue
+        parts = []
+        for piece in re.split(r",| and ", chapters.group(1)):
+            ends = [p.strip().zfill(2) for p in re.split(r" to | through |-", piece.strip()) if p.strip()]
+            if ends:
+                parts.append(ends[0] if len(ends) == 1 else f"{ends[0]}-{ends[-1]}")
+        if parts:
+            return pct.group(1), "chapters " + ", ".join(parts), " ".join(sentence.split())[:240]
+    return None
+
+
 def agreement_id(scheme_code: str) -> str:
     return "UK-" + scheme_code.upper()
 
@@ -812,6 +837,14 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         f"        source {_quote(meta + ': the build-up method')}",
         '        inferred "the usual build-up formula; the article was not read by the importer"',
     ]
+    by_weight = _weight_tolerance(articles)
+    if by_weight is not None:
+        pct, chapters, words = by_weight
+        lines += [
+            f"    de_minimis {pct}% of net_weight for {chapters}",
+            f"        source {_quote(f'articles/{code}/tolerances.md')}",
+            f"        inferred {_quote('read by the importer (exceptions within those chapters not modelled) from: ' + words)}",
+        ]
     tolerance = _tolerance(articles)
     if tolerance is not None:
         pct, _, words = tolerance

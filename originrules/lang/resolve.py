@@ -125,8 +125,8 @@ class _Resolver:
         for p in found.get("de_minimis", []):
             pct_tok, of, *opts = p.value
             pct = self.number(pct_tok, p.span)
-            if str(of) not in ("basis", *BASES):
-                self.problem(p.span, f"de_minimis is a share of basis, fob or ex_works, not {of}", "ORL217")
+            if str(of) not in ("basis", *BASES, NET_WEIGHT):
+                self.problem(p.span, f"de_minimis is a share of basis, fob, ex_works, transaction_value or net_weight, not {of}", "ORL217")
             if not Decimal(0) <= pct <= Decimal(100):
                 self.problem(p.span, f"de_minimis of {pct}% is outside 0-100%", "ORL218")
             o = dict(opts)
