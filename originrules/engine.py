@@ -408,7 +408,7 @@ def make_context(
     """What the compiled tests read, for one BOM under one rule (check, the advisor, coverage)."""
     ag = crs.agreement
     return Context(
-        bom, non_originating, vnm, bom.total - ignored, crs.tolerance(bom.product.hs_code), ag.bases,
+        bom, non_originating, vnm, bom.total - ignored, crs.tolerances(bom.product.hs_code), ag.bases,
         chosen.maxnom, shift, ag.wo_de_minimis, on,
     )
 

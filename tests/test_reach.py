@@ -284,3 +284,23 @@ def test_a_tolerance_by_weight_names_the_weights_the_bom_lacks():
     d = originrules.check(make_bom("190531", [material("wafer", "190532", "40")]), BISCUITS)
     assert d.originating is None
     assert "materials[0].net_weight_kg" in d.reasons[0] and "product.net_weight_kg" in d.reasons[0]
+
+
+TEXTILE_TOLERANCE = HEADER.replace(
+    "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
+    "    de_minimis  10% of basis for chapters 50-63                      source \"UAE CEPA Rule 5(1)(b)\"\n"
+    "    de_minimis  7% of net_weight for chapters 50-63                  source \"UAE CEPA Rule 5(1)(b)\"\n",
+)
+SHIRTS = ruleset("6205: CTH\n", TEXTILE_TOLERANCE)
+
+
+def test_textiles_may_use_either_7_percent_by_weight_or_10_percent_by_value():
+    # two lines for the same chapters are alternatives, the producer's choice
+    by_weight = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.05")], net_weight_kg="1")
+    by_value = make_bom("620520", [material("shirt fabric", "620590", "90", net_weight_kg="0.5")], net_weight_kg="1")
+    neither = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.5")], net_weight_kg="1")
+    assert originrules.check(by_weight, SHIRTS).originating is True  # 15% of the value, 5% of the weight
+    assert originrules.check(by_value, SHIRTS).originating is True  # 9% of the value
+    assert originrules.check(neither, SHIRTS).originating is False
+    # 15% by value fails, and the weight that could decide is not given: undetermined
+    assert originrules.check(make_bom("620520", [material("shirt fabric", "620590", "150")]), SHIRTS).originating is None

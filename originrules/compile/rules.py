@@ -102,7 +102,7 @@ class CompiledRuleset:
     ranges: tuple[tuple[CodeRange, CompiledRule], ...]  # keys that are real ranges
     # look-ups by product code, memoised: a catalogue repeats codes
     _found: dict[str, list[CompiledRule]] = attrs.field(factory=dict, eq=False, repr=False)
-    _tolerances: dict[str, ast.DeMinimis | None] = attrs.field(factory=dict, eq=False, repr=False)
+    _tolerances: dict[str, tuple[ast.DeMinimis, ...]] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def agreement(self) -> ast.Agreement:
@@ -129,16 +129,19 @@ class CompiledRuleset:
         return [self.general] if self.general else []
 
     def tolerance(self, code: str) -> ast.DeMinimis | None:
-        """The de minimis for a product of this code: a line `for` its chapter beats a general
-        line; a product in an `except` list gets none."""
+        """The de minimis for a product of this code (the first, when several are alternatives)."""
+        found = self.tolerances(code)
+        return found[0] if found else None
+
+    def tolerances(self, code: str) -> tuple[ast.DeMinimis, ...]:
+        """The de minimis lines for a product of this code: lines `for` its chapter beat general
+        lines; several that apply alike are alternatives, the producer's choice ("7% by weight or
+        10% by value"); a product in an `except` list gets none of that line."""
         if code not in self._tolerances:
             de_minimis = self.agreement.de_minimis
             specific = [d for d in de_minimis if d.for_codes and d.for_codes.contains(code)]
             general = [d for d in de_minimis if not d.for_codes]
-            chosen = (specific or general or [None])[0]
-            if chosen is not None and chosen.except_codes and chosen.except_codes.contains(code):
-                chosen = None
-            self._tolerances[code] = chosen
+            self._tolerances[code] = tuple(d for d in (specific or general) if not (d.except_codes and d.except_codes.contains(code)))
         return self._tolerances[code]
 
 

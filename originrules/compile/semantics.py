@@ -123,10 +123,15 @@ def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Mater
 
 
 def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:
-    """De minimis: failing (and undecidable) materials pass if their total value is within the
-    agreement's tolerance on some permitted basis. It never relaxes a value test: these
-    materials stay in VNM."""
-    dm = ctx.tolerance
+    """De minimis: failing (and undecidable) materials pass if their total value (or weight) is
+    within one of the agreement's tolerances for this product, on some permitted basis (the
+    producer's choice). It never relaxes a value test: these materials stay in VNM."""
+    results = [_tolerate(ctx, dm, failing, unknown, withheld) for dm in (ctx.tolerances or (None,))]
+    return next((r for r in results if r[0] is True), None) or next((r for r in results if r[0] is None), results[0])
+
+
+def _tolerate(ctx: Context, dm: ast.DeMinimis | None, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:
+    """One de minimis line."""
     info: dict[str, Any] = {"applied": False, "absorbed": []}
     if dm is None:
         info["reason"] = "no tolerance for this product"

@@ -43,7 +43,7 @@ class Trace:
 class Context:
     """Everything about one BOM that several tests need, computed once."""
 
-    __slots__ = ("_index", "bases", "bom", "code", "maxnom", "non_originating", "on", "quantities", "shift_materials", "tolerance", "wo_tolerance")
+    __slots__ = ("_index", "bases", "bom", "code", "maxnom", "non_originating", "on", "quantities", "shift_materials", "tolerance", "tolerances", "wo_tolerance")
 
     def __init__(
         self,
@@ -51,7 +51,7 @@ class Context:
         non_originating: Sequence[Material],
         vnm: Decimal,
         total: Decimal,
-        tolerance: ast.DeMinimis | None,
+        tolerance: ast.DeMinimis | tuple[ast.DeMinimis, ...] | None,
         bases: tuple[str, ...],
         maxnom: Decimal | None = None,
         shift_materials: Sequence[Material] | None = None,
@@ -68,7 +68,9 @@ class Context:
         self.bases = bases
         self.code = bom.product.hs_code
         self.non_originating = non_originating
-        self.tolerance = tolerance
+        # the de minimis lines for this product, alternatives; `tolerance` is the first
+        self.tolerances = tolerance if isinstance(tolerance, tuple) else (() if tolerance is None else (tolerance,))
+        self.tolerance = self.tolerances[0] if self.tolerances else None
         self._index: dict[str, int] | None = None
         p = bom.product
         costs = bom.costs
