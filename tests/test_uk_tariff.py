@@ -223,3 +223,16 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
 def test_at_least_70_percent_by_weight_is_originating_reads_as_a_weight_share():
     prose = "Manufacture in which at least 70% by weight of the unmanufactured tobacco or tobacco refuse of heading 2401 used is originating."
     assert translate_entry(prose)[0] == "VNM(materials_weight) from 2401 <= 30%"
+
+
+def test_the_eu_tca_battery_rule_is_decided_on_the_decision_date():
+    # UK-EU 8507 (battery cells): "... || A maximum of 70% of the ex-works price (EXW) is made up of
+    # non-originating parts (MAXNOM) (until 31 December 2023)"
+    import datetime as dt
+
+    cells = "Battery cells, battery modules and parts thereof, intended to be incorporated into an electric accumulator of a kind used as the primary source of electrical power for propulsion of vehicles of headings 8702, 8703 and 8704"
+    bom = make_bom("850760", [material("cells", "850790", "600", "CN")], fob=None, ex_works="1000", subdivision=cells, exporting_country="GB", importing_country="FR")
+    assert originrules.check(bom, "UK-EU", on=dt.date(2023, 6, 1)).originating is True  # 60% <= 70%, in force then
+    later = originrules.check(bom, "UK-EU", on=dt.date(2024, 6, 1))
+    assert later.originating is None  # the dated arms ended; only the untranslated "active cathode" arm could still be met
+    assert "translation" in later.reasons[0]
