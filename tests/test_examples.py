@@ -9,7 +9,7 @@ import pytest
 import originrules
 from tests.conftest import REPO
 
-ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<agreement>\w+) \| (?P<verdict>[a-z ]+) \| (?P<exit>\d) \|")
+ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| (?P<agreement>[\w-]+) \| (?P<verdict>[a-z ]+) \| (?P<exit>\d) \|")
 ROWS = [m.groupdict() for line in (REPO / "examples" / "README.md").read_text(encoding="utf-8").splitlines() if (m := ROW.match(line))]
 
 
