@@ -231,9 +231,11 @@ def _untranslated(prose: str) -> Test:
 def _dated(inner: Test, until: Any) -> Test:
     def run(ctx: Context) -> Trace:
         child = inner(ctx)
+        # the decision's date is not in the text: a report of the same input stays the same bytes
+        # for as long as the arm's state does
         if law.in_force(ctx, until):
-            return Trace("dated", child.passed, f"in force until {until.isoformat()} (decided on {ctx.on.isoformat()})", [child])
-        return Trace("dated", False, f"no longer in force: this arm ended on {until.isoformat()} (decided on {ctx.on.isoformat()})", [child])
+            return Trace("dated", child.passed, f"in force until {until.isoformat()}", [child], {"until": until.isoformat()})
+        return Trace("dated", False, f"no longer in force: this arm ended on {until.isoformat()}", [child], {"until": until.isoformat()})
 
     return run
 
