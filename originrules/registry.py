@@ -142,8 +142,9 @@ _PARTIES = re.compile(r"^\s*parties\s+([A-Z]{2}(?:\s*,\s*[A-Z]{2})*)", re.MULTIL
 
 
 @functools.lru_cache(maxsize=1)
-def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
-    """Code -> (file, aliases) of every shipped ruleset, read from the headers without parsing."""
+def _scan() -> dict[str, tuple[Path, tuple[str, ...], frozenset[str]]]:
+    """Code -> (file, aliases, parties) of every shipped ruleset, read from the headers (the first
+    8 KB of each file) without parsing."""
     out = {}
     for path in sorted(resources.rulesets_dir().glob("*.roo")):
         with path.open("rb") as f:  # the header only: a scheme's whole file is up to 1 MB
@@ -153,9 +154,19 @@ def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
         code = _HEADER.search(head)
         if code:
             aliases = _ALIASES.search(head[code.end():])
-            names = tuple(a.strip() for a in aliases.group(1).split(",")) if aliases else ()
-            out[code.group(1)] = (path, names)
+            parties = _PARTIES.search(head)
+            out[code.group(1)] = (
+                path,
+                tuple(a.strip() for a in aliases.group(1).split(",")) if aliases else (),
+                frozenset(p.strip() for p in parties.group(1).split(",")) if parties else frozenset(),
+            )
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
+    """Code -> (file, aliases) of every shipped ruleset."""
+    return {code: (path, aliases) for code, (path, aliases, _) in _scan().items()}
 
 
 @functools.cache
@@ -177,20 +188,10 @@ def codes() -> list[str]:
     return sorted(_catalogue())
 
 
-@functools.lru_cache(maxsize=1)
-def _parties() -> dict[str, frozenset[str]]:
-    out = {}
-    for code, (path, _) in _catalogue().items():
-        with path.open("rb") as f:
-            m = _PARTIES.search(f.read(8192).decode("utf-8", "ignore"))
-        out[code] = frozenset(p.strip() for p in m.group(1).split(",")) if m else frozenset()
-    return out
-
-
 def on_route(exporter: str, importer: str) -> list[CompiledRuleset]:
     """The shipped rulesets whose parties include both countries. Only those files are read (the
     parties are scanned from the headers; a header the scan cannot read is loaded to be sure)."""
-    return [_load_shipped(code) for code, parties in _parties().items() if not parties or {exporter, importer} <= parties]
+    return [_load_shipped(code) for code, (_, _, parties) in _scan().items() if not parties or {exporter, importer} <= parties]
 
 
 def find(name: str) -> CompiledRuleset:

@@ -203,9 +203,7 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
     return exact_sum(m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code))
 
 
-NET_WEIGHT = "net_weight"
-MATERIALS_WEIGHT = "materials_weight"  # the weight of all the materials of the `from` codes
-WEIGHT_BASES = (NET_WEIGHT, MATERIALS_WEIGHT)
+NET_WEIGHT, MATERIALS_WEIGHT, WEIGHT_BASES = ast.NET_WEIGHT, ast.MATERIALS_WEIGHT, ast.WEIGHT_BASES  # named in lang/ast.py
 
 
 def weights(ctx: Context, scope: CodeSet | None, basis: str) -> tuple[Decimal | None, Decimal | None, list[str]]:

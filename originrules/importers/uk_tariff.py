@@ -500,8 +500,7 @@ def _group(text: str) -> str:
     return text
 
 
-_Write.except_ = _Write.except_  # the grammar's rule `except` is a Python keyword
-setattr(_Write, "except", _Write.except_)
+setattr(_Write, "except", _Write.except_)  # the grammar's rule `except` is a Python keyword
 
 
 _DIGITS = re.compile(r"\d")
@@ -643,12 +642,8 @@ def _scheme_info(path: Path, code: str) -> dict[str, Any]:
 _TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)\s+of\s+the\s+(ex-works price|value of the (?:good|product)|transaction value or ex-works price|net weight|weight|total weight)", re.IGNORECASE)
 
 
-def _tolerance(articles: Path) -> tuple[str, str, str] | None:
-    """(percent, basis, the words it was read from): the first value tolerance in tolerances.md."""
-    try:
-        text = (articles / "tolerances.md").read_text(encoding="utf-8")
-    except OSError:
-        return None
+def _tolerance(text: str) -> tuple[str, str, str] | None:
+    """(percent, basis, the words it was read from): the first value tolerance of the article."""
     for m in _TOLERANCE.finditer(text):
         if "weight" in m.group(2).lower():
             continue
@@ -689,13 +684,9 @@ _WEIGHT_TOLERANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent) of the (?:net
 _CHAPTERS = re.compile(r"Chapters? (\d+(?:(?:,| and| to| through|-) ?\d+)*)", re.IGNORECASE)
 
 
-def _weight_tolerance(articles: Path) -> tuple[str, str, str] | None:
+def _weight_tolerance(text: str) -> tuple[str, str, str] | None:
     """(percent, chapters, the words it was read from): a tolerance by weight for some chapters,
     as the EU TCA's "... Chapters 2 and 4 to 24 ... does not exceed 15% of the weight of the product"."""
-    try:
-        text = (articles / "tolerances.md").read_text(encoding="utf-8")
-    except OSError:
-        return None
     for sentence in re.split(r"(?<=[;.])\s+|\n", text):
         pct, chapters = _WEIGHT_TOLERANCE.search(sentence), _CHAPTERS.search(sentence)
         if pct is None or chapters is None or "non-originating" not in sentence.lower():
@@ -837,7 +828,11 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         f"        source {_quote(meta + ': the build-up method')}",
         '        inferred "the usual build-up formula; the article was not read by the importer"',
     ]
-    by_weight = _weight_tolerance(articles)
+    try:
+        article = (articles / "tolerances.md").read_text(encoding="utf-8")
+    except OSError:
+        article = ""  # no tolerance article: no de_minimis line
+    by_weight = _weight_tolerance(article)
     if by_weight is not None:
         pct, chapters, words = by_weight
         lines += [
@@ -845,10 +840,10 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
             f"        source {_quote(f'articles/{code}/tolerances.md')}",
             f"        inferred {_quote('read by the importer (exceptions within those chapters not modelled) from: ' + words)}",
         ]
-    tolerance = _tolerance(articles)
+    tolerance = _tolerance(article)
     if tolerance is not None:
         pct, _, words = tolerance
-        textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", (articles / "tolerances.md").read_text(encoding="utf-8"), re.IGNORECASE) else ""
+        textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", article, re.IGNORECASE) else ""
         lines += [
             f"    de_minimis {pct}% of basis{textiles}",
             f"        source {_quote(f'articles/{code}/tolerances.md')}",

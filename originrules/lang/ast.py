@@ -16,6 +16,16 @@ import attrs
 
 from originrules.hs import CodeRange, CodeSet
 
+# `VNM(materials) <= 50%`: non-originating materials at most half of all materials, i.e. "the
+# value of all the non-originating materials used does not exceed the value of all the
+# originating materials used". Not a value of the product, so never a permitted basis of its own.
+MATERIALS = "materials"
+# `VNM(net_weight) from 1701 <= 20%`: the non-originating materials' net weight against the product's
+NET_WEIGHT = "net_weight"
+# `VNM(materials_weight) from 2401 <= 30%`: against the weight of all the materials of those codes
+MATERIALS_WEIGHT = "materials_weight"
+WEIGHT_BASES = (NET_WEIGHT, MATERIALS_WEIGHT)
+
 
 def process_name(text: str) -> str:
     """Process names match case-insensitively, spaces, hyphens and underscores alike."""

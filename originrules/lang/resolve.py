@@ -14,7 +14,12 @@ from typing import Any
 from originrules.errors import Problem, RulesetError
 from originrules.hs import DEFAULT_EDITION, EDITIONS, LEVELS, CodeSet
 from originrules.lang import ast
-from originrules.lang.ast import process_name
+from originrules.lang.ast import (  # bases a VNM test may name beyond the agreement's
+    MATERIALS,
+    MATERIALS_WEIGHT,
+    NET_WEIGHT,
+    process_name,
+)
 from originrules.lang.parser import excerpt, parse, parse_date
 from originrules.numbers import limit_message
 from originrules.numbers import parse as parse_number
@@ -22,14 +27,6 @@ from originrules.numbers import parse as parse_number
 #: the quantities a method formula may use (LANGUAGE.md, "Properties")
 QUANTITIES = ("basis", "ex_works", "fob", "transaction_value", "VNM", "VOM", "direct_labour", "direct_overhead", "profit", "other_costs")
 BASES = ("ex_works", "fob", "transaction_value")
-# `VNM(materials) <= 50%`: non-originating materials at most half of all materials, i.e. "the
-# value of all the non-originating materials used does not exceed the value of all the
-# originating materials used". Not a value of the product, so never a permitted basis of its own.
-MATERIALS = "materials"
-# `VNM(net_weight) from 1701 <= 20%`: the non-originating materials' net weight against the product's
-NET_WEIGHT = "net_weight"
-# `VNM(materials_weight) from 2401 <= 30%`: against the weight of all the materials of those codes
-MATERIALS_WEIGHT = "materials_weight"
 CUMULATION_KINDS = ("bilateral", "diagonal", "regional", "full")
 MAXNOM = "VNM"  # the name of the MaxNOM test: VNM <= 50%
 MANUFACTURE = "manufacture"  # `manufacture from yarn`: which materials may be non-originating
