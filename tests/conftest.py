@@ -31,6 +31,18 @@ agreement TST "Test agreement" {
 """
 
 
+def load_tool(name: str) -> Any:
+    """A script of tools/ as a module (they are not a package), with tools/ importable beside it."""
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(REPO / "tools"))
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
 def ruleset(rules: str, header: str = HEADER) -> CompiledRuleset:
     return compile_ruleset(load_text(header + rules, "test.roo"))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 import pytest
@@ -10,18 +9,14 @@ import pytest
 import originrules
 from originrules.compile import compile_ruleset
 from originrules.lang.resolve import load_text
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, SHARED, load_tool
 
 UK_ROO = SHARED / "corpus" / "uk-roo"
 pytestmark = pytest.mark.skipif(not UK_ROO.is_dir(), reason="../shared/corpus/uk-roo is not beside the repository")
 
 
 def _tool():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(REPO / "tools"))
-    spec = importlib.util.spec_from_file_location("compare_uk_annex", REPO / "tools" / "compare_uk_annex.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_tool("compare_uk_annex")
 
 
 def test_every_rule_set_of_the_annex_selects_an_equivalent_rule():

@@ -4,25 +4,18 @@ rulesets at both ends of every rule set's code range."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
 from originrules.compile import compile_ruleset
 from originrules.lang.resolve import load_text
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, SHARED, load_tool
 
 RULE_SETS = SHARED / "corpus" / "uk-roo" / "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
 pytestmark = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corpus/uk-roo is not beside the repository")
 
 
 def _tool():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(REPO / "tools"))
-    spec = importlib.util.spec_from_file_location("compare_uk_schemes", REPO / "tools" / "compare_uk_schemes.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_tool("compare_uk_schemes")
 
 
 def test_every_scheme_agrees_with_a_second_reading_of_its_prose():

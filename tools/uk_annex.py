@@ -8,11 +8,14 @@ data is `shared/corpus/uk-roo/.../rule_sets/india.json`; its `operator` field is
 
 from __future__ import annotations
 
-import html
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from originrules.importers import uk_tariff as _importer
 
 INDIA_JSON = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets/india.json"
 
@@ -29,12 +32,8 @@ def load_rule_sets(path: str | Path) -> list[dict[str, Any]]:
         return json.load(f)["rule_sets"]  # type: ignore[no-any-return]
 
 
-def clean(text: str) -> str:
-    """Prose without markup: '<abbr ...>CTH</abbr>' -> 'CTH', '[heading&nbsp;2009](/headings/2009)' -> 'heading 2009'."""
-    text = re.sub(r"<abbr[^>]*>(.*?)</abbr>", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = html.unescape(text).replace("\xa0", " ").replace("**", "")
-    return re.sub(r"\s+", " ", text).strip()
+# the importer's readings of the markup and of a rule set's code range (one of each in the project)
+clean = _importer.clean
 
 
 def prose(rule_set: dict[str, Any]) -> str:
@@ -44,11 +43,10 @@ def prose(rule_set: dict[str, Any]) -> str:
 
 def key_of(rule_set: dict[str, Any]) -> tuple[int, str, str]:
     """(digits, low, high): the 10-digit min/max range as a chapter, heading or subheading range."""
-    low, high = rule_set["min"], rule_set["max"]
-    for digits in (2, 4, 6, 8, 10):
-        if set(low[digits:]) <= {"0"} and set(high[digits:]) <= {"9"}:
-            return digits, low[:digits], high[:digits]
-    raise ValueError(f"range {low}-{high} is not a whole chapter, heading or subheading range")
+    key = _importer.key_of(rule_set)
+    if key is None:
+        raise ValueError(f"range {rule_set['min']}-{rule_set['max']} is not a whole chapter, heading or subheading range")
+    return key
 
 
 _BOILERPLATE = re.compile(
