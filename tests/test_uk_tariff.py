@@ -236,3 +236,32 @@ def test_the_eu_tca_battery_rule_is_decided_on_the_decision_date():
     later = originrules.check(bom, "UK-EU", on=dt.date(2024, 6, 1))
     assert later.originating is None  # the dated arms ended; only the untranslated "active cathode" arm could still be met
     assert "translation" in later.reasons[0]
+
+
+@pytest.mark.parametrize(("data", "where"), [
+    ({"rule_sets": [{"heading": "01", "min": "x", "rules": "oops"}]}, "rule_sets[0].rules"),
+    ({"rule_sets": [{"heading": "01", "rules": [{"rule": 5}]}]}, "rule_sets[0].rules[0]"),
+    ({"rule_sets": [7]}, "rule_sets[0]"),
+])
+def test_a_rule_set_of_the_wrong_shape_is_refused_with_its_json_path(tmp_path: Path, data: object, where: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "uk-tariff", str(bad), "-o", str(tmp_path / "x.roo")])
+    assert result.exit_code == 2 and f": {where}:" in result.output
+    assert not (tmp_path / "x.roo").exists()
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30), lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["heading", "subdivision", "min", "max", "rules", "rule"]), inner, max_size=5), max_leaves=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule_sets=st.lists(_JSON, max_size=4))
+def test_any_json_is_imported_or_refused_never_a_crash(tmp_path_factory: pytest.TempPathFactory, rule_sets: list[object]) -> None:
+    from originrules.errors import OriginrulesError
+
+    path = tmp_path_factory.mktemp("fuzz") / "scheme.json"
+    path.write_text(json.dumps({"rule_sets": rule_sets}), encoding="utf-8")
+    try:
+        import_uk_tariff(path)
+    except OriginrulesError as e:
+        assert all(p.code == "IMP002" for p in e.problems)

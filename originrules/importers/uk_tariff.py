@@ -701,6 +701,28 @@ def _weight_tolerance(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _shape_problems(rule_sets: list[Any]) -> list[tuple[str, str]]:
+    """(JSON path, what is wrong) for every rule set not of the tariff's shape: an object with
+    texts `heading`, `subdivision`, `min`, `max` and a list of `rules`, each an object with a text `rule`."""
+    found = []
+    for i, rs in enumerate(rule_sets):
+        where = f"rule_sets[{i}]"
+        if not isinstance(rs, dict):
+            found.append((where, "expected an object"))
+            continue
+        for key in ("heading", "subdivision", "min", "max"):
+            if rs.get(key) is not None and not isinstance(rs[key], str):
+                found.append((f"{where}.{key}", "expected a text"))
+        rules = rs.get("rules")
+        if not isinstance(rules, list):
+            found.append((f"{where}.rules", "expected a list of rules"))
+            continue
+        for j, r in enumerate(rules):
+            if not isinstance(r, dict) or not isinstance(r.get("rule"), str):
+                found.append((f"{where}.rules[{j}]", 'expected an object with a text "rule"'))
+    return found
+
+
 def agreement_id(scheme_code: str) -> str:
     return "UK-" + scheme_code.upper()
 
@@ -713,8 +735,11 @@ def import_uk_tariff(path: str | Path) -> Imported:
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise OriginrulesError(Problem(f"cannot read the rule-set file: {e}", str(path), "IMP002")) from None
     rule_sets = data.get("rule_sets") if isinstance(data, dict) else None
-    if not isinstance(rule_sets, list) or not all(isinstance(r, dict) for r in rule_sets):
+    if not isinstance(rule_sets, list):
         raise OriginrulesError(Problem("not a UK Trade Tariff rule-set file: no list at rule_sets", f"{path}: rule_sets", "IMP002", "the file is rule_sets/<scheme>.json of the trade-tariff-backend"))
+    problems = [Problem(f"not a UK Trade Tariff rule set: {why}", f"{path}: {where}", "IMP002") for where, why in _shape_problems(rule_sets)]
+    if problems:
+        raise OriginrulesError(problems[:20])
     code = p.stem
     info = _scheme_info(p, code)
     articles = p.parent.parent / "articles" / code
