@@ -154,16 +154,18 @@ def _upload(browser, server: str, path: Path, agreement: str = "") -> str:  # ty
 
 
 def _text_when(browser, how: str, what: str, ready=bool) -> str:  # type: ignore[no-untyped-def]
-    """An element's text once it is there and `ready(text)` holds: after a click the page is
-    replaced while we look, so the element may be missing or stale for a moment."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """An element's text once it is there and `ready(text)` holds. After a click the page is
+    replaced while we look, so an element found a moment ago may belong to the old document:
+    Chromium then answers with a stale reference or, as CI saw, an "unhandled inspector error".
+    Any WebDriver error is therefore a "not yet" until the deadline."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     def text(driver) -> str | bool:  # type: ignore[no-untyped-def]
         value = driver.find_element(how, what).text
         return value if ready(value) else False
 
-    return WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(text)  # type: ignore[no-any-return]
+    return WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(text)  # type: ignore[no-any-return]
 
 
 def _verdict_when(browser, ready) -> str:  # type: ignore[no-untyped-def]
