@@ -255,14 +255,14 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
         out.append((brief, text))
     kept: list[dict[str, Any]] = []
     if pending:
-        from originrules.store import records as rec
+        from originrules.store.rows import row
 
         source = item[1] if isinstance(item[1], str) else None  # the line as read: the record's input
         now = dt.datetime.now(dt.timezone.utc)
         for decision, line, used in pending:
             # the record keeps the summary line batch wrote (made again when --explain wrote the whole decision)
             output = record_line(line, decision) if _WORKER["opts"]["explain"] else lines[decision.decision_id]
-            kept.append(rec.row(decision, "batch", output, source, _WORKER["day"], used, now, line=line))
+            kept.append(row(decision, "batch", output, source, _WORKER["day"], used, now, line=line))
     return out, kept
 
 

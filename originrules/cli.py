@@ -251,11 +251,12 @@ def _declared(bom: Any, agreement: str, day: dt.date, db_url: str | None, writin
 
 
 def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tuple[str, ...], saving: dict[str, Any] | None) -> None:
-    from originrules.store import records as rec
+    from originrules.store.records import render_record
+    from originrules.store.rows import row as record_row
 
     original = Path(path).read_text(encoding="utf-8") if decision.bom.digest is not None else None
     extra = {"duty_saving": saving.get("saving")} if saving else {}
-    row = rec.row(decision, "check", rec.render_record(decision, "check"), original, day, used, dt.datetime.now(dt.timezone.utc), **extra)
+    row = record_row(decision, "check", render_record(decision, "check"), original, day, used, dt.datetime.now(dt.timezone.utc), **extra)
     store.record([row], {decision.ruleset.sha256: _ruleset_text(decision.ruleset.path)})
 
 
@@ -595,40 +596,50 @@ def batch(
     except OriginrulesError as e:
         _fail(e)
     as_csv = bool(output and output.lower().endswith(".csv"))
-    store, texts, pending = None, {}, []
+    writer, texts, pending = None, {}, []
     if record_it:
-        from originrules.store import Store
+        from originrules.store.writer import Writer
 
-        try:
-            store = Store(db_url)
-        except OriginrulesError as e:
-            _fail(e)
+        writer = Writer(db_url)  # opens the database beside the deciding; asked before any output
 
     def flush(everything: bool = False) -> None:
-        """Write the kept decisions in groups of RECORD_GROUP, each one transaction (all of the
-        group, or none); at the end, the rest."""
-        while store is not None and pending and (everything or len(pending) >= RECORD_GROUP):
+        """Hand the kept decisions to the writer in groups of RECORD_GROUP, each one transaction
+        (all of the group, or none); at the end, the rest."""
+        # held while the writer is still opening the database (it loads SQLAlchemy meanwhile)
+        while writer is not None and pending and (everything or (len(pending) >= RECORD_GROUP and writer.opened(wait=False))):
             group = pending[:RECORD_GROUP]
             for row in group:
                 sha, path = row["_ruleset"]
                 if sha not in texts:
                     texts[sha] = _ruleset_text(path)
-            store.record(group, texts)
+            writer.write(group, texts)
             del pending[:RECORD_GROUP]
 
     chunks = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it, as_csv=as_csv)
     bar = click.progressbar(length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else None
-    with _output(output) if output else nullcontext(sys.stdout) as out, bar if bar is not None else nullcontext() as progress:
-        if as_csv:
-            csv.writer(out).writerow(core.SUMMARY_COLUMNS)
-        for chunk in chunks:
-            out.write(chunk.text)
-            summary.merge(chunk.summary)
-            pending.extend(chunk.kept)
-            flush()
-            if progress is not None:
-                progress.update(chunk.boms)
-        flush(everything=True)
+    try:
+        with _output(output) if output else nullcontext(sys.stdout) as out, bar if bar is not None else nullcontext() as progress:
+            if as_csv:
+                csv.writer(out).writerow(core.SUMMARY_COLUMNS)
+            held: list[str] = []  # output decided while the database is still being opened
+            for chunk in chunks:
+                # a database that cannot be opened stops the run before any of its output
+                if writer is not None and not writer.opened(wait=False):
+                    held.append(chunk.text)
+                else:
+                    out.write("".join(held) + chunk.text)
+                    held.clear()
+                summary.merge(chunk.summary)
+                pending.extend(chunk.kept)
+                flush()
+                if progress is not None:
+                    progress.update(chunk.boms)
+            flush(everything=True)
+            if writer is not None:
+                writer.close()  # every record written before the output is complete
+            out.write("".join(held))
+    except OriginrulesError as e:  # the records could not be written: no output either
+        _fail(e)
     totals = summary.to_dict()
     click.echo(
         f"{totals['total']} decisions: {totals['originating']} originating, {totals['not originating']} not originating, "
@@ -745,7 +756,7 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
     click.echo(f"{'agreement':<10} {'verdict':<16} {'rule':<12} {'MFN':>7} {'rate':>7} {'saving':>12}")
     for r in rows:
         mfn = (r.get("duty") or {}).get("mfn")
-        click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {str(r['rule'] or '-'):<12} {str(mfn or '-') + '%':>7} {str(r['rate'] or '-') + '%':>7} {str(r['saving'] or '-'):>12}")
+        click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {r['rule'] or '-'!s:<12} {str(mfn or '-') + '%':>7} {str(r['rate'] or '-') + '%':>7} {r['saving'] or '-'!s:>12}")
         if r.get("duty_error"):
             click.echo(f"    {r['duty_error']}")
         elif mfn is None or r["rate"] is None:

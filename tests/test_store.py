@@ -167,6 +167,23 @@ def test_recorded_decisions_are_listed_and_reproduce_byte_for_byte(db: str, tmp_
     assert tampered.exit_code == 4 and "record 1 " in tampered.output and "5 reproduced, 1 not" in tampered.output
 
 
+def test_recorded_texts_are_kept_as_written_whatever_they_hold(db: str, tmp_path: Path) -> None:
+    # batch records reach PostgreSQL by COPY, whose text format has its own escapes: a tab, a
+    # backslash, "\\N" (its NULL), a new line, quotes and SQL are data like any other text
+    names = ["tab\there", "back\\slash \\N", "line\nbreak", "=SUM(A1) '; DROP TABLE records;--", '"quoted" \u00e9\u4e2d']
+    b = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    lines = []
+    for name in names:
+        b["product"]["description"] = name
+        lines.append(json.dumps(b))
+    catalogue = tmp_path / "hostile.jsonl"
+    catalogue.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert cli("batch", str(catalogue), "-a", "UAE", "-o", str(tmp_path / "out.jsonl"), "--record", db=db).exit_code == 0
+    assert [r["product"] for r in json.loads(cli("history", "--format", "json", db=db).output)] == names
+    verified = cli("audit", "verify", db=db)
+    assert verified.exit_code == 0 and "5 records, 5 reproduced, 0 not" in verified.output
+
+
 def test_expiring_declarations_list_the_products_that_would_lose_origin(db: str, tmp_path: Path) -> None:
     # the failing UAE motorcycle qualifies only with material 6 declared originating
     b = json.loads((EXAMPLES / "motorcycle-uae-fail.json").read_text(encoding="utf-8"))
@@ -240,7 +257,8 @@ def test_a_bad_database_url_is_a_clear_error() -> None:
     assert result.exit_code == 2 and "STO001" in result.output
 
 
-def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kill", ["the run and its writer", "the deciding process alone"])
+def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tmp_path: Path, kill: str) -> None:
     import signal
     import time
 
@@ -250,7 +268,7 @@ def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tm
     catalogue.write_text((line + "\n") * 20_000, encoding="utf-8")
     code = "import sys; from originrules.cli import run; run(sys.argv[1:])"
     proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(catalogue), "-a", "UAE", "-o", str(tmp_path / "o.jsonl"), "--record", "--db", db],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     engine = sa.create_engine(db)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until some groups are in, then stop it hard
@@ -261,8 +279,19 @@ def test_a_batch_killed_midway_leaves_whole_groups_of_records_that_all_verify(tm
                     break
         except sa.exc.OperationalError:
             continue
-    proc.send_signal(signal.SIGKILL)
+    if kill == "the run and its writer":
+        os.killpg(proc.pid, signal.SIGKILL)  # as a terminal's kill does: the writer dies mid-transaction
+    else:
+        proc.send_signal(signal.SIGKILL)  # the writer sees its pipe close, writes no more and ends
     proc.wait(timeout=30)
+    for _ in range(100):  # the writer is gone (no process of the session is left behind)
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the record writer outlived the run")
     with engine.connect() as conn:
         kept = conn.execute(sa.text("SELECT count(*) FROM records")).scalar()
     engine.dispose()

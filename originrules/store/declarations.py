@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from originrules.bom import UNKNOWN_ORIGIN, Bom, Material
 from originrules.errors import Problem, UnknownAgreement
@@ -52,6 +54,9 @@ _COLUMNS = [declarations.c[f] for f in Declaration._fields]  # a Declaration's f
 
 # built once: an expanding parameter, so a list of 200 parts is not coerced anew on every call
 _BY_PART = sa.select(*_COLUMNS).where(declarations.c.part_number.in_(sa.bindparam("parts", expanding=True)))
+# PostgreSQL: the parts as one array parameter, so the statement's text is the same for every
+# BOM and psycopg prepares it once (an IN list of 200 is compiled and parsed anew each time)
+_BY_PART_ARRAY = sa.select(*_COLUMNS).where(declarations.c.part_number == sa.any_(sa.bindparam("parts", type_=ARRAY(sa.String))))
 
 
 def _row(r: Any) -> Declaration:
@@ -223,18 +228,20 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
         # one probe of the part-number index per part (a pair of IN lists, or a list of row
         # values, makes SQLite try every supplier with every part); other suppliers' rows for
         # the same part numbers are dropped here
-        for r in conn.execute(_BY_PART, {"parts": sorted({p for _, p in keys})}):
+        by_part = _BY_PART_ARRAY if conn.dialect.name == "postgresql" else _BY_PART
+        for r in conn.execute(by_part, {"parts": sorted({p for _, p in keys})}).all():  # all at once: a row at a time costs 2 µs more each
             d = _row(r)
             if (d.supplier, d.part_number) in keys:
                 found.setdefault((d.supplier, d.part_number), []).append(d)
     notes: list[str] = []
     used: list[str] = []
     materials: list[Material] = []
+    new = tuple.__new__
     for m in bom.materials:
         if m.id not in asked:
             materials.append(m)
             continue
-        options = found.get((m.supplier, m.part_number), [])  # type: ignore[arg-type]
+        options = found.get((m.supplier, m.part_number), ())  # type: ignore[arg-type]
         d = None  # of those valid that day, the one that runs longest
         for o in options:
             if o.agreement == agreement and o.valid_on(day) and (d is None or (o.valid_to, o.reference) > (d.valid_to, d.reference)):
@@ -242,13 +249,22 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
         if d is not None:
             used.append(d.reference)
             origin = d.origin if d.originating or m.origin == UNKNOWN_ORIGIN else m.origin
-            materials.append(tuple.__new__(Material, (*m[:4], origin, d.originating, *m[6:])))  # type: ignore[arg-type]  # m with origin and originating set
-            notes.append(f"material {m.id}: declaration {d.reference} ({d.supplier}, part {d.part_number}), valid {d.valid_from} to {d.valid_to}: {'originating' if d.originating else 'non-originating'} in {d.origin}")
+            materials.append(new(Material, m[:4] + (origin, d.originating) + m[6:]))  # type: ignore[arg-type]  # m with origin and originating set
+            notes.append(
+                f"material {m.id}: declaration {d.reference} ({d.supplier}, part {d.part_number}), valid {_iso(d.valid_from)} to {_iso(d.valid_to)}: "
+                + (f"originating in {d.origin}" if d.originating else f"non-originating in {d.origin}")
+            )
             continue
-        materials.append(tuple.__new__(Material, (*m[:5], False, *m[6:])))  # type: ignore[arg-type]
+        materials.append(new(Material, m[:5] + (False,) + m[6:]))  # type: ignore[arg-type]
         notes.append(f"material {m.id}: non-originating: {_why_none(m, options, agreement, day, conn is None)}")
     changed = attrs.evolve(bom, materials=tuple(materials), warnings=bom.warnings + tuple(notes), digest=None)
     return Resolved(changed, tuple(notes), tuple(used))
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(day: dt.date) -> str:
+    """A date as text: a register has few distinct dates, and a BOM's notes repeat them."""
+    return day.isoformat()
 
 
 def _why_none(m: Material, options: Iterable[Declaration], agreement: str, day: dt.date, no_register: bool) -> str:

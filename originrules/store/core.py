@@ -1,0 +1,143 @@
+"""The Store: one object for the declarations register and the records, over one database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from originrules.bom import Bom
+from originrules.store import declarations as decl
+from originrules.store import records as rec
+from originrules.store.db import StoreError, engine_for, exists, guarded, migrate, url_of
+from originrules.store.schema import records as records_table
+from originrules.store.schema import rulesets
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Store:
+    def __init__(self, url: str | None = None, *, create: bool = True):
+        self.url = url_of(url)
+        self._local = threading.local()
+        self.engine: sa.Engine | None = None
+        if create or exists(self.url):
+            self.engine = engine_for(self.url)
+            migrate(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One unit of work: all of it is written, or none of it."""
+        if self.engine is None:
+            raise StoreError(f"no database at {self.url}")
+        with guarded(self.url), self.engine.begin() as conn:
+            yield conn
+
+    # -- declarations
+    def import_declarations(self, path: str) -> dict[str, int]:
+        rows = decl.read_file(path)  # every row checked before anything is written
+        with self.transaction() as conn:
+            counts = decl.import_rows(conn, rows, str(path), _now())
+        self.analyze()
+        return counts
+
+    def analyze(self) -> None:
+        """Fresh planner statistics after a large import: PostgreSQL would otherwise scan the
+        whole register for a BOM's parts until autovacuum came by."""
+        if self.engine is not None and self.engine.dialect.name == "postgresql":
+            with self.transaction() as conn:
+                conn.execute(sa.text("ANALYZE declarations"))
+
+    def declarations(self) -> list[decl.Declaration]:
+        with self.transaction() as conn:
+            return decl.listing(conn)
+
+    def expiring(self, day: dt.date, within: int) -> list[decl.Declaration]:
+        with self.transaction() as conn:
+            return decl.expiring(conn, day, within)
+
+    def revoke(self, reference: str, day: dt.date) -> decl.Declaration:
+        with self.transaction() as conn:
+            return decl.revoke(conn, reference, day, _now())
+
+    def resolve(self, bom: Bom, agreement: str, day: dt.date) -> decl.Resolved:
+        if self.engine is None:
+            return decl.resolve(None, bom, agreement, day)
+        with guarded(self.url):
+            return decl.resolve(self._reading(), bom, agreement, day)
+
+    def _reading(self) -> sa.Connection:
+        """A connection kept open for status lookups, one per thread, in autocommit: a lookup
+        (one SELECT) is then one round trip to the server, not a checkout with its ping, BEGIN,
+        the query and COMMIT; and psycopg prepares the statement after a few uses."""
+        assert self.engine is not None
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
+    # -- records
+    def record(self, rows: list[dict[str, Any]], texts: dict[str, str]) -> None:
+        with self.transaction() as conn:
+            rec.add(conn, rows, texts)
+
+    def history(self, product: str | None = None, agreement: str | None = None) -> list[dict[str, Any]]:
+        if self.engine is None:
+            return []
+        with self.transaction() as conn:
+            return rec.history(conn, product, agreement)
+
+    def verify(self) -> tuple[int, list[dict[str, Any]]]:
+        if self.engine is None:
+            return 0, []
+        with self.transaction() as conn:
+            return rec.verify(conn)
+
+    def impact(self, expiring: list[decl.Declaration], day: dt.date) -> list[dict[str, Any]]:
+        """For each expiring declaration, the recorded products that rest on it, decided again
+        without it: which would lose origin, and the duty at stake where a record knows it."""
+        import attrs
+
+        from originrules.bom import loads
+        from originrules.compile import compile_ruleset
+        from originrules.engine import check
+        from originrules.lang.resolve import load_text
+
+        out: list[dict[str, Any]] = []
+        if self.engine is None or not expiring:
+            return out
+        with self.transaction() as conn:
+            texts = {r.sha256: (r.text, r.path) for r in conn.execute(sa.select(rulesets))}
+            latest: dict[tuple[str, str], Any] = {}
+            for r in conn.execute(sa.select(records_table).order_by(records_table.c.id)):
+                latest[(r.input_sha256, r.agreement)] = r  # the latest record of each product and agreement
+        compiled: dict[str, Any] = {}
+        for d in expiring:
+            products = []
+            for r in latest.values():
+                context = json.loads(r.context)
+                if d.reference not in context["declarations"]:
+                    continue
+                bom = loads(r.input, "record")
+                without = tuple(m._replace(originating=False) if (m.supplier, m.part_number) == (d.supplier, d.part_number) else m for m in bom.materials)
+                bom = attrs.evolve(bom, materials=without, digest=None)
+                if r.ruleset_sha256 not in compiled:
+                    text, path = texts[r.ruleset_sha256]
+                    compiled[r.ruleset_sha256] = compile_ruleset(load_text(text, path))
+                after = check(bom, compiled[r.ruleset_sha256], assume_origin=r.assume_origin, explain=False)
+                products.append({
+                    "decision_id": r.decision_id, "agreement": r.agreement, "hs_code": r.hs_code, "product": r.product,
+                    "verdict_now": r.verdict, "verdict_without": after.verdict,
+                    "loses_origin": r.verdict == "originating" and after.originating is not True,
+                    "duty_at_stake": context.get("duty_saving"),
+                })
+            out.append({**d.to_dict(), "days_left": (d.valid_to - day).days, "products": products})
+        return out
+
