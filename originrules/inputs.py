@@ -86,7 +86,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return repr(v)[:-2] if repr(v).endswith(".0") else repr(v)  # float-ok: display text, read as Decimal
+        return repr(v).removesuffix(".0")  # float-ok: display text, read as Decimal
     return str(v)
 
 
@@ -138,6 +138,8 @@ def _build(group: list[tuple[int, dict[str, str]]], source: str) -> Bom:
         elif kind == "material":
             m = {f: _value(cells[f], f) for f in _MATERIAL_COLUMNS if cells.get(f)}
             m["_row"] = n
+            if isinstance(m.get("attributes"), str):
+                problems.append(Problem(f"row {n}: attributes: expected name=number pairs separated by ';', each name once (milk_solids=12; fat=3.5), got {cells['attributes'][:60]!r}", source, "BOM003"))
             materials.append((n, m, cells.get("parent", "")))
         elif kind == "rate":
             if not cells.get("currency") or not cells.get("value"):
@@ -162,6 +164,13 @@ def _build(group: list[tuple[int, dict[str, str]]], source: str) -> Bom:
 def _value(text: str, field: str) -> Any:
     if field in ("originating", "wholly_obtained"):
         return _BOOL.get(text.lower(), text)
+    if field == "attributes":
+        # "milk_solids=12; fat=3.5": what a rule may ask of a material, name=number, ";" between
+        pairs = [part.partition("=") for part in text.split(";") if part.strip()]
+        names = [name.strip() for name, _, _ in pairs]
+        if all(sep and name for name, (_, sep, _) in zip(names, pairs)) and len(set(names)) == len(names):
+            return {name: number.strip() for name, (_, _, number) in zip(names, pairs)}
+        return text  # not name=number pairs, or a name twice: refused with its row in _build
     return text
 
 
@@ -267,20 +276,34 @@ __all__ = ["COLUMNS", "bom_rows", "bom_schema", "input_format", "load", "read_ro
 
 def bom_rows(bom: Bom) -> list[list[str]]:
     """The BOM as the CSV/Excel table (header first): the inverse of reading one."""
-    columns = ["type", "id", "description", "hs_code", "value", "currency", "origin", "originating", "role", "parent",
-               "ex_works", "fob", "exporting_country", "importing_country", "processes", "subdivision", *COST_FIELDS]
+    columns = ["type", "id", "description", "hs_code", "value", "currency", "origin", "originating", "wholly_obtained", "role", "parent",
+               "ex_works", "fob", "transaction_value", "net_weight_kg", "attributes", "supplier", "part_number", "declaration",
+               "exporting_country", "importing_country", "processes", "subdivision", *COST_FIELDS]
     data = bom.to_dict()
-    p = data["product"]
-    product = {**p, "processes": ";".join(p.get("processes", [])), **data.get("costs", {})}
-    rows = [columns, [("product" if c == "type" else str(product.get(c, "")) if c not in ("id", "value", "origin", "originating", "role", "parent") else "") for c in columns]]
+    product = {**data["product"], **data.get("costs", {}), "type": "product"}
+    rows = [columns, [_cell_text(product.get(c)) if c in PRODUCT_FIELDS or c in COST_FIELDS or c == "type" else "" for c in columns]]
 
     def add(materials: list[dict[str, Any]], parent: str) -> None:
         for m in materials:
-            cells = {**m, "type": "material", "parent": parent, "originating": "" if "originating" not in m else str(m["originating"]).lower()}
-            rows.append([str(cells.get(c, "")) if c in ("type", "parent", *MATERIAL_FIELDS) else "" for c in columns])
+            cells = {**m, "type": "material", "parent": parent}
+            rows.append([_cell_text(cells.get(c)) if c in ("type", "parent", *MATERIAL_FIELDS) else "" for c in columns])
             add(m.get("materials", []), m["id"])
 
     add(data["materials"], "")
     for currency, rate in data.get("exchange_rates", {}).items():
         rows.append(["rate" if c == "type" else currency if c == "currency" else rate if c == "value" else "" for c in columns])
     return rows
+
+
+def _cell_text(value: Any) -> str:
+    """A field as its cell is read back: booleans as true/false, processes joined by ";",
+    attributes as name=number pairs."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)

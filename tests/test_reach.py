@@ -224,6 +224,29 @@ def test_a_preparation_whose_milk_solids_are_not_given_leaves_the_rule_undetermi
     assert "materials[0].attributes" in d.reasons[0]
 
 
+def test_a_spreadsheet_bom_gives_attributes_and_weights_in_its_cells(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the same CPTPP 0402 exception, the preparation's milk solids typed in a CSV cell
+    from originrules.inputs import bom_rows, load
+
+    path = tmp_path / "milk.csv"
+    path.write_text(
+        "type,id,description,hs_code,value,origin,ex_works,currency,net_weight_kg,attributes\n"
+        "product,,Milk powder,040210,,,1000,USD,25,\n"
+        "material,prep,Dairy preparation,190190,300,CN,,,20,milk_solids=12; fat=3.5\n",
+        encoding="utf-8",
+    )
+    bom = load(path)
+    assert bom.product.net_weight_kg == 25 and bom.materials[0].net_weight_kg == 20
+    assert originrules.check(bom, DAIRY).originating is False  # more than 10% milk solids: excepted
+    # written back as a table, the BOM reads the same
+    again = tmp_path / "again.csv"
+    again.write_text("\n".join(",".join(row) for row in bom_rows(bom)) + "\n", encoding="utf-8")
+    assert load(again).to_dict() == bom.to_dict()
+    path.write_text(path.read_text(encoding="utf-8").replace("fat=3.5", "milk_solids=3"), encoding="utf-8")
+    with pytest.raises(originrules.OriginrulesError, match="row 3: attributes: .*each name once"):
+        load(path)
+
+
 def test_fmt_keeps_the_qualifier():
     text = HEADER + 'codes dairy = 190190 where milk_solids > 10%\n    source "t"\n0402: CC except dairy\n'
     once = format_text(text, "t.roo")

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 import originrules
 from originrules import resources
 from originrules.cli import main
-from originrules.importers.uk_tariff import Untranslatable, import_uk_tariff, normalise, translate_entry
+from originrules.importers.uk_tariff import MATERIALS, Untranslatable, import_uk_tariff, normalise, translate_entry
 from originrules.lang.format import expr_text
-from tests.conftest import REPO, SHARED, make_bom, material
+from tests.conftest import REPO, SHARED, make_bom, material, ruleset
 
 UK_ROO = SHARED / "corpus" / "uk-roo"
 RULE_SETS = UK_ROO / "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
@@ -49,6 +49,9 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("The maximum value of non-originating materials (MaxNOM) cannot exceed 70% of the ex-works price (EXW) of the good. (until 31 December 2023)", "(VNM <= 70%) until 2023-12-31"),
         ("Manufacture in which: - the value of all the materials used does not exceed 40% of the ex-works price of the product, *and* - the value of all the non-originating materials used does not exceed the value of all the originating materials used.", "VNM <= 40% and VNM(materials) <= 50%"),
         ("Weaving, combined with making-up, including cutting of fabric.", "process(weaving_combined_with_making_up_including_cutting_of_fabric)"),
+        ("Manufacture from materials not classified in heading 4909 or heading 4911.", "manufacture except 4909, 4911"),
+        ("Manufacture from unwrought precious metals.", "manufacture from unwrought_precious_metals"),
+        ("Manufacture from rubber thread or cord, not textile covered.", "manufacture from rubber_thread"),
     ],
 )
 def test_each_legal_phrasing_becomes_its_rule(prose: str, rule: str) -> None:
@@ -218,6 +221,31 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
         translate_entry(prose, own="8303")  # not the product's heading: the language has no such allowance
     with pytest.raises(Untranslatable):
         translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
+
+
+def test_a_material_named_by_what_it_is_is_read_only_as_the_whole_phrase_the_table_knows():
+    # "not textile covered" is the material of 4007; "textile covered" would be 5604's own goods
+    with pytest.raises(Untranslatable):
+        translate_entry("Manufacture from rubber thread or cord, textile covered.")
+    # the HS has no code for "unworked" stones apart from "simply sawn" ones: not read
+    with pytest.raises(Untranslatable):
+        translate_entry("Manufacture from unworked precious or semi-precious stones.")
+
+
+def test_semi_manufactured_silver_originates_from_unwrought_silver_but_not_from_silver_powder() -> None:
+    # PEM lists, 7106 "Semi-manufactured or in powder form": "Manufacture from unwrought precious
+    # metals"; the same lists set powder beside the semi-manufactured forms, not the unwrought
+    from originrules.engine import check
+
+    rule, used = translate_entry("Manufacture from unwrought precious metals.")
+    codes, meaning = next((c, m) for n, c, m in MATERIALS.values() if n in used)
+    crs = ruleset(f"codes unwrought_precious_metals = {codes}\n    source {json.dumps(meaning)}\n710692: {rule}\n    source \"PEM 7106\"\n")
+
+    def bar_from(code: str):  # type: ignore[no-untyped-def]
+        return check(make_bom("710692", [material("1", code, "800", "CN")]), crs)
+
+    assert bar_from("710691").verdict == "originating"
+    assert bar_from("710610").verdict == "not originating"
 
 
 def test_at_least_70_percent_by_weight_is_originating_reads_as_a_weight_share():

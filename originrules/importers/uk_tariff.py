@@ -126,6 +126,31 @@ _STAGE_WORDS = [
 ]
 
 
+# "Manufacture from unwrought precious metals": a material named by what it is, read only where
+# the phrase is the whole of the rule and the HS has codes for exactly that material (not a
+# heading that also holds the worked forms or articles, which would let those pass too).
+# phrase (the normalised text after "from") -> (name, codes, what the HS 2022 says of the codes)
+MATERIALS: dict[str, tuple[str, str, str]] = {
+    "unwrought precious metals": (
+        # the schemes set powder beside the semi-manufactured forms ("Semi-manufactured or in
+        # powder form"), so silver and gold powders are left out; the platinum metals' codes
+        # cannot part unwrought from powder, and hold both
+        "unwrought_precious_metals", "710691, 710812, 711011, 711021, 711031, 711041",
+        ("HS 2022 7106.91 (silver, unwrought), 7108.12 (gold, unwrought forms other than powder), 7110.11, 7110.21, 7110.31 and "
+        "7110.41 (platinum, palladium, rhodium, iridium, osmium, ruthenium: unwrought or in powder form, which these codes do not part)"),
+    ),
+    "rubber thread or cord, not textile covered": (
+        "rubber_thread", "4007", "HS 2022 heading 4007, vulcanised rubber thread and cord (textile-covered rubber thread and cord is heading 5604)",
+    ),
+    "refined copper, unwrought, or waste and scrap of copper": (
+        "refined_copper_or_scrap", "740311-740319, 7404", "HS 2022 7403.11 to 7403.19 (refined copper, unwrought) and heading 7404 (copper waste and scrap)",
+    ),
+    "non-assembled, tanned or dressed furskins": (
+        "tanned_furskins", "430211, 430219, 430220", "HS 2022 4302.11, 4302.19 and 4302.20 (tanned or dressed furskins and pieces, not assembled)",
+    ),
+}
+
+
 # Materials a rule names by what they are ("the unprinted fabric used", "all the fruit, nuts or
 # vegetables used"): the codes they are classified in, HS 2022.
 NOUNS: dict[str, str] = {
@@ -318,7 +343,12 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def from_codes(self, *parts: Any) -> str:
         return f"manufacture from {parts[-1]}"  # "from ingots or other primary forms of heading 7218": of those codes
 
-    def from_stage(self, *words: Any) -> str:
+    @v_args(meta=True)
+    def from_stage(self, meta: Any, words: list[Any]) -> str:
+        named = MATERIALS.get(self.text[meta.start_pos : meta.end_pos].removeprefix("from ").rstrip(". "))
+        if named is not None:
+            self.stages.add(named[0])
+            return f"manufacture from {named[0]}"
         tail = "".join(w for w in words if not isinstance(w, Token))
         text = " ".join(str(w) for w in words if isinstance(w, Token))
         found = None
@@ -752,7 +782,12 @@ def import_uk_tariff(path: str | Path) -> Imported:
         translated.append((rs, body, why))
     header = _header(code, info, articles, rule_sets)
     out = [header]
+    named = {name: (codes, meaning) for name, codes, meaning in MATERIALS.values()}
     for name in sorted(stages):
+        if name in named:
+            codes, meaning = named[name]
+            out.append(f"codes {name} = {codes}\n    source {_quote(meaning)}\n    inferred \"the material's codes are the importer's reading of the HS, not a list in the scheme\"")
+            continue
         codes, meaning = STAGES[name]
         out.append(f"codes {name} = {codes}\n    source {_quote('HS 2022 nomenclature; the introductory notes on textiles: ' + meaning)}\n    inferred \"the stage's headings are the importer's reading of the HS, not a list in the scheme\"")
     named_rows = _overlapping(rule_sets)
