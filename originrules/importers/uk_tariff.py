@@ -361,6 +361,10 @@ class _Write(Transformer):  # type: ignore[type-arg]
         self.stages.add(found)
         return f"manufacture from {found}" + tail
 
+    def classified_except(self, level: Token, codes: str) -> str:
+        # "all the materials used are classified within a heading other than heading 2208 or heading 2209"
+        return f"manufacture except {codes}"
+
     def classified(self, level: Token, *however: str) -> str:
         return _LEVEL[_level(level)] + "".join(however)
 
