@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import originrules
 from originrules.bom import from_dict
+from tests.conftest import ruleset
 
 PRODUCTS = ["871120", "870322", "871639", "090111", "110100", "291511"]
 MATERIAL_CODES = ["840991", "871410", "871120", "853710", "720839", "390210", "871639", "090121", "100199", "29"]
@@ -63,11 +64,22 @@ def test_scaling_every_value_by_a_currency_factor_changes_nothing(data: dict[str
         assert summary(originrules.check(bom, agreement)) == summary(originrules.check(bom.scaled(factor), agreement))
 
 
+# the allowances, by value and by codes, with an exception and a tolerance withheld, for the products above
+ALLOWANCES = ruleset("""
+8711: CTH allowing 871410, 871120 or VNM <= 40%
+8703: CTSH except 8409 allowing 20%
+8716: manufacture except 7208 without tolerance allowing 871639
+0901: CC allowing 0901 or CTH allowing 10%
+1101: CC except 1001-1008 allowing 100199
+2915: CTSH allowing chapter 29
+""")
+
+
 @settings(max_examples=200, deadline=None)
 @given(boms(), st.booleans())
 def test_the_verdict_only_path_agrees_with_the_explaining_path(data: dict[str, Any], assume: bool) -> None:
     bom = from_dict(data)
-    for agreement in ("UAE", "UK", "EFTA"):
+    for agreement in ("UAE", "UK", "EFTA", ALLOWANCES):
         explained = originrules.check(bom, agreement, assume_origin=assume, explain=True)
         fast = originrules.check(bom, agreement, assume_origin=assume, explain=False)
         assert (fast.originating, fast.rule) == (explained.originating, explained.rule)

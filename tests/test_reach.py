@@ -85,6 +85,35 @@ def test_same_heading_materials_above_20_percent_fail_the_rule():
     assert d.trace.detail["allowance"]["applied"] is False
 
 
+KNIVES = ruleset("8211: CTH allowing 821194, 821195\n8212: CTH except 821194 allowing 821194\n")
+
+
+def test_knife_blades_and_handles_of_base_metal_may_be_used_whatever_their_heading():
+    # PEM 8211: "Manufacture from materials of any heading, except that of the product. However,
+    # knife blades and handles of base metal may be used."
+    blades = make_bom("821191", [material("blade", "821194", "600"), material("handle", "821195", "300")])
+    assert originrules.check(blades, KNIVES).originating is True
+    # a finished knife of the same heading is not a blade or a handle: it must change heading
+    knife = make_bom("821191", [material("knife", "821192", "500")])
+    d = originrules.check(knife, KNIVES, explain=True)
+    assert d.originating is False and d.trace.detail["allowance"] == {"codes": "821194, 821195", "applied": False, "absorbed": []}
+
+
+def test_an_allowance_by_codes_does_not_lift_an_exception():
+    bom = make_bom("821210", [material("blade", "821194", "500")])
+    assert originrules.check(bom, KNIVES).originating is False
+
+
+def test_allowing_codes_prints_back_and_reads_in_words():
+    from originrules.lang.words import describe
+
+    text = HEADER + "8211: CTH allowing 821194, 821195\n"
+    assert format_text(text, "t.roo").rstrip().endswith("8211: CTH allowing 821194, 821195")
+    crs = ruleset("8211: CTH allowing 821194, 821195\n")
+    words = describe(crs.rules[0].rule.body, crs.ruleset)
+    assert "materials of subheading 821194 or subheading 821195 may be used whatever their classification" in words
+
+
 # ---------------------------------------------------------------- qualified materials: "wholly obtained"
 
 WO_24 = ruleset("2402: WO from chapter 24\n")

@@ -56,6 +56,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture: - in which the value of all the materials used does not exceed 40% of the ex-works price of the product - where, within the above limit, the materials classified within heading 8431 are only used up to a value of 10% of the ex-works price of the product.", "VNM <= 40% and VNM from 8431 <= 10%"),
         ("Manufacture in which the value of the materials of chapter 17 used does not exceed 30% of the ex-works price of the product.", "VNM from chapter 17 <= 30%"),
         ("Manufacture from unwrought precious metals.", "manufacture from unwrought_precious_metals"),
+        ("Manufacture from materials of any heading, except that of the product. However, knife blades and handles of base metal may be used.", "CTH allowing knife_blades_and_handles"),
+        ("Manufacture from materials of any heading, except that of the product. However, materials of subheading 960891 or subheading 960899 may be used.", "CTH allowing 960891, 960899"),
         ("Manufacture from rubber thread or cord, not textile covered.", "manufacture from rubber_thread"),
     ],
 )
@@ -232,6 +234,9 @@ def test_a_material_named_by_what_it_is_is_read_only_as_the_whole_phrase_the_tab
     # "not textile covered" is the material of 4007; "textile covered" would be 5604's own goods
     with pytest.raises(Untranslatable):
         translate_entry("Manufacture from rubber thread or cord, textile covered.")
+    # handles of base metal are 8211.95, another heading than 8214's: which handles the rule means is not read
+    with pytest.raises(Untranslatable):
+        translate_entry("Manufacture from materials of any heading, except that of the product. However, handles of base metal may be used.")
     # the HS has no code for "unworked" stones apart from "simply sawn" ones: not read
     with pytest.raises(Untranslatable):
         translate_entry("Manufacture from unworked precious or semi-precious stones.")

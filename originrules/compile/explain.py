@@ -88,8 +88,10 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Test:
         text = "manufacture: " + (f"every non-originating material is of {allowed}" if allowed is not None else "materials of any heading")
     if exception:
         text += f", and none is from {exception}"
-    if node.allowance is not None:
+    if isinstance(node.allowance, Decimal):
         text += f"; failing materials allowed up to {node.allowance}% of the basis"
+    elif node.allowance is not None:
+        text += f"; materials of {node.allowance} allowed whatever their classification"
     if withheld is True:
         text += " (no tolerance)"
     elif withheld:
@@ -111,6 +113,10 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Test:
         detail: dict[str, Any] = {"level": word, "failing_materials": shown}
         if node.allowance is not None and (failing or unknown):
             failing, unknown, detail["allowance"] = law.allow(ctx, failing, unknown, node.allowance)
+            allowed = set(detail["allowance"].get("absorbed", ()))
+            for f in shown:  # still listed as failing the change, with why they may be used all the same
+                if f["id"] in allowed:
+                    f["reason"] += "; allowed by the rule"
             if not failing and not unknown:
                 return Trace("shift", True, text, detail=detail)
         if not failing and not unknown:

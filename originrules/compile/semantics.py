@@ -101,12 +101,17 @@ def manufacture_failures(ctx: Context, allowed: CodeSet | None, exception: CodeS
     return failing, unknown
 
 
-def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Material], percent: Decimal) -> tuple[list[tuple[Material, str]], list[Material], dict[str, Any]]:
+def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Material], allowance: Decimal | CodeSet) -> tuple[list[tuple[Material, str]], list[Material], dict[str, Any]]:
     """The rule's own allowance ("However, materials of the same heading as the product may be
     used, provided that their total value does not exceed 20% of the ex-works price"): the
     failing materials it speaks of (all but excepted ones) and the undecidable ones pass if their
-    total value is within `percent` of some permitted basis. Returns what is still failing and
-    still unknown. Like tolerance, it never relaxes a value test."""
+    total value is within `percent` of some permitted basis. Or, given codes ("However, knife
+    blades and handles of base metal may be used"), the failing materials of those codes pass
+    whatever their value. Returns what is still failing and still unknown. Like tolerance, it
+    never relaxes a value test."""
+    if isinstance(allowance, CodeSet):
+        return _allow_codes(failing, unknown, allowance)
+    percent = allowance
     covered = [m for m, why in failing if why != EXCEPTED] + unknown
     total = exact_sum(m.value for m in covered)
     limits = [(percent_of(v, percent), b) for b in ctx.bases if (v := ctx.quantities.get(b)) is not None]
@@ -120,6 +125,15 @@ def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Mater
     info["applied"] = True
     info["absorbed"] = [m.id for m in covered]
     return [(m, why) for m, why in failing if why == EXCEPTED], [], info
+
+
+def _allow_codes(failing: list[tuple[Material, str]], unknown: list[Material], codes: CodeSet) -> tuple[list[tuple[Material, str]], list[Material], dict[str, Any]]:
+    """Failing materials of `codes` pass (an excepted one stays excepted); a material whose code
+    or attribute the BOM does not give stays undecided."""
+    still, absorbed = [], []
+    for m, why in failing:
+        (absorbed if why != EXCEPTED and codes.admits(m.hs_code, m.attributes) else still).append((m, why))
+    return still, unknown, {"codes": str(codes), "applied": bool(absorbed), "absorbed": [m.id for m, _ in absorbed]}
 
 
 def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:

@@ -145,6 +145,18 @@ MATERIALS: dict[str, tuple[str, str, str]] = {
     "refined copper, unwrought, or waste and scrap of copper": (
         "refined_copper_or_scrap", "740311-740319, 7404", "HS 2022 7403.11 to 7403.19 (refined copper, unwrought) and heading 7404 (copper waste and scrap)",
     ),
+    # "However, knife blades and handles of base metal may be used" (the materials a rule lets in
+    # whatever their classification: `allowing`)
+    "knife blades and handles of base metal": (
+        "knife_blades_and_handles", "821194, 821195", "HS 2022 8211.94 (blades) and 8211.95 (handles of base metal)",
+    ),
+    "mustard flour or meal or prepared mustard": ("mustard", "210330", "HS 2022 2103.30 (mustard flour and meal and prepared mustard)"),
+    "cellular wood panels, shingles and shakes": (
+        "cellular_panels_shingles_shakes", "441892, 441850", "HS 2022 4418.92 (cellular wood panels) and 4418.50 (shingles and shakes)",
+    ),
+    "natural magnesium carbonate (magnesite)": ("magnesite", "251910", "HS 2022 2519.10 (natural magnesium carbonate (magnesite))"),
+    "nibs or nib-points of the same heading as the product": ("nibs", "960891", "HS 2022 9608.91 (pen nibs and nib points)"),
+    "nibs or nib-points classified within the same heading": ("nibs", "960891", "HS 2022 9608.91 (pen nibs and nib points)"),
     "non-assembled, tanned or dressed furskins": (
         "tanned_furskins", "430211, 430219, 430220", "HS 2022 4302.11, 4302.19 and 4302.20 (tanned or dressed furskins and pieces, not assembled)",
     ),
@@ -287,6 +299,20 @@ class _Write(Transformer):  # type: ignore[type-arg]
     # -- manufacture
     def however_value(self, value: str) -> str:
         return f" and {value}"
+
+    def however_codes(self, codes: str) -> str:
+        return f" allowing {codes}"  # "however, materials of subheading 960891 or subheading 960899 may be used"
+
+    def however_named(self, phrase: str) -> str:
+        named = MATERIALS.get(phrase)
+        if named is None:
+            raise Untranslatable(f"materials allowed: {phrase!r}")
+        self.stages.add(named[0])
+        return f" allowing {named[0]}"
+
+    @v_args(meta=True)
+    def named_materials(self, meta: Any, _: list[Any]) -> str:
+        return self.text[meta.start_pos : meta.end_pos]
 
     def however_not(self, codes: str) -> str:
         return ("except", codes)  # type: ignore[return-value]  # "however, waste and scrap of heading 7802 may not be used"

@@ -107,7 +107,7 @@ class Term:
     exception: CodeSet | None
     tolerance: CodeSet | None | bool  # False: not written; True: withheld for all; CodeSet: for these
     span: Span
-    allowance: Decimal | None = None  # `allowing 20%`
+    allowance: Decimal | CodeSet | None = None  # `allowing 20%`, or `allowing 821194, 821195`
     until: dt.date | None = None  # `until 2023-12-31`
 
 
@@ -141,7 +141,7 @@ class Shift:
     exception: CodeSet  # materials from these may not be non-originating at all
     tolerance_withheld: CodeSet | bool  # True: no tolerance; CodeSet: none for these materials
     span: Span
-    allowance: Decimal | None = None  # failing materials may be used up to this % of the basis
+    allowance: Decimal | CodeSet | None = None  # failing materials may be used up to this % of the basis, or those of these codes freely
 
 
 @attrs.frozen
@@ -154,7 +154,7 @@ class Manufacture:
     exception: CodeSet
     tolerance_withheld: CodeSet | bool
     span: Span
-    allowance: Decimal | None = None
+    allowance: Decimal | CodeSet | None = None
 
 
 @attrs.frozen

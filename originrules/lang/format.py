@@ -198,7 +198,9 @@ def _shift_parts(exception: CodeSet | None, withheld: CodeSet | bool | None, all
         text += " without tolerance"
     elif withheld:
         text += f" without tolerance for {_codes_written(withheld)}"
-    if allowance is not None:
+    if isinstance(allowance, CodeSet):
+        text += f" allowing {allowance}"
+    elif allowance is not None:
         text += f" allowing {allowance}%"
     return text
 

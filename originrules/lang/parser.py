@@ -267,8 +267,8 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def tolerance(self, codes: CodeSet | None = None) -> tuple[str, CodeSet | bool]:
         return ("tolerance", codes if codes is not None else True)
 
-    def allowance(self, pct: Token) -> tuple[str, Decimal]:
-        return ("allowance", _pct(pct))
+    def allowance(self, given: Token | CodeSet) -> tuple[str, Decimal | CodeSet]:
+        return ("allowance", given if isinstance(given, CodeSet) else _pct(given))
 
     def until(self, day: Token) -> tuple[str, dt.date]:
         try:

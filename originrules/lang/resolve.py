@@ -210,7 +210,7 @@ class _Resolver:
         for part, codes in (("from", t.scope if name != MANUFACTURE else None), ("without tolerance for", t.tolerance if isinstance(t.tolerance, CodeSet) else None)):
             if codes is not None and codes.qualifier is not None:
                 self.problem(t.span, f"the qualified code set {codes} cannot follow '{part}' here", "ORL108", "a set with `where` may follow `except`, or `manufacture from`")
-        if t.allowance is not None and not Decimal(0) <= t.allowance <= Decimal(100):
+        if isinstance(t.allowance, Decimal) and not Decimal(0) <= t.allowance <= Decimal(100):
             self.problem(t.span, f"allowance {t.allowance}% is outside 0-100%", "ORL221")
         if name in LEVELS:
             return ast.Shift(name, t.exception or CodeSet(), t.tolerance if t.tolerance is not False else False, t.span, t.allowance)

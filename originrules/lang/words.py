@@ -36,7 +36,9 @@ def describe(expr: ast.Expr, ruleset: ast.Ruleset, env: dict[str, ast.Threshold]
             text += ", with no tolerance"
         elif expr.tolerance_withheld:
             text += f", with no tolerance for materials of {_codes(expr.tolerance_withheld)}"
-        if expr.allowance is not None:
+        if isinstance(expr.allowance, CodeSet):
+            text += f"; materials of {_codes(expr.allowance)} may be used whatever their classification"
+        elif expr.allowance is not None:
             text += f"; materials that do not change may be used up to {expr.allowance}% of the basis"
         return text
     if isinstance(expr, ast.Manufacture):
@@ -45,7 +47,9 @@ def describe(expr: ast.Expr, ruleset: ast.Ruleset, env: dict[str, ast.Threshold]
             text = f"every non-originating material must be of {_codes(expr.allowed)}"
         if expr.exception:
             text += f", and none may come from {_codes(expr.exception)}"
-        if expr.allowance is not None:
+        if isinstance(expr.allowance, CodeSet):
+            text += f"; materials of {_codes(expr.allowance)} may be used as well"
+        elif expr.allowance is not None:
             text += f"; others may be used up to {expr.allowance}% of the basis"
         return text
     if isinstance(expr, ast.Untranslated):
