@@ -356,3 +356,47 @@ def test_textiles_may_use_either_7_percent_by_weight_or_10_percent_by_value():
     assert originrules.check(neither, SHIRTS).originating is False
     # 15% by value fails, and the weight that could decide is not given: undetermined
     assert originrules.check(make_bom("620520", [material("shirt fabric", "620590", "150")]), SHIRTS).originating is None
+
+
+def test_less_than_7_percent_by_weight_is_below_the_limit_not_at_it():
+    # UAE CEPA Rule 5(1)(b): for chapters 50-63, "less than 7%" of the weight: 7% itself is too much
+    strict = ruleset("6205: CTH\n", TEXTILE_TOLERANCE.replace("de_minimis  7% of net_weight", "de_minimis  below 7% of net_weight"))
+    under = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.0699")], net_weight_kg="1")
+    at = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.07")], net_weight_kg="1")
+    assert originrules.check(under, strict).originating is True
+    assert originrules.check(at, strict).originating is False
+    weight_only = ruleset("6205: CTH\n", HEADER.replace(
+        "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
+        "    de_minimis  below 7% of net_weight for chapters 50-63            source \"test\"\n",
+    ))
+    d = originrules.check(at, weight_only, explain=True)
+    assert d.originating is False and "0.07 is not below 7%" in d.trace.detail["de_minimis"]["reason"]
+    assert originrules.check(at, SHIRTS).originating is True  # where the limit is "not more than", 7% passes
+
+
+def test_the_shipped_uae_rules_tolerate_textile_materials_below_7_percent_by_weight(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from originrules.registry import load_file
+
+    overlay = tmp_path / "shirts.roo"  # the UAE annex's chapter 61-62 rows are not shipped: one rule, the shipped header
+    overlay.write_text('extends UAE\n\n6205: CTH\n    source "test"\n', encoding="utf-8")
+    crs = load_file(str(overlay))
+    light = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.05")], net_weight_kg="1", exporting_country="IN", importing_country="AE")
+    heavy = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.07")], net_weight_kg="1", exporting_country="IN", importing_country="AE")
+    cheap = make_bom("620520", [material("shirt fabric", "620590", "90", net_weight_kg="0.5")], net_weight_kg="1", exporting_country="IN", importing_country="AE")
+    assert originrules.check(light, crs).originating is True  # 15% of the value, 5% of the weight
+    assert originrules.check(heavy, crs).originating is False  # 7% is not less than 7%, and 15% of the value is over 10%
+    assert originrules.check(cheap, crs).originating is True  # or 10% by value: 9%, whatever the weight
+
+
+def test_new_zealand_biscuits_may_use_15_percent_by_value_or_15_percent_by_net_weight():
+    # UK-NZ tolerance article: "(a) the value of those non-originating materials does not exceed
+    # 15 per cent of the value of the good; (b) in the case of goods classified under Chapters 1 to
+    # 24 and 50 to 63 ..., the total weight of all those materials does not exceed 15 per cent of
+    # the net weight of the good". 1905: CTH
+    route = {"exporting_country": "NZ", "importing_country": "GB"}
+    light = make_bom("190531", [material("wafer", "190532", "300", net_weight_kg="0.1")], net_weight_kg="1", **route)
+    cheap = make_bom("190531", [material("wafer", "190532", "100", net_weight_kg="0.5")], net_weight_kg="1", **route)
+    neither = make_bom("190531", [material("wafer", "190532", "300", net_weight_kg="0.5")], net_weight_kg="1", **route)
+    assert originrules.check(light, "UK-NEW-ZEALAND").originating is True  # 30% of the value, 10% of the weight
+    assert originrules.check(cheap, "UK-NEW-ZEALAND").originating is True  # 10% of the value
+    assert originrules.check(neither, "UK-NEW-ZEALAND").originating is False

@@ -36,8 +36,10 @@ def test_uae_header_matches_the_notification():
     assert (ag.code, ag.parties, str(ag.in_force), ag.bases) == ("UAE", ("IN", "AE"), "2022-05-01", ("fob", "ex_works"))
     # Rule 3(2)(b): the build-up numerator has no profit term
     assert str(ag.method("build_up").formula) == "(VOM + direct_labour + direct_overhead) / basis"
-    # Rule 5(1)(b): textiles may use 7% by weight *or* 10% by value, so no chapter is excepted
-    assert [(str(d.percent), str(d.except_codes)) for d in ag.de_minimis] == [("10", "")]
+    # Rule 5(1)(a): 10% by value for every chapter; (b): textiles may use less than 7% by weight
+    # *or* 10% by value, so no chapter is excepted and chapters 50-63 have both
+    lines = [(d.below, str(d.percent), d.of, str(d.for_codes), str(d.except_codes)) for d in ag.de_minimis]
+    assert lines == [(False, "10", "basis", "", ""), (False, "10", "basis", "50-63", ""), (True, "7", "net_weight", "50-63", "")]
 
 
 def test_uae_ex_works_thresholds_are_five_points_below_fob():

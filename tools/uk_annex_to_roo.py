@@ -103,12 +103,15 @@ agreement UK "India–UK Comprehensive Economic and Trade Agreement" {
                                         source "ORD v1.0, QVC build-down method"
     method build_up   = VOM / basis     source "ORD v1.0, QVC build-up method"
     # Article 9 (Tolerance): the rate depends on the product's chapter; by value or net weight
-    # for agricultural chapters (only value can be checked from a BOM).
+    # for the agricultural chapters at 12.5% (the weight line needs the BOM's net weights).
     de_minimis  7.5% of basis for chapters 01-03, chapter 05, chapter 06, chapter 10, chapter 14
                                         source "CETA Chapter 3, Article 9 (Tolerance) (seed notes)"
                                         inferred "rates from the seed notes; article text not re-read"
     de_minimis  12.5% of basis for chapter 04, chapters 07-09, chapters 11-13, chapters 15-24
                                         source "CETA Chapter 3, Article 9 (Tolerance) (seed notes)"
+                                        inferred "rates from the seed notes; article text not re-read"
+    de_minimis  12.5% of net_weight for chapter 04, chapters 07-09, chapters 11-13, chapters 15-24
+                                        source "CETA Chapter 3, Article 9 (Tolerance) (seed notes): by value or net weight"
                                         inferred "rates from the seed notes; article text not re-read"
     de_minimis  12.5% of basis for chapters 25-97
                                         source "CETA Chapter 3, Article 9 (Tolerance) (seed notes)"

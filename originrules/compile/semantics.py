@@ -175,13 +175,14 @@ def _tolerate(ctx: Context, dm: ast.DeMinimis | None, failing: list[Material], u
         return (False if failing else None), info
     limit, basis = best
     info.update({"basis": basis, "limit": str(limit)})
-    info["used"] = str(total) if total <= limit else "0"
-    info["left"] = str(EXACT.subtract(limit, total)) if total <= limit else str(limit)
-    if total <= limit:
+    fits = total < limit if dm.below else total <= limit  # `below`: "less than 7% by weight"
+    info["used"] = str(total) if fits else "0"
+    info["left"] = str(EXACT.subtract(limit, total)) if fits else str(limit)
+    if fits:
         info["applied"] = True
         info["absorbed"] = [m.id for m in candidates]
         return True, info
-    info["reason"] = f"{money(total)} exceeds {dm.percent}% of {basis} ({money(limit)})"
+    info["reason"] = f"{money(total)} is not below {dm.percent}% of {basis} ({money(limit)})" if dm.below else f"{money(total)} exceeds {dm.percent}% of {basis} ({money(limit)})"
     if failing:
         return False, info
     return None, info

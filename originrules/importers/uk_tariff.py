@@ -749,8 +749,14 @@ def _weight_tolerance(text: str) -> tuple[str, str, str] | None:
     as the EU TCA's "... Chapters 2 and 4 to 24 ... does not exceed 15% of the weight of the product"."""
     for sentence in re.split(r"(?<=[;.])\s+|\n", text):
         pct, chapters = _WEIGHT_TOLERANCE.search(sentence), _CHAPTERS.search(sentence)
-        if pct is None or chapters is None or "non-originating" not in sentence.lower():
+        # "the total weight of non-originating materials ..." (EU TCA), or of "all those materials"
+        # where the article names them a sentence before (New Zealand: "Where a good contains
+        # non-originating materials that do not satisfy ... (b) ... the total weight of all those
+        # materials does not exceed 15 per cent of the net weight of the good")
+        if pct is None or chapters is None or not re.search(r"non-originating|those materials", sentence, re.IGNORECASE):
             continue
+        if re.search(r"\boutside\b", sentence[: chapters.start()], re.IGNORECASE):
+            continue  # "classified outside of Chapters 61 through 63": not those chapters
         parts = []
         for piece in re.split(r",| and ", chapters.group(1)):
             ends = [p.strip().zfill(2) for p in re.split(r" to | through |-", piece.strip()) if p.strip()]
@@ -939,6 +945,17 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
             f"        source {_quote(f'articles/{code}/tolerances.md')}",
             f"        inferred {_quote('read by the importer from: ' + words)}",
         ]
+        if by_weight is not None and not re.search(r"other products|outside", words, re.IGNORECASE):
+            # the value tolerance holds for every product, the weight one besides it for some
+            # chapters (New Zealand: "(a) the value ... (b) in the case of goods classified under
+            # Chapters 1 to 24 and 50 to 63, the total weight"): for those chapters the two are
+            # alternatives, so the value line is written for them too (a line `for` a chapter
+            # otherwise replaces the general ones)
+            lines += [
+                f"    de_minimis {pct}% of basis for {by_weight[1]}",
+                f"        source {_quote(f'articles/{code}/tolerances.md')}",
+                f"        inferred {_quote('read by the importer, as an alternative to the weight for those chapters, from: ' + words)}",
+            ]
     # material roles, from the articles on accessories, packing and neutral elements where the
     # scheme has them; the importer does not read their text, so each line is inferred
     for roles, treatment, article, why in (

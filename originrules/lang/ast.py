@@ -276,6 +276,7 @@ class DeMinimis:
     within_maxnom: bool
     provenance: Provenance
     span: Span
+    below: bool = False  # `below 7%`: "less than 7% by weight", the limit itself not reached
 
 
 @attrs.frozen

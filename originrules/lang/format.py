@@ -117,6 +117,7 @@ def dump(rs: ast.Ruleset) -> str:
             "for": codes_text(d.for_codes),
             "except": codes_text(d.except_codes),
             "within_maxnom": d.within_maxnom,
+            "below": d.below,
             **_prov(d.provenance),
         }
         for d in ag.de_minimis
@@ -222,8 +223,9 @@ def _header_item(item: Any) -> tuple[list[str], int]:
     if kw == "method":
         body = f"method {values[0]} = {values[1]}"
     elif kw == "de_minimis":
-        pct, of, *opts = values
-        body = f"de_minimis {str(pct).replace(' ', '')} of {of}"
+        below = values[0] == ("below", True)
+        pct, of, *opts = values[1:] if below else values
+        body = f"de_minimis {'below ' if below else ''}{str(pct).replace(' ', '')} of {of}"
         for name, v in opts:
             body += f" within {v}" if name == "within" else f" {name} {_codes_written(v)}"
     elif kw == "wo_de_minimis":

@@ -157,6 +157,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def dm_for(self, codes: CodeSet) -> tuple[str, CodeSet]:
         return ("for", codes)
 
+    def dm_below(self) -> tuple[str, bool]:
+        return ("below", True)
+
     def dm_within(self, name: Token) -> tuple[str, str]:
         return ("within", str(name))
 

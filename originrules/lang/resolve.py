@@ -120,7 +120,8 @@ class _Resolver:
             methods.append(ast.Method(str(mname), formula, p.provenance, p.span))
         de_minimis = []
         for p in found.get("de_minimis", []):
-            pct_tok, of, *opts = p.value
+            below = p.value[0] == ("below", True)
+            pct_tok, of, *opts = p.value[1:] if below else p.value
             pct = self.number(pct_tok, p.span)
             if str(of) not in ("basis", *BASES, NET_WEIGHT):
                 self.problem(p.span, f"de_minimis is a share of basis, fob, ex_works, transaction_value or net_weight, not {of}", "ORL217")
@@ -131,7 +132,7 @@ class _Resolver:
                 self.problem(p.span, f"de_minimis can be kept within {MAXNOM}, not {o['within']}", "ORL219", f"write: within {MAXNOM}")
             de_minimis.append(
                 ast.DeMinimis(
-                    pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), "within" in o, p.provenance, p.span
+                    pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), "within" in o, p.provenance, p.span, below=below
                 )
             )
         value_names = tuple((one("value_name") or ((),))[0])
