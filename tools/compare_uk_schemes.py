@@ -101,13 +101,38 @@ def _clause(c: str) -> DNF:
         raise Unread(rest[:80])
     if m := re.fullmatch(r"(cc|cth|ctsh)", c):
         return one(("shift", _LEVEL[m.group(1)], frozenset(), None))
+    if m := re.fullmatch(r"no change in tariff classification required(?: for a good of (?:sub)?heading \d+)?, provided there is a regional value content of not less than: (- .*)", c):
+        # CPTPP: "- a) 30% under the build-up method. - b) 40% under the build-down method. - c) 50% under
+        # the focused value method taking into account only the non-originating materials of heading 4304"
+        items = [i.strip(" .;") for i in re.split(r"(?:^|\s)- (?=[a-h]\))", m.group(1)) if i.strip(" .;")]
+        alternatives = []
+        for item in items:
+            it = re.fullmatch(r"[a-h]\) (\d+(?:\.\d+)?)% under the (build-up|build-down|focused value) method(?: taking into account only the non-originating materials of (" + _C + r"))?(?:,? or)?", item)
+            if it is None or (it.group(2) == "focused value") != bool(it.group(3)):
+                raise Unread(item[:80])
+            pct = _pct(it.group(1))
+            if it.group(2) == "focused value":  # the focused materials' value at most 100% - RVC
+                alternatives.append(one(("vnm", _codes(it.group(3)), "any", Decimal(100) - pct)))
+            else:
+                alternatives.append(one(("rvc", it.group(2).replace("-", "_"), pct)))
+        return any_of(*alternatives)
+    if m := re.fullmatch(r"(cc|cth|ctsh),? except from non-originating materials of (" + _C + r")", c):
+        return one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)), None))
+    if m := re.fullmatch(r"from materials of any (heading|subheading), except that of the (?:product|good),? and (?:of )?(" + _C + r")", c):
+        return one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)), None))
+    if m := re.fullmatch(r"all the materials used are classified within a (?:heading|subheading) other than (" + _C + r")", c):
+        return one(("manufacture", None, _codes(m.group(1))))
+    if m := re.fullmatch(r"from materials not classified (?:in|within) (" + _C + r")", c):
+        return one(("manufacture", None, _codes(m.group(1))))
+    if m := re.fullmatch(r"where,? within the above limit, the materials classified within (" + _C + r") are only used up to a value of (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
+        return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
     if m := re.fullmatch(r"from materials of any (heading|subheading|chapter), except that of the (?:product|good)(?:\. however, materials (?:of the same (?:heading|subheading) as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
         return one(("shift", _LEVEL[m.group(1)], frozenset(), _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"all the materials used are classified within a (heading|subheading) other than that of the product(?:\. however, materials (?:of the same heading as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
         return one(("shift", _LEVEL[m.group(1)], frozenset(), _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"(?:in which )?the value of all the materials used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|products|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
-    if m := re.fullmatch(r"(?:in which |within the above limit, )?the value of (?:all the|any) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
+    if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
     if m := re.fullmatch(r"(?:in which )?at least (\d+(?:\.\d+)?)% by weight of the [a-z ,\-]+? of (" + _C + r") used is originating", c):
         return one(("vnm", _codes(m.group(2)), "materials_weight", Decimal(100) - _pct(m.group(1))))
@@ -119,9 +144,9 @@ def _clause(c: str) -> DNF:
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"the maximum value of non-originating materials \(maxnom\) cannot exceed (\d+(?:\.\d+)?)% of the ex-works price \(exw\) of the (?:product|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
-    if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used are wholly obtained", c):
+    if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used (?:are|must be|shall be) wholly obtained(?: in the country or territory)?", c):
         return one(("wo", _codes(m.group(1))))
-    if re.fullmatch(r"all (?:the )?(?:animals|goods) (?:of chapter \d+ )?(?:are|must be) wholly obtained", c):
+    if re.fullmatch(r"all (?:the )?(?:animals|goods) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
         return one(("wo", None))
     if re.fullmatch(r"from materials of any heading", c) or re.fullmatch(r"from non-originating materials of any heading", c):
         return one(("manufacture", None, frozenset()))
@@ -182,7 +207,8 @@ def read_rule_set(rs: dict[str, Any]) -> DNF:
     for r in rs["rules"]:
         text = str(r.get("rule", ""))
         if re.match(r"\s*-\s*[b-h]\)", _plain(text)) and entries:
-            raise Unread("continued a) b) c) list")
+            entries[-1] += " " + text  # "- b) 40% under the build-down method": the list of the entry before
+            continue
         entries.append(text)
     return any_of(*(read_entry(e) for e in entries))
 
