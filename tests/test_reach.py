@@ -400,3 +400,24 @@ def test_new_zealand_biscuits_may_use_15_percent_by_value_or_15_percent_by_net_w
     assert originrules.check(light, "UK-NEW-ZEALAND").originating is True  # 30% of the value, 10% of the weight
     assert originrules.check(cheap, "UK-NEW-ZEALAND").originating is True  # 10% of the value
     assert originrules.check(neither, "UK-NEW-ZEALAND").originating is False
+
+
+def test_cptpp_textiles_use_10_percent_by_weight_and_dairy_goods_no_tolerance():
+    # CPTPP Article 11: "1. Except as provided in paragraphs 4 to 7, ... the value of all those
+    # materials does not exceed 10 per cent of the value of the good"; "4. A textile or apparel
+    # good classified outside of Chapters 61 through 63 ... the total weight of all those materials
+    # is not more than 10 per cent of the total weight of the good"; 7(a): not for dairy materials
+    # used in a good of heading 04.01 through 04.06
+    crs = originrules.find_agreement("UK-CPTPP")
+    lines = {(d.of, str(d.for_codes)): d for d in crs.agreement.de_minimis}
+    assert set(lines) == {("net_weight", "50-60"), ("basis", "")}
+    value = lines[("basis", "")]
+    for withheld in ("520811", "610910", "040690", "200911", "150710", "200840"):
+        assert value.except_codes.contains(withheld)
+    assert not value.except_codes.contains("040630") and not value.except_codes.contains("040221")  # "other than" those
+    route = {"exporting_country": "JP", "importing_country": "GB"}
+    # 5208 (woven cotton): CTH except yarn and fabric headings; a same-heading material fails it
+    light = make_bom("520811", [material("grey cloth", "520812", "200", net_weight_kg="0.05")], net_weight_kg="1", **route)
+    heavy = make_bom("520811", [material("grey cloth", "520812", "50", net_weight_kg="0.2")], net_weight_kg="1", **route)
+    assert originrules.check(light, crs).originating is True  # 20% of the value, 5% of the weight
+    assert originrules.check(heavy, crs).originating is False  # 5% of the value does not help a textile

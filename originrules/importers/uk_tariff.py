@@ -767,6 +767,36 @@ def _weight_tolerance(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+# CPTPP Article 11(4): "A textile or apparel good classified outside of Chapters 61 through 63 ...
+# if the total weight of all those materials is not more than 10 per cent of the total weight of
+# the good": textile goods are read as chapters 50-60
+_APPAREL_WEIGHT = re.compile(r"textile or apparel good classified outside of chapters 61 through 63\b[^.]*?total weight of all those materials is not more than (\d+(?:\.\d+)?) per ?cent of the total weight of the good", re.IGNORECASE)
+
+
+def _apparel_weight_tolerance(text: str) -> tuple[str, str, str] | None:
+    m = _APPAREL_WEIGHT.search(text)
+    if m is None:
+        return None
+    return m.group(1), "chapters 50-60", " ".join(m.group(0).split())[:240] + " (textile goods read as chapters 50-60)"
+
+
+# CPTPP Article 11(7) a, c, d and e: the goods whose same-chapter materials it withholds from the
+# tolerance (dairy goods, citrus and other juices, certain oils, preserved fruit), by the words that
+# name them. (b)'s goods (infant preparations, mixes, beverages with milk, feeds) hold many other
+# materials, so withholding the tolerance from the whole good would be too strict: not read.
+_WITHHELD_GOODS = (
+    ("used in the production of a good of heading 04.01 through 04.06 other than a good of subheading 0402.10 through 0402.29 or 0406.30", ("0401", "040291-040299", "0403-0405", "040610-040620", "040640-040690")),
+    ("used in the production of a good of subheading 2009.11 through 2009.39", ("200911-200939",)),
+    ("used in the production of a good of headings 15.07, 15.08, 15.12, or 15.14", ("1507", "1508", "1512", "1514")),
+    ("used in the production of a good of heading 20.08", ("2008",)),
+)
+
+
+def _withheld_goods(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [code for words, codes in _WITHHELD_GOODS if words in flat for code in codes]
+
+
 def _shape_problems(rule_sets: list[Any]) -> list[tuple[str, str]]:
     """(JSON path, what is wrong) for every rule set not of the tariff's shape: an object with
     texts `heading`, `subdivision`, `min`, `max` and a list of `rules`, each an object with a text `rule`."""
@@ -928,7 +958,7 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         article = (articles / "tolerances.md").read_text(encoding="utf-8")
     except OSError:
         article = ""  # no tolerance article: no de_minimis line
-    by_weight = _weight_tolerance(article)
+    by_weight = _weight_tolerance(article) or _apparel_weight_tolerance(article)
     if by_weight is not None:
         pct, chapters, words = by_weight
         lines += [
@@ -940,12 +970,18 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     if tolerance is not None:
         pct, _, words = tolerance
         textiles = " except chapters 50-63" if re.search(r"chapters? 50 (?:to|through|-) 63", article, re.IGNORECASE) else ""
+        own_provisions = bool(re.search(r"except as provided in paragraphs \d+ to \d+", words, re.IGNORECASE)) and by_weight is not None
+        if own_provisions:
+            # CPTPP: "Except as provided in paragraphs 4 to 7": the textile goods have their own
+            # tolerance by weight, and paragraph 7's goods none by value
+            textiles = " except chapters 50-63" + "".join(f", {c}" for c in _withheld_goods(article))
+            words = "paragraph 1 with the goods of paragraphs 4 to 7 left out (paragraph 7 withholds the tolerance from some materials of these goods; this reading withholds it from the goods, which is stricter; chapters 61-63 measure the weight of one component, not modelled: no tolerance): " + words
         lines += [
             f"    de_minimis {pct}% of basis{textiles}",
             f"        source {_quote(f'articles/{code}/tolerances.md')}",
             f"        inferred {_quote('read by the importer from: ' + words)}",
         ]
-        if by_weight is not None and not re.search(r"other products|outside", words, re.IGNORECASE):
+        if by_weight is not None and not own_provisions and not re.search(r"other products|outside", words, re.IGNORECASE):
             # the value tolerance holds for every product, the weight one besides it for some
             # chapters (New Zealand: "(a) the value ... (b) in the case of goods classified under
             # Chapters 1 to 24 and 50 to 63, the total weight"): for those chapters the two are
