@@ -421,3 +421,16 @@ def test_cptpp_textiles_use_10_percent_by_weight_and_dairy_goods_no_tolerance():
     heavy = make_bom("520811", [material("grey cloth", "520812", "50", net_weight_kg="0.2")], net_weight_kg="1", **route)
     assert originrules.check(light, crs).originating is True  # 20% of the value, 5% of the weight
     assert originrules.check(heavy, crs).originating is False  # 5% of the value does not help a textile
+
+
+def test_cptpp_cheese_is_not_made_from_rich_dairy_preparations_or_foreign_milk():
+    # CPTPP 0406: "A change to a good of heading 0406 from any other chapter, except from dairy
+    # preparations of subheading 190190 containing more than 10% by dry weight of milk solids";
+    # Article 11(7)(a): no tolerance for non-originating dairy materials of a good of 0406
+    route = {"exporting_country": "NZ", "importing_country": "GB"}
+    rich = make_bom("040690", [material("prep", "190190", "300", attributes={"milk_solids": "12"})], **route)
+    lean = make_bom("040690", [material("prep", "190190", "300", attributes={"milk_solids": "8"})], **route)
+    milk = make_bom("040690", [material("milk", "040120", "50")], **route)
+    assert originrules.check(rich, "UK-CPTPP").originating is False
+    assert originrules.check(lean, "UK-CPTPP").originating is True
+    assert originrules.check(milk, "UK-CPTPP").originating is False  # 5% of the value, but no tolerance for it

@@ -56,6 +56,7 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture: - in which the value of all the materials used does not exceed 40% of the ex-works price of the product - where, within the above limit, the materials classified within heading 8431 are only used up to a value of 10% of the ex-works price of the product.", "VNM <= 40% and VNM from 8431 <= 10%"),
         ("Manufacture in which the value of the materials of chapter 17 used does not exceed 30% of the ex-works price of the product.", "VNM from chapter 17 <= 30%"),
         ("Manufacture from unwrought precious metals.", "manufacture from unwrought_precious_metals"),
+        ("A change to a good of heading 0406 from any other chapter, except from dairy preparations of subheading 190190 containing more than 10% by dry weight of milk solids.", "CC except dairy_preparations_190190_over_10"),
         ("Manufacture from materials of any heading, except that of the product. However, knife blades and handles of base metal may be used.", "CTH allowing knife_blades_and_handles"),
         ("Manufacture from materials of any heading, except that of the product. However, materials of subheading 960891 or subheading 960899 may be used.", "CTH allowing 960891, 960899"),
         ("Manufacture from rubber thread or cord, not textile covered.", "manufacture from rubber_thread"),

@@ -287,6 +287,23 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def except_(self, codes: str) -> str:
         return f" except {codes}"
 
+    def except_qualified(self, *parts: str) -> str:
+        return " except " + ", ".join(parts)
+
+    @v_args(meta=True)
+    def qualified(self, meta: Any, children: list[Any]) -> str:
+        # a set narrower than its code, named by the words and declared in the header with
+        # `where`: "dairy preparations of subheading 190190 containing more than 10% by dry
+        # weight of milk solids" -> codes dairy_preparations_190190_over_10 = 190190 where milk_solids > 10%
+        words = self.text[meta.start_pos : meta.end_pos]
+        m = re.fullmatch(r"(.+?) of (?:sub)?headings? (\d+) containing more than (\d+(?:\.\d+)?)% by dry weight of ([a-z ]+)", words)
+        if m is None:
+            raise Untranslatable(f"a qualified material: {words!r}")
+        noun, code, pct, attribute = m.groups()
+        name = f"{_slug(noun)}_{code}_over_{pct.replace('.', '_')}"
+        self.stages.add(f"{name} = {code} where {_slug(attribute)} > {pct}% | {words}")
+        return name
+
     def provided(self, req: str) -> str:
         if req.startswith("@same "):
             return req
@@ -850,6 +867,11 @@ def import_uk_tariff(path: str | Path) -> Imported:
     out = [header]
     named = {name: (codes, meaning) for name, codes, meaning in MATERIALS.values()}
     for name in sorted(stages):
+        if " = " in name:  # a qualified set the rule's own words define: "NAME = CODES where ... | words"
+            definition, words = name.split(" | ", 1)
+            out.append(f"codes {definition}\n    source {_quote(f'{code} PSR: {words}')}\n"
+                       "    inferred \"the attribute's name is the importer's; a BOM gives it in the material's attributes\"")
+            continue
         if name in named:
             codes, meaning = named[name]
             out.append(f"codes {name} = {codes}\n    source {_quote(meaning)}\n    inferred \"the material's codes are the importer's reading of the HS, not a list in the scheme\"")
