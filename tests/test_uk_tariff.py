@@ -60,6 +60,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("CTH, provided that: - all the materials of chapter 4 used are wholly obtained, and - the total weight of non-originating materials of heading 1701 and heading 1702 used does not exceed 40% of the weight of the product.", "CTH and WO from chapter 04 and VNM(net_weight) from 1701, 1702 <= 40%"),
         ("A change from any other subheading, provided that: - the net weight of non-originating sugar used in production does not exceed 20% of the net weight of the product, *and* - the net weight of non-originating material of heading 0407 to heading 0410 used in production does not exceed 20% of the net weight of the product.", "CTSH and VNM(net_weight) from 1701-1702 <= 20% and VNM(net_weight) from 0407-0410 <= 20%"),
         ("Production from non-originating material of any heading.", "manufacture"),
+        ("Manufacture from 'bullion' or 'work' lead.", "manufacture from unrefined_lead"),
+        ("Manufacture by thermal or electrolytic treatment from unalloyed aluminium or waste and scrap of aluminium.", "process(thermal_or_electrolytic_treatment) and manufacture from unalloyed_aluminium_or_scrap"),
         ("A change to a good of heading 0406 from any other chapter, except from dairy preparations of subheading 190190 containing more than 10% by dry weight of milk solids.", "CC except dairy_preparations_190190_over_10"),
         ("Manufacture from materials of any heading, except that of the product. However, knife blades and handles of base metal may be used.", "CTH allowing knife_blades_and_handles"),
         ("Manufacture from materials of any heading, except that of the product. However, materials of subheading 960891 or subheading 960899 may be used.", "CTH allowing 960891, 960899"),
@@ -233,6 +235,13 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
         translate_entry(prose, own="8303")  # not the product's heading: the language has no such allowance
     with pytest.raises(Untranslatable):
         translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
+
+
+def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_heading():
+    prose = "Manufacture from 'worked' carving materials of the same heading as the product."
+    assert translate_entry(prose, own="9601")[0] == "manufacture from 9601"
+    with pytest.raises(Untranslatable):
+        translate_entry(prose)  # a rule set of several headings: which is "the same" is not one code
 
 
 def test_a_material_named_by_what_it_is_is_read_only_as_the_whole_phrase_the_table_knows():

@@ -51,9 +51,12 @@ _SUBSTITUTIONS = [
     (r"\(\s*(?:including|e\.g\.) [^)]*\)", ""),
     # a pointer to the introductory notes' textile tolerances, which the header carries
     (r"\.? for special conditions relating to products made of a mixture of textile materials(?:,? see introductory note \d+)?", ""),
-    (r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
+    (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to in column", "other operations"),
+    # quotation marks around a word ("from 'worked' carving materials"): the word is read; an
+    # apostrophe between letters ("the product's") stays
+    (r"(?<![a-z])'|'(?![a-z])", ""),
     (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
     (r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2"),
     (r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2"),
@@ -157,6 +160,10 @@ MATERIALS: dict[str, tuple[str, str, str]] = {
     "natural magnesium carbonate (magnesite)": ("magnesite", "251910", "HS 2022 2519.10 (natural magnesium carbonate (magnesite))"),
     "nibs or nib-points of the same heading as the product": ("nibs", "960891", "HS 2022 9608.91 (pen nibs and nib points)"),
     "nibs or nib-points classified within the same heading": ("nibs", "960891", "HS 2022 9608.91 (pen nibs and nib points)"),
+    "unalloyed aluminium or waste and scrap of aluminium": (
+        "unalloyed_aluminium_or_scrap", "760110, 7602", "HS 2022 7601.10 (aluminium, not alloyed, unwrought) and heading 7602 (aluminium waste and scrap)",
+    ),
+    "bullion or work lead": ("unrefined_lead", "780191, 780199", "HS 2022 7801.91 and 7801.99 (unwrought lead other than refined lead)"),
     "non-assembled, tanned or dressed furskins": (
         "tanned_furskins", "430211, 430219, 430220", "HS 2022 4302.11, 4302.19 and 4302.20 (tanned or dressed furskins and pieces, not assembled)",
     ),
@@ -383,6 +390,13 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def from_not_within(self, codes: str) -> str:
         return f"manufacture except {codes}"  # "from materials not classified within heading 7106, ..."
 
+    def from_own(self, *parts: Any) -> str:
+        level = next(p for p in parts if isinstance(p, Token) and p.type == "LEVEL")
+        digits = {"chapter": 2, "heading": 4, "subheading": 6}[_level(level)]
+        if self.own is None or len(self.own) < digits:
+            raise Untranslatable(f"materials of the same {_level(level)} as the product, for a rule set of several")
+        return f"manufacture from {self.own[:digits]}"
+
     def from_codes(self, *parts: Any) -> str:
         return f"manufacture from {parts[-1]}"  # "from ingots or other primary forms of heading 7218": of those codes
 
@@ -507,6 +521,13 @@ class _Write(Transformer):  # type: ignore[type-arg]
         if self.own is None or len(self.own) < digits:
             raise Untranslatable(f"the same {_level(level)} as the product, for a rule set of several")
         return f"VNM from {self.own[:digits]} <= {_pct(pct)}"
+
+    def manufacture_by_from(self, process: str, phrase: str) -> str:
+        named = MATERIALS.get(phrase)
+        if named is None:
+            raise Untranslatable(f"manufacture from {phrase!r}")
+        self.stages.add(named[0])
+        return f"{process} and manufacture from {named[0]}"
 
     @v_args(meta=True)
     def manufacture_by(self, meta: Any, children: list[Any]) -> str:
