@@ -144,6 +144,10 @@ def _clause(c: str) -> DNF:
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"the maximum value of non-originating materials \(maxnom\) cannot exceed (\d+(?:\.\d+)?)% of the ex-works price \(exw\) of the (?:product|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
+    if m := re.fullmatch(r"the (?:total |net )?weight of non-originating materials? of (" + _C + r") used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
+        return one(("vnm", _codes(m.group(1)), "net_weight", _pct(m.group(2))))
+    if m := re.fullmatch(r"the (?:total |net )?weight of non-originating sugar used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
+        return one(("vnm", frozenset({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702
     if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used (?:are|must be|shall be) wholly obtained(?: in the country or territory)?", c):
         return one(("wo", _codes(m.group(1))))
     if re.fullmatch(r"all (?:the )?(?:animals|goods) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
@@ -193,8 +197,13 @@ def read_entry(text: str) -> DNF:
     if m := re.search(r"\s*\((?:for the period from [^)]*? )?until (\d+) (\w+) (\d{4})\)\s*$", t):
         until = dt.date(int(m.group(3)), _MONTHS[m.group(2)], int(m.group(1)))
         t = t[: m.start()].rstrip(" .")
+    if m := _BOILER.match(t):  # "cth: all non-originating materials ... (tariff heading), provided that: ..."
+        t = m.group(1) + t[m.end():]
     if re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p) for p in _split_and(t)))
+    elif m := re.match(r"^(cc|cth|ctsh|a change from any other (?:chapter|heading|subheading)),? provided that: - ", t):
+        # "cth, provided that: - A, and - B": the shift and each condition
+        body = all_of(_clause(m.group(1)), *(_clause(p) for p in _split_and(t)))
     elif m := re.fullmatch(r"(manufacture from materials of any (?:heading|subheading), except that of the (?:product|good)) or (manufacture in which .*)", t):
         body = any_of(_clause(m.group(1)), _clause(m.group(2)))
     else:
