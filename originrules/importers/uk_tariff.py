@@ -422,8 +422,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         # "all the materials used are classified within a heading other than heading 2208 or heading 2209"
         return f"manufacture except {codes}"
 
-    def classified(self, level: Token, *however: str) -> str:
-        return _LEVEL[_level(level)] + "".join(however)
+    def classified(self, level: Token, *however: Any) -> str:
+        # the however clauses as from_any writes them: an allowance, a condition, or ("except", codes)
+        return _LEVEL[_level(level)] + "".join(f" except {h[1]}" if isinstance(h, tuple) else h for h in however)
 
     # -- values
     def vnm(self, *parts: Any) -> str:
