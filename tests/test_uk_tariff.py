@@ -63,6 +63,7 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture in which all the materials used are classified within a heading other than that of the product. However, waste and scrap of heading 7802 may not be used.", "CTH except 7802"),
         ("Manufacture in which all the materials used are classified within a heading other than that of the product. However, mustard flour or meal or prepared mustard may be used.", "CTH allowing mustard"),
         ("Manufacture from 'bullion' or 'work' lead.", "manufacture from unrefined_lead"),
+        ("Manufacture from wood in the rough, whether or not stripped of its bark or merely roughed down.", "manufacture from wood_in_the_rough"),
         ("Manufacture by thermal or electrolytic treatment from unalloyed aluminium or waste and scrap of aluminium.", "process(thermal_or_electrolytic_treatment) and manufacture from unalloyed_aluminium_or_scrap"),
         ("A change to a good of heading 0406 from any other chapter, except from dairy preparations of subheading 190190 containing more than 10% by dry weight of milk solids.", "CC except dairy_preparations_190190_over_10"),
         ("Manufacture from materials of any heading, except that of the product. However, knife blades and handles of base metal may be used.", "CTH allowing knife_blades_and_handles"),

@@ -163,6 +163,9 @@ MATERIALS: dict[str, tuple[str, str, str]] = {
     "unalloyed aluminium or waste and scrap of aluminium": (
         "unalloyed_aluminium_or_scrap", "760110, 7602", "HS 2022 7601.10 (aluminium, not alloyed, unwrought) and heading 7602 (aluminium waste and scrap)",
     ),
+    "wood in the rough, whether or not stripped of its bark or merely roughed down": (
+        "wood_in_the_rough", "4403", "HS 2022 heading 4403 (wood in the rough, whether or not stripped of bark or sapwood, or roughly squared)",
+    ),
     "bullion or work lead": ("unrefined_lead", "780191, 780199", "HS 2022 7801.91 and 7801.99 (unwrought lead other than refined lead)"),
     "non-assembled, tanned or dressed furskins": (
         "tanned_furskins", "430211, 430219, 430220", "HS 2022 4302.11, 4302.19 and 4302.20 (tanned or dressed furskins and pieces, not assembled)",
@@ -522,6 +525,15 @@ class _Write(Transformer):  # type: ignore[type-arg]
         if self.own is None or len(self.own) < digits:
             raise Untranslatable(f"the same {_level(level)} as the product, for a rule set of several")
         return f"VNM from {self.own[:digits]} <= {_pct(pct)}"
+
+    @v_args(meta=True)
+    def from_named(self, meta: Any, _: list[Any]) -> str:
+        phrase = self.text[meta.start_pos : meta.end_pos].removeprefix("from ")
+        named = MATERIALS.get(phrase)
+        if named is None:
+            raise Untranslatable(f"materials at the stage of {phrase!r}")
+        self.stages.add(named[0])
+        return f"manufacture from {named[0]}"
 
     def manufacture_by_from(self, process: str, phrase: str) -> str:
         named = MATERIALS.get(phrase)
