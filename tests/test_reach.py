@@ -314,10 +314,16 @@ def test_at_least_70_percent_by_weight_of_the_tobacco_used_is_originating():
 
 # ---------------------------------------------------------------- tolerance by weight
 
-EU_TOLERANCE = HEADER.replace(
-    "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
-    "    de_minimis  15% of net_weight for chapters 02, 04-24             source \"EU TCA Art. ORIG.6(1)(a)\"\n"
-    "    de_minimis  10% of basis except chapters 50-63                   source \"EU TCA Art. ORIG.6(1)(b)\"\n",
+def with_tolerances(*lines: str) -> str:
+    """The test header with these de_minimis lines in place of its own."""
+    own = "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n"
+    assert own in HEADER
+    return HEADER.replace(own, "".join(f"    de_minimis {line}\n" for line in lines))
+
+
+EU_TOLERANCE = with_tolerances(
+    '15% of net_weight for chapters 02, 04-24 source "EU TCA Art. ORIG.6(1)(a)"',
+    '10% of basis except chapters 50-63 source "EU TCA Art. ORIG.6(1)(b)"',
 )
 BISCUITS = ruleset("1905: CTH\n", EU_TOLERANCE)
 
@@ -338,10 +344,9 @@ def test_a_tolerance_by_weight_names_the_weights_the_bom_lacks():
     assert "materials[0].net_weight_kg" in d.reasons[0] and "product.net_weight_kg" in d.reasons[0]
 
 
-TEXTILE_TOLERANCE = HEADER.replace(
-    "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
-    "    de_minimis  10% of basis for chapters 50-63                      source \"UAE CEPA Rule 5(1)(b)\"\n"
-    "    de_minimis  7% of net_weight for chapters 50-63                  source \"UAE CEPA Rule 5(1)(b)\"\n",
+TEXTILE_TOLERANCE = with_tolerances(
+    '10% of basis for chapters 50-63 source "UAE CEPA Rule 5(1)(b)"',
+    '7% of net_weight for chapters 50-63 source "UAE CEPA Rule 5(1)(b)"',
 )
 SHIRTS = ruleset("6205: CTH\n", TEXTILE_TOLERANCE)
 
@@ -360,15 +365,12 @@ def test_textiles_may_use_either_7_percent_by_weight_or_10_percent_by_value():
 
 def test_less_than_7_percent_by_weight_is_below_the_limit_not_at_it():
     # UAE CEPA Rule 5(1)(b): for chapters 50-63, "less than 7%" of the weight: 7% itself is too much
-    strict = ruleset("6205: CTH\n", TEXTILE_TOLERANCE.replace("de_minimis  7% of net_weight", "de_minimis  below 7% of net_weight"))
+    strict = ruleset("6205: CTH\n", TEXTILE_TOLERANCE.replace("de_minimis 7% of net_weight", "de_minimis below 7% of net_weight"))
     under = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.0699")], net_weight_kg="1")
     at = make_bom("620520", [material("shirt fabric", "620590", "150", net_weight_kg="0.07")], net_weight_kg="1")
     assert originrules.check(under, strict).originating is True
     assert originrules.check(at, strict).originating is False
-    weight_only = ruleset("6205: CTH\n", HEADER.replace(
-        "    de_minimis  10% of basis except chapters 50-63                   source \"test\"\n",
-        "    de_minimis  below 7% of net_weight for chapters 50-63            source \"test\"\n",
-    ))
+    weight_only = ruleset("6205: CTH\n", with_tolerances('below 7% of net_weight for chapters 50-63 source "test"'))
     d = originrules.check(at, weight_only, explain=True)
     assert d.originating is False and "0.07 is not below 7%" in d.trace.detail["de_minimis"]["reason"]
     assert originrules.check(at, SHIRTS).originating is True  # where the limit is "not more than", 7% passes

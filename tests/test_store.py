@@ -236,6 +236,19 @@ def test_a_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "STO001" in result.output and "read-only" in result.output
 
 
+def test_a_database_that_cannot_be_created_stops_a_recording_batch_before_its_output(tmp_path: Path) -> None:
+    # the records are written by a process of their own: its failure to open is still the run's
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    catalogue = tmp_path / "c.jsonl"
+    catalogue.write_text(json.dumps(json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))) + "\n", encoding="utf-8")
+    code = "import sys; from originrules.cli import run; run(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, "batch", str(catalogue), "-a", "UAE", "-o", str(tmp_path / "o.jsonl"), "--record",
+                           "--db", f"sqlite:///{blocker / 'sub' / 'x.db'}"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "STO001" in done.stderr and "cannot be created" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o.jsonl").exists()
+
+
 def test_a_locked_database_is_a_clear_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import originrules.store.db as storedb
 

@@ -330,12 +330,17 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def however_codes(self, codes: str) -> str:
         return f" allowing {codes}"  # "however, materials of subheading 960891 or subheading 960899 may be used"
 
-    def however_named(self, phrase: str) -> str:
+    def _material(self, phrase: str) -> str:
+        """The name of the material MATERIALS knows by this phrase (its `codes` line goes in the
+        header); Untranslatable if the table does not know it."""
         named = MATERIALS.get(phrase)
         if named is None:
-            raise Untranslatable(f"materials allowed: {phrase!r}")
+            raise Untranslatable(f"materials named {phrase!r}")
         self.stages.add(named[0])
-        return f" allowing {named[0]}"
+        return named[0]
+
+    def however_named(self, phrase: str) -> str:
+        return f" allowing {self._material(phrase)}"
 
     @v_args(meta=True)
     def named_materials(self, meta: Any, _: list[Any]) -> str:
@@ -405,10 +410,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def from_stage(self, meta: Any, words: list[Any]) -> str:
-        named = MATERIALS.get(self.text[meta.start_pos : meta.end_pos].removeprefix("from ").rstrip(". "))
-        if named is not None:
-            self.stages.add(named[0])
-            return f"manufacture from {named[0]}"
+        phrase = self.text[meta.start_pos : meta.end_pos].removeprefix("from ").rstrip(". ")
+        if phrase in MATERIALS:
+            return f"manufacture from {self._material(phrase)}"
         tail = "".join(w for w in words if not isinstance(w, Token))
         text = " ".join(str(w) for w in words if isinstance(w, Token))
         found = None
@@ -528,19 +532,10 @@ class _Write(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def from_named(self, meta: Any, _: list[Any]) -> str:
-        phrase = self.text[meta.start_pos : meta.end_pos].removeprefix("from ")
-        named = MATERIALS.get(phrase)
-        if named is None:
-            raise Untranslatable(f"materials at the stage of {phrase!r}")
-        self.stages.add(named[0])
-        return f"manufacture from {named[0]}"
+        return f"manufacture from {self._material(self.text[meta.start_pos : meta.end_pos].removeprefix('from '))}"
 
     def manufacture_by_from(self, process: str, phrase: str) -> str:
-        named = MATERIALS.get(phrase)
-        if named is None:
-            raise Untranslatable(f"manufacture from {phrase!r}")
-        self.stages.add(named[0])
-        return f"{process} and manufacture from {named[0]}"
+        return f"{process} and manufacture from {self._material(phrase)}"
 
     @v_args(meta=True)
     def manufacture_by(self, meta: Any, children: list[Any]) -> str:

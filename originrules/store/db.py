@@ -54,7 +54,10 @@ def engine_for(url: str) -> sa.Engine:
     if made.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(Problem(f"the database {path} cannot be created: {e.strerror or e} ({path.parent})", code="STO001", hint="give another with --db")) from None
         engine = sa.create_engine(made, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @sa.event.listens_for(engine, "connect")

@@ -103,6 +103,9 @@ def _serve(url: str | None, pipe: Any, ours: Any) -> None:
     except OriginrulesError as e:
         pipe.send(("error", e.problems))
         return
+    except Exception as e:  # noqa: BLE001 - said by the deciding process, as a store error, not a traceback here
+        pipe.send(("error", [Problem(f"the database cannot be opened: {type(e).__name__}: {str(e)[:300]}", code="STO001")]))
+        return
     pipe.send(("opened", None))
     texts: dict[str, str] = {}
     written = 0
