@@ -81,6 +81,37 @@ def test_a_change_limited_to_a_description_of_goods_is_not_guessed():
         translate_entry("A change to Merluccius angustimanus (Panama hake) of subheading 030444 from any other chapter.")
 
 
+def test_goods_described_narrower_than_the_code_get_a_rule_of_their_own_and_other_goods_another():
+    # CPTPP 820590: "A change to anvils, portable forges, hand- or pedal-operated grinding wheels with
+    # frameworks of subheading 820590 from any other chapter. || A change to any other good of
+    # subheading 820590 from any other chapter. || No change in tariff classification required for any
+    # other good of subheading 820590, provided there is a regional value content of not less than ..."
+    # The value content is an arm for the other goods only: an anvil must change chapter.
+    from originrules.engine import check
+
+    crs = originrules.find_agreement("UK-CPTPP")
+    anvils = "Anvils, portable forges, hand- or pedal-operated grinding wheels with frameworks of subheading 820590"
+    other = "Any other good of subheading 820590"
+    assert {cr.rule.subdivision for cr in crs.candidates("820590")} == {anvils, other}
+
+    def tool(subdivision: str | None):  # type: ignore[no-untyped-def]
+        # a non-originating part of 8205 does not change chapter, and is 30% of the value (above the 10% tolerance)
+        chosen = {"subdivision": subdivision} if subdivision else {}
+        bom = make_bom("820590", [material("steel", "722830", "100", "AU", originating=True),
+                                  material("frame", "820590", "300", "CN")], importing_country="GB", exporting_country="AU", **chosen)
+        return check(bom, crs)
+
+    assert tool(anvils).verdict == "not originating"  # no change of chapter for the frame
+    assert tool(other).verdict == "originating"  # the value content of any other good is met
+    assert tool(None).verdict == "undetermined"  # the BOM must say which goods it is
+    assert anvils in str(tool(None).to_dict())
+
+
+def test_new_zealands_process_rule_is_a_process_the_bom_declares():
+    # UK-NZ, chapters 27-40: "CTH ... || RVC40 || Process Rule." (the chapter notes list the processes)
+    assert translate_entry("Process Rule.")[0] == "process(process_rule)"
+
+
 def test_prose_outside_the_grammar_is_untranslatable_not_guessed():
     with pytest.raises(Untranslatable):
         translate_entry("Manufacture from highly-transparent polyester-foils with a thickness of less than 23 micron.")

@@ -29,7 +29,7 @@ import originrules
 
 # only how the importer names rows that share a code (the subdivision a BOM chooses by) is
 # taken from it, to find the rule written for each rule set; never how it reads the prose
-from originrules.importers.uk_tariff import _overlapping, agreement_id, key_of
+from originrules.importers.uk_tariff import _overlapping, _subdivision_name, agreement_id, key_of
 from originrules.lang import ast
 
 RULE_SETS = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
@@ -211,7 +211,31 @@ def read_entry(text: str) -> DNF:
     return all_of(body, one(("until", until))) if until else body
 
 
-def read_rule_set(rs: dict[str, Any]) -> DNF:
+# the goods an entry is for: "a change to anvils ... of subheading 820590 from ...", "no change in
+# tariff classification required for surimi ..., provided", "for any other product of 071290, ..."
+_FOR = re.compile(r"^(?:a change to (?P<to>.+?) (?=from (?:any|within)\b)|no change in tariff classification (?:is )?required for (?P<for>.+?)(?=,? provided\b|$)|for (?P<other>any other (?:good|product) of [^,]+), )")
+OTHER = "any other"
+
+
+def _goods(text: str) -> tuple[str | None, str]:
+    """(None for every good of the rule set's codes, a description, or OTHER; the entry without them)."""
+    t = _plain(text)
+    m = _FOR.match(t)
+    if m is None:
+        return None, t
+    rest = t[m.end():]
+    head = "a change " if m.group("to") else "no change in tariff classification required" if m.group("for") else ""
+    goods = (m.group("to") or m.group("for") or m.group("other")).strip(" ,")
+    if goods.startswith("any other"):
+        return OTHER, head + rest
+    if re.fullmatch(r"(?:(?:a |any )?goods? of )?" + _C, goods):
+        return None, head + rest
+    return goods, head + rest
+
+
+def read_rule_set(rs: dict[str, Any]) -> list[tuple[str | None, DNF | None]]:
+    """[(the subdivision, the reading or None if unread)]: one reading for the whole code range, or
+    one per description of goods and one for any other good, each with the entries for every good."""
     entries: list[str] = []
     for r in rs["rules"]:
         text = str(r.get("rule", ""))
@@ -219,7 +243,20 @@ def read_rule_set(rs: dict[str, Any]) -> DNF:
             entries[-1] += " " + text  # "- b) 40% under the build-down method": the list of the entry before
             continue
         entries.append(text)
-    return any_of(*(read_entry(e) for e in entries))
+    marked = [(*_goods(e), e) for e in entries]
+    goods = [None] if all(d is None for d, _, _ in marked) else [*dict.fromkeys(d for d, _, _ in marked if d not in (None, OTHER)), OTHER]
+    out: list[tuple[str | None, DNF | None]] = []
+    for g in goods:
+        mine = [t for d, t, _ in marked if d in (g, None)]
+        if not mine:
+            continue
+        # the subdivision's name is the importer's (as the rows sharing a code, above); the reading is this one
+        name = None if g is None else _subdivision_name(next((e for d, _, e in marked if d == g), None) if g != OTHER else None, rs)
+        try:
+            out.append((name, any_of(*(read_entry(t) for t in mine))))
+        except Unread:
+            out.append((name, None))  # counted, never taken as agreeing; its selection is still checked
+    return out
 
 
 # ---------------------------------------------------------------- originrules' rule, in the same atoms
@@ -278,21 +315,19 @@ def compare_scheme(path: Path, crs: Any = None) -> dict[str, Any]:
         k = key_of(rs)
         if k is None:
             continue
-        try:
-            expected: DNF | None = read_rule_set(rs)
-        except Unread:
-            expected = None
-        if expected is None:
+        readings = read_rule_set(rs)
+        if any(r is None for _, r in readings):
             unread += 1
         else:
             checked += 1
         digits = k[0]
-        for code in sorted({rs["min"], rs["max"]}):
+        for (goods, expected), code in [(r, c) for r in readings for c in sorted({rs["min"], rs["max"]})]:
             if not _specific(rule_sets, code, rs):
                 continue
             found = crs.candidates(code[:digits])
             if len(found) > 1:
-                wanted = " ".join(names.get(id(rs), "").replace('"', "'").replace("\\", "/").split())  # as the ruleset quotes it
+                name = ": ".join(n for n in (names.get(id(rs)), goods) if n)
+                wanted = " ".join(name.replace('"', "'").replace("\\", "/").split())  # as the ruleset quotes it
                 found = [cr for cr in found if cr.rule.subdivision == wanted]
             where = f"{rs['heading']} ({str(rs.get('subdivision', ''))[:40]}) at {code}"
             if len(found) != 1:

@@ -71,23 +71,39 @@ _NO_CHANGE_FOR = re.compile(r"^no change in tariff classification (?:is )?requir
 _PLAIN_TARGET = re.compile(r"^(?:(?:a |any )?goods? of |any other good of )?(?:(?:sub)?headings?|chapters?) [\d ,\-]+(?:(?:to|through|and|or) (?:(?:sub)?headings? )?[\d]+)*$")
 
 
+# "a change to any other good of subheading 820590 from ...", "for any other product of subheading
+# 071290, production in which ...": the goods of the range other than those the rule set describes
+ANY_OTHER = "any other"
+_ANY_OTHER = re.compile(r"^(?:any other (?:good|product)s?\b|any other\b)")
+_FOR_ANY_OTHER = re.compile(r"^for (?P<target>any other (?:good|product)s? of [^,]+), ")
+
+
+def _described(target: str) -> str | None:
+    """The description a target names: None for the rule set's own codes, ANY_OTHER for the rest."""
+    target = target.strip(" ,")
+    if _ANY_OTHER.match(target):
+        return ANY_OTHER
+    return None if _PLAIN_TARGET.match(target) else target
+
+
 def normalise(text: str) -> tuple[str, str | None]:
-    """(the entry as the grammar reads it, the product description it is limited to, if any)."""
+    """(the entry as the grammar reads it, the goods it is limited to: None for every good of the
+    rule set's codes, a description, or ANY_OTHER for the goods no other entry describes)."""
     t = clean(text).lower()
     for pattern, repl in _SUBS:
         t = pattern.sub(repl, t)
     t = t.strip().rstrip(".,; ").strip()
     described = None
+    m = _FOR_ANY_OTHER.match(t)
+    if m:  # Canada's "for any other product of subheading 071290, production in which ..."
+        described, t = ANY_OTHER, t[m.end():]
     m = _NO_CHANGE_FOR.match(t)
     if m:  # "no change in tariff classification required for a good of heading 8473, provided ..."
-        if not _PLAIN_TARGET.match(m.group("target").strip(" ,")):
-            described = m.group("target")
+        described = _described(m.group("target"))
         t = "no change in tariff classification required" + t[m.end():]
     m = _TARGET.match(t)
     if m:
-        target = m.group("target").strip(" ,")
-        if not _PLAIN_TARGET.match(target):
-            described = target
+        described = _described(m.group("target"))
         t = "a change " + t[m.end():]
     return t, described
 
@@ -298,6 +314,8 @@ class _Write(Transformer):  # type: ignore[type-arg]
         return f" except {codes}"
 
     def except_qualified(self, *parts: str) -> str:
+        if len(parts) > 1:  # a qualified set stands alone (ORL108): "0401-0406 or dairy preparations ... over 10%" is not one set
+            raise Untranslatable(f"a qualified material beside other codes: {', '.join(parts)}")
         return " except " + ", ".join(parts)
 
     @v_args(meta=True)
@@ -643,11 +661,12 @@ def _restore(tree: Tree, text: str) -> Tree:
     return Tree(tree.data, children, tree.meta if not tree.meta.empty else None)
 
 
-def translate_entry(text: str, own: str | None = None) -> tuple[str, set[str]]:
+def translate_entry(text: str, own: str | None = None, described_ok: bool = False) -> tuple[str, set[str]]:
     """One entry's prose in the rule language, and the stages it uses; Untranslatable if not.
-    `own`: the rule set's code when it is a single one (what "the same heading as the product" is)."""
+    `own`: the rule set's code when it is a single one (what "the same heading as the product" is);
+    `described_ok`: the entry's description of goods is its rule's subdivision (see `groups`)."""
     normal, described = normalise(text)
-    if described is not None:
+    if described is not None and not described_ok:
         raise Untranslatable(f"limited to a description of goods: {described}")
     tree = _parse(normal)
     writer = _Write(own, normal)
@@ -696,7 +715,41 @@ def prose(rule_set: dict[str, Any]) -> str:
     return " || ".join(_entries(rule_set))
 
 
-def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | None], Any] | None = None) -> tuple[str | None, set[str], str]:
+def groups(rule_set: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
+    """The rule set's entries by the goods they are for, each group one rule.
+
+    [(None, entries)] when every entry is for every good of the code range. When some are limited to
+    a description ("a change to anvils, portable forges ... of subheading 820590 from any other
+    chapter"), each description is a subdivision of its own with its entries and those for every
+    good, and "any other good of subheading 820590" one more: a BOM chooses by product.subdivision,
+    and no entry for other goods is ever applied to described ones."""
+    entries = _entries(rule_set)
+    marked = [(normalise(e)[1], e) for e in entries]
+    if all(d is None for d, _ in marked):
+        return [(None, entries)]
+    names = [*dict.fromkeys(d for d, _ in marked if d not in (None, ANY_OTHER)), ANY_OTHER]
+    out = [(name, [e for d, e in marked if d in (name, None)]) for name in names]
+    return [(name, found) for name, found in out if found]
+
+
+# the goods an entry is for, as its prose writes them (the subdivision's name)
+_GOODS = re.compile(r"^(?:a change to (.+?) (?=from (?:any|within)\b)|no change in tariff classification (?:is )?required for (.+?)(?=,? provided\b|$))", re.IGNORECASE)
+
+
+def _subdivision_name(entry: str | None, rule_set: dict[str, Any]) -> str:
+    """The name a BOM chooses a described rule by: the goods as the entry's prose writes them
+    (None: any other good of the rule set's codes)."""
+    m = _GOODS.match(clean(entry).rstrip(".")) if entry else None
+    if m is None:
+        key = key_of(rule_set)
+        level = {2: "chapter", 4: "heading"}.get(len(key[1]) if key else 0, "subheading")
+        return f"Any other good of {level} {key[1] if key else rule_set.get('heading')}"
+    goods = (m.group(1) or m.group(2)).strip(" ,")
+    return goods[:1].upper() + goods[1:]
+
+
+def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | None, bool], Any] | None = None,
+                       entries: list[str] | None = None) -> tuple[str | None, set[str], str]:
     """(the rule body, the stages it uses, why not all of it is translated) for one rule set.
 
     Its entries are alternatives, each translated by the grammar. An entry the grammar cannot
@@ -707,11 +760,11 @@ def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | No
     key = key_of(rule_set)
     own = key[1] if key and key[1] == key[2] else None
     bodies, stages, why = [], set(), []
-    for entry in _entries(rule_set):
-        k = (entry, own)
+    for entry in _entries(rule_set) if entries is None else entries:
+        k = (entry, own, entries is not None)
         if k not in cache:
             try:
-                cache[k] = translate_entry(entry, own)
+                cache[k] = translate_entry(entry, own, described_ok=entries is not None)
             except Untranslatable as e:
                 cache[k] = e
         found = cache[k]
@@ -885,13 +938,15 @@ def import_uk_tariff(path: str | Path) -> Imported:
     code = p.stem
     info = _scheme_info(p, code)
     articles = p.parent.parent / "articles" / code
-    cache: dict[tuple[str, str | None], Any] = {}
-    translated: list[tuple[dict[str, Any], str | None, str]] = []
+    cache: dict[tuple[str, str | None, bool], Any] = {}
+    translated: list[tuple[dict[str, Any], str | None, str | None, str]] = []  # (rule set, subdivision, body, why)
     stages: set[str] = set()
     for rs in rule_sets:
-        body, used, why = translate_rule_set(rs, cache)
-        stages |= used
-        translated.append((rs, body, why))
+        for described, entries in groups(rs):
+            body, used, why = translate_rule_set(rs, cache, None if described is None else entries)
+            stages |= used
+            first = next((e for e in entries if normalise(e)[1] == described), None) if described != ANY_OTHER else None
+            translated.append((rs, None if described is None else _subdivision_name(first, rs), body, why))
     header = _header(code, info, articles, rule_sets)
     out = [header]
     named = {name: (codes, meaning) for name, codes, meaning in MATERIALS.values()}
@@ -911,31 +966,39 @@ def import_uk_tariff(path: str | Path) -> Imported:
     untranslated = []
     skipped = []
     chapter = None
-    for rs, body, why in translated:
+    for rs, described, body, why in translated:
         k = key_of(rs)
         text = prose(rs)
+        heading = str(rs.get("heading") or "")
         if k is None:
-            skipped.append({"heading": rs.get("heading"), "min": rs.get("min"), "max": rs.get("max"), "reason": "the code range is not a whole chapter, heading or subheading range"})
+            if not any(s["min"] == rs.get("min") and s["max"] == rs.get("max") and s["heading"] == heading for s in skipped):
+                skipped.append({"heading": heading, "min": rs.get("min"), "max": rs.get("max"), "reason": "the code range is not a whole chapter, heading or subheading range"})
             continue
         _, low, high = k
         if low[:2] != chapter:
             chapter = low[:2]
             out.append(f"\n# ---- Chapter {chapter}")
         key = low if low == high else f"{low}-{high}"
-        heading = str(rs.get("heading") or "")
-        if heading.startswith("ex ") and low == high:
+        if (heading.startswith("ex ") or described) and low == high:
             key = f"ex {key}"
         subdivision = str(rs.get("subdivision") or "")
-        named = f" subdivision {_quote(named_rows[id(rs)])}" if id(rs) in named_rows else ""
+        name = ": ".join(n for n in (named_rows.get(id(rs)), described) if n)
+        named = f" subdivision {_quote(name)}" if name else ""
         cite = f"{code} PSR {heading}"
+        if (body is None or why) and not any(u["_id"] == id(rs) for u in untranslated):
+            mine = [t for t in translated if t[0] is rs]  # a rule set written as several rules is reported once
+            partly = any(b is not None for _, _, b, _ in mine)
+            reason = "; ".join(w for _, _, _, w in mine if w)
+            untranslated.append({"_id": id(rs), "heading": heading, "subdivision": subdivision, "prose": text, "reason": reason, "partly": partly})
         if body is None:
-            untranslated.append({"heading": heading, "subdivision": subdivision, "prose": text, "reason": why})
             body = f"untranslated {_quote(text)}"  # the prose is quoted there; the citation names the row
         else:
             cite += f": {text}"
-            if why:  # some entries translated, others left as untranslated arms
-                untranslated.append({"heading": heading, "subdivision": subdivision, "prose": text, "reason": why, "partly": True})
         out.append(f"{key}{named}:\n    {body}\n    source {_quote(cite)}")
+    for u in untranslated:
+        del u["_id"]
+        if not u["partly"]:
+            del u["partly"]
     ruleset = "\n".join(out) + "\n"
     from originrules.lang.format import format_text
 
