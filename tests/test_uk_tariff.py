@@ -69,6 +69,10 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture from materials of any heading, except that of the product. However, knife blades and handles of base metal may be used.", "CTH allowing knife_blades_and_handles"),
         ("Manufacture from materials of any heading, except that of the product. However, materials of subheading 960891 or subheading 960899 may be used.", "CTH allowing 960891, 960899"),
         ("Manufacture from rubber thread or cord, not textile covered.", "manufacture from rubber_thread"),
+        ("Manufacture from materials of heading 4104 to heading 4106, heading 4107, heading 4112 or heading 4113, provided that their total value does not exceed 50% of the ex-works price of the product.",
+         "manufacture from 4104-4106, 4107, 4112, 4113 and VNM from 4104-4106, 4107, 4112, 4113 <= 50%"),
+        ("Manufacture in which all the materials used are classified in a heading other than that of the product.", "CTH"),
+        ("Process Rule.", "process(process_rule)"),
     ],
 )
 def test_each_legal_phrasing_becomes_its_rule(prose: str, rule: str) -> None:
@@ -105,11 +109,6 @@ def test_goods_described_narrower_than_the_code_get_a_rule_of_their_own_and_othe
     assert tool(other).verdict == "originating"  # the value content of any other good is met
     assert tool(None).verdict == "undetermined"  # the BOM must say which goods it is
     assert anvils in str(tool(None).to_dict())
-
-
-def test_new_zealands_process_rule_is_a_process_the_bom_declares():
-    # UK-NZ, chapters 27-40: "CTH ... || RVC40 || Process Rule." (the chapter notes list the processes)
-    assert translate_entry("Process Rule.")[0] == "process(process_rule)"
 
 
 def test_prose_outside_the_grammar_is_untranslatable_not_guessed():
@@ -269,6 +268,42 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
         translate_entry(prose, own="8303")  # not the product's heading: the language has no such allowance
     with pytest.raises(Untranslatable):
         translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
+
+
+def test_excepted_materials_a_however_lets_in_are_limited_by_their_value_and_the_others_stay_excepted():
+    # PEM lists, 3704: "Manufacture from materials of any heading, except those of heading 3701 and
+    # heading 3702. However, materials of heading 3702 may be used, provided that their total value
+    # does not exceed 30% of the ex-works price of the product."
+    prose = ("Manufacture from materials of any heading, except those of heading 3701 and heading 3702. However, materials of "
+             "heading 3702 may be used, provided that their total value does not exceed 30% of the ex-works price of the product.")
+    rule = translate_entry(prose)[0]
+    assert rule == "manufacture except 3701 and VNM from 3702 <= 30%"
+    crs = ruleset(f'3704: {rule}\n    source "PEM 3704"\n')
+    from originrules.engine import check
+
+    def film_from(code: str, value: str):  # type: ignore[no-untyped-def]
+        return check(make_bom("370400", [material("1", code, value, "CN")]), crs).verdict
+
+    assert film_from("370210", "300") == "originating"  # 30%: within the limit
+    assert film_from("370210", "310") == "not originating"  # above it
+    assert film_from("370110", "150") == "not originating"  # 3701 stays excepted (15%, above the 10% tolerance)
+
+
+def test_a_however_that_also_names_codes_the_main_rule_allowed_adds_a_way_and_takes_none_away():
+    # 3004: "except that of the product. However, materials of heading 3003 and heading 3004 may be
+    # used, provided that their total value does not exceed 20%": the change of heading still suffices
+    prose = ("Manufacture from materials of any heading, except that of the product. However, materials of heading 3003 and "
+             "heading 3004 may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
+    assert translate_entry(prose, own="3004")[0] == "(CTH or VNM from 3003, 3004 <= 20%)"
+    with pytest.raises(Untranslatable):
+        translate_entry(prose)  # a rule set of several headings: which is "the product's" is not one code
+
+
+def test_the_value_of_materials_classified_in_the_products_heading_is_of_the_rule_sets_own_heading():
+    prose = "Manufacture in which the value of any materials classified in the same heading as the product does not exceed 20% of the ex-works price of the product."
+    assert translate_entry(prose, own="8501")[0] == "VNM from 8501 <= 20%"
+    with pytest.raises(Untranslatable):
+        translate_entry(prose)  # a rule set of several headings: which is "the same" is not one code
 
 
 def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_heading():

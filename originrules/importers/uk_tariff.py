@@ -373,7 +373,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         codes = next(p for p in parts if isinstance(p, str) and not isinstance(p, Token))
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         if self.own is None or codes != self.own[: len(codes)] or len(codes) not in (4, 6):
-            raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+            return ("up_to", codes, _pct(pct))  # type: ignore[return-value]  # other codes: from_any weighs them against its exceptions
         return f" allowing {_pct(pct)}"
 
     def described(self, *parts: Any) -> str:
@@ -396,7 +396,32 @@ class _Write(Transformer):  # type: ignore[type-arg]
                 pass  # "including other materials of heading 3002": no change required
             elif isinstance(p, str) and not isinstance(p, Token):
                 tail += p
+        up_to = next((p for p in parts if isinstance(p, tuple) and p[0] == "up_to"), None)
+        if up_to is not None:
+            return self._up_to(head, tail, up_to[1], up_to[2])
         return head + tail
+
+    def _up_to(self, head: str, tail: str, codes: str, pct: str) -> str:
+        """"Materials of any heading, except those of heading 3701 and heading 3702. However,
+        materials of heading 3702 may be used, provided that their total value does not exceed
+        30%": no non-originating material of the excepted codes but those, and those up to 30%
+        (`manufacture except 3701 and VNM from 3702 <= 30%`). The however adds a way and takes none
+        away: where some allowed codes were not excepted (3003 beside the product's own 3004), the
+        main rule stays an alternative (`CTH or VNM from 3003, 3004 <= 20%`). Every code must be a
+        heading (the set arithmetic is on headings)."""
+        if tail and not tail.startswith(" except "):
+            raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+        excepted = set(_headings(tail.removeprefix(" except "))) if tail else set()
+        if head == "CTH" and self.own is not None and len(self.own) >= 4:
+            excepted.add(self.own[:4])
+        elif head != "manufacture":
+            raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+        allowed = set(_headings(codes))
+        if not allowed & excepted:  # lets in nothing the main rule kept out: not read
+            raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+        rest = sorted(excepted - allowed)
+        arm = ("manufacture except " + ", ".join(rest) + " and " if rest else "") + f"VNM from {codes} <= {pct}"
+        return arm if allowed <= excepted else f"({head}{tail} or {arm})"
 
     def own_level(self) -> tuple[str]:
         return ("own",)
@@ -422,6 +447,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         if self.own is None or len(self.own) < digits:
             raise Untranslatable(f"materials of the same {_level(level)} as the product, for a rule set of several")
         return f"manufacture from {self.own[:digits]}"
+
+    def from_codes_up_to(self, codes: str, pct: Token, *basis: Any) -> str:
+        return f"manufacture from {codes} and VNM from {codes} <= {_pct(pct)}"
 
     def from_codes(self, *parts: Any) -> str:
         return f"manufacture from {parts[-1]}"  # "from ingots or other primary forms of heading 7218": of those codes
@@ -606,6 +634,20 @@ class _Write(Transformer):  # type: ignore[type-arg]
 def _slug(text: str) -> str:
     """A process name as the language writes it: 'weaving, combined with making-up' -> 'weaving_combined_with_making_up'."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _headings(codes: str) -> list[str]:
+    """'3701, 3702-3704' -> the headings; Untranslatable if a code is not a heading or heading range."""
+    out = []
+    for item in codes.split(", "):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", item.strip())
+        if m is None:
+            raise Untranslatable(f"codes {codes} (not headings)")
+        low, high = int(m.group(1)), int(m.group(2) or m.group(1))
+        if high - low > 99:
+            raise Untranslatable(f"codes {codes}")
+        out += [f"{h:04d}" for h in range(low, high + 1)]
+    return out
 
 
 def _pct(tok: Token) -> str:
