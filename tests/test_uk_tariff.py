@@ -306,6 +306,30 @@ def test_the_value_of_materials_classified_in_the_products_heading_is_of_the_rul
         translate_entry(prose)  # a rule set of several headings: which is "the same" is not one code
 
 
+def test_a_set_originates_when_its_non_originating_items_are_at_most_15_percent_of_its_price():
+    # PEM lists, 9605 (travel sets for personal toilet): "Each item in the set must satisfy the rule which
+    # would apply to it if it were not included in the set. However, non-originating articles may be
+    # incorporated, provided that their total value does not exceed 15% of the ex-works price of the set";
+    # the articles on sets say the same. A set's BOM lists its items, each originating or not by its own rule.
+    prose = ("Each item in the set must satisfy the rule which would apply to it if it were not included in the set. However, "
+             "non-originating articles may be incorporated, provided that their total value does not exceed 15% of the ex-works price of the set.")
+    rule = translate_entry(prose)[0]
+    assert rule == "VNM <= 15%"
+    from originrules.engine import check
+
+    crs = ruleset(f'9605: {rule}\n    source "PEM 9605"\n')
+
+    def travel_set(comb: str):  # type: ignore[no-untyped-def]
+        items = [material("cream", "330499", "400", "IN", originating=True), material("comb", "960329", comb, "CN")]
+        return check(make_bom("960500", items, ex_works="1000"), crs).verdict
+
+    assert travel_set("150") == "originating"
+    assert travel_set("151") == "not originating"
+    tools = ("Manufacture in which all the materials used are classified within a heading other than heading 8202 to heading 8205. However, "
+             "tools of heading 8202 to heading 8205 may be incorporated into the set, provided that their total value does not exceed 15% of the ex-works price of the set.")
+    assert translate_entry(tools)[0] == "VNM from 8202-8205 <= 15%"
+
+
 def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_heading():
     prose = "Manufacture from 'worked' carving materials of the same heading as the product."
     assert translate_entry(prose, own="9601")[0] == "manufacture from 9601"

@@ -471,9 +471,18 @@ class _Write(Transformer):  # type: ignore[type-arg]
         self.stages.add(found)
         return f"manufacture from {found}" + tail
 
-    def classified_except(self, level: Token, codes: str) -> str:
+    def classified_except(self, level: Token, codes: str, however: Any = None) -> str:
         # "all the materials used are classified within a heading other than heading 2208 or heading 2209"
-        return f"manufacture except {codes}"
+        if isinstance(however, tuple) and however[0] == "up_to":  # "however, tools of heading 8202 to heading 8205 may be incorporated ..."
+            return self._up_to("manufacture", f" except {codes}", however[1], however[2])
+        if isinstance(however, tuple):  # ("except", codes): "however, waste and scrap of heading 7802 may not be used"
+            return f"manufacture except {codes}, {however[1]}"
+        return f"manufacture except {codes}{however or ''}"  # an allowance or a condition, as from_any writes them
+
+    def set_items(self, pct: Token, *basis: Any) -> str:
+        # the set's materials are its items, each originating under its own rule or not (the BOM says
+        # which): the non-originating items are at most that share of the set's price
+        return f"VNM <= {_pct(pct)}"
 
     def classified(self, level: Token, *however: Any) -> str:
         # the however clauses as from_any writes them: an allowance, a condition, or ("except", codes)
