@@ -73,6 +73,9 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "manufacture from 4104-4106, 4107, 4112, 4113 and VNM from 4104-4106, 4107, 4112, 4113 <= 50%"),
         ("Manufacture in which all the materials used are classified in a heading other than that of the product.", "CTH"),
         ("Process Rule.", "process(process_rule)"),
+        ("No change in tariff classification required, provided that the good is smoked from a good that is not smoked.", "process(smoked_from_a_good_that_is_not_smoked)"),
+        ("The operation of diffusion, in which integrated circuits are formed on a semi-conductor substrate by the selective introduction of an appropriate dopant, whether or not assembled and / or tested in a country other than those specified in Article 3.",
+         "process(diffusion)"),
     ],
 )
 def test_each_legal_phrasing_becomes_its_rule(prose: str, rule: str) -> None:

@@ -170,6 +170,8 @@ def _clause(c: str) -> DNF:
         if stage is None or "provided" in c:
             raise Unread(c[:80])
         return one(("manufacture", stage, frozenset()))
+    if m := re.fullmatch(r"non-originating materials undergo an? ([a-z\-]+)", c):  # "... undergo a diffusion": that process
+        return one(("process", m.group(1).replace("-", "_")))
     if m := re.fullmatch(r"a? ?(.+), or (.+) is undergone", c):
         items = [i.strip() for i in m.group(1).split(",")] + [m.group(2).strip()]
         return any_of(*(one(("process", re.sub(r"[^a-z0-9]+", "_", re.sub(r"^an? ", "", i)).strip("_"))) for i in items))

@@ -54,6 +54,11 @@ _SUBSTITUTIONS = [
     (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to in column", "other operations"),
+    # integrated circuits: "the operation of diffusion, in which integrated circuits are formed ... by the
+    # selective introduction of an appropriate dopant, whether or not assembled and / or tested in a
+    # country other than those specified in article 3": the process is diffusion (the rest defines it and
+    # lets assembly and testing happen elsewhere, which the process test does not ask about)
+    (r"^(?:the operation of|non-originating materials undergo an?) (diffusion)\b.*$", r"\1"),
     # quotation marks around a word ("from 'worked' carving materials"): the word is read; an
     # apostrophe between letters ("the product's") stays
     (r"(?<![a-z])'|'(?![a-z])", ""),
