@@ -73,6 +73,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "manufacture from 4104-4106, 4107, 4112, 4113 and VNM from 4104-4106, 4107, 4112, 4113 <= 50%"),
         ("Manufacture in which all the materials used are classified in a heading other than that of the product.", "CTH"),
         ("Process Rule.", "process(process_rule)"),
+        ("Manufacture in which at least 70% by weight of the unmanufactured tobacco or tobacco refuse of heading 2401 used must already be originating.", "VNM(materials_weight) from 2401 <= 30%"),
+        ("Manufacture from animals of Chapter 1.", "manufacture from chapter 01"),
         ("No change in tariff classification required, provided that the good is smoked from a good that is not smoked.", "process(smoked_from_a_good_that_is_not_smoked)"),
         ("The operation of diffusion, in which integrated circuits are formed on a semi-conductor substrate by the selective introduction of an appropriate dopant, whether or not assembled and / or tested in a country other than those specified in Article 3.",
          "process(diffusion)"),
@@ -336,6 +338,7 @@ def test_a_set_originates_when_its_non_originating_items_are_at_most_15_percent_
 def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_heading():
     prose = "Manufacture from 'worked' carving materials of the same heading as the product."
     assert translate_entry(prose, own="9601")[0] == "manufacture from 9601"
+    assert translate_entry("Manufacture from worked carving materials of the same heading.", own="9602")[0] == "manufacture from 9602"
     with pytest.raises(Untranslatable):
         translate_entry(prose)  # a rule set of several headings: which is "the same" is not one code
 
