@@ -52,7 +52,7 @@ class Material(NamedTuple):
     part_number: str | None = None
     declaration: str | None = None  # "bom": the BOM's own `originating` wins over the register
     net_weight_kg: Decimal | None = None  # for rules and tolerances by weight
-    attributes: tuple[tuple[str, Decimal], ...] | None = None  # qualifiers a rule may ask: (("milk_solids", 12),)
+    attributes: tuple[tuple[str, Decimal | bool], ...] | None = None  # qualifiers a rule may ask: (("milk_solids", 12), ("unwrought", True))
 
 
 # columns of Material, for the C-level passes in Bom
@@ -144,7 +144,7 @@ class Bom:
         def material(m: Material) -> dict[str, Any]:
             d = clean({k: v for k, v in m._asdict().items() if k not in ("materials", "quoted_value", "wholly_obtained", "attributes")})
             if m.attributes is not None:
-                d["attributes"] = {k: str(v) for k, v in m.attributes}
+                d["attributes"] = {k: v if isinstance(v, bool) else str(v) for k, v in m.attributes}
             if m.wholly_obtained:
                 d["wholly_obtained"] = True
             if m.currency:
@@ -251,18 +251,22 @@ class _Reader:
             return None
         return number
 
-    def attributes(self, data: dict[str, Any], path: str) -> tuple[tuple[str, Decimal], ...] | None:
-        """`attributes`: names (letters, digits, _) to numbers, as a rule's qualifier reads them."""
+    def attributes(self, data: dict[str, Any], path: str) -> tuple[tuple[str, Decimal | bool], ...] | None:
+        """`attributes`: names (letters, digits, _) to numbers or true/false, as a rule's qualifier
+        reads them (`where milk_solids > 10%`, `where worked_slate`)."""
         raw = data.get("attributes")
         if raw is None:
             return None
         if not isinstance(raw, dict):
-            self.bad(f"{path}.attributes", f"expected an object of names and numbers, got {_show(raw)}")
+            self.bad(f"{path}.attributes", f"expected an object of names and numbers or true/false, got {_show(raw)}")
             return None
-        out = []
+        out: list[tuple[str, Decimal | bool]] = []
         for name in raw:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", str(name)):
                 self.bad(f"{path}.attributes", f"{_show(name)} is not a name (letters, digits and _)")
+                continue
+            if isinstance(raw[name], bool):
+                out.append((str(name), raw[name]))
                 continue
             value = self.number(raw, name, f"{path}.attributes")
             if value is not None:

@@ -56,18 +56,22 @@ class CodeSet:
     ranges: tuple[CodeRange, ...] = ()
     written: str | None = attrs.field(default=None, eq=False)  # as written, when it names a `codes` set
     # `codes dairy = 190190 where milk_solids > 10%`: only materials whose attribute compares so
-    qualifier: tuple[str, str, Decimal] | None = None
+    # `codes clad = 7107, 7109 where unwrought`: only those the BOM says are (`"unwrought": true`)
+    qualifier: tuple[str, str, Decimal | None] | None = None
 
-    def admits(self, code: str | None, attributes: tuple[tuple[str, Decimal], ...] | None) -> bool | None:
+    def admits(self, code: str | None, attributes: tuple[tuple[str, Decimal | bool], ...] | None) -> bool | None:
         """Is a material of this code (and these attributes) in the set? None: the BOM does not
-        give the attribute the qualifier needs."""
+        give the attribute the qualifier needs (or gives a yes/no where a number is compared, or
+        a number where a yes/no is asked)."""
         if code is None or not self.contains(code):
             return None if code is None else False
         if self.qualifier is None:
             return True
         name, op, number = self.qualifier
         value = dict(attributes or ()).get(name)
-        if value is None:
+        if number is None:
+            return value if isinstance(value, bool) else None
+        if value is None or isinstance(value, bool):
             return None
         return {">": value > number, ">=": value >= number, "<": value < number, "<=": value <= number}[op]
 

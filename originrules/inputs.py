@@ -165,11 +165,13 @@ def _value(text: str, field: str) -> Any:
     if field in ("originating", "wholly_obtained"):
         return _BOOL.get(text.lower(), text)
     if field == "attributes":
-        # "milk_solids=12; fat=3.5": what a rule may ask of a material, name=number, ";" between
+        # "milk_solids=12; fat=3.5; worked_slate=true": what a rule may ask of a material, name=number
+        # or name=true/false, ";" between
         pairs = [part.partition("=") for part in text.split(";") if part.strip()]
         names = [name.strip() for name, _, _ in pairs]
         if all(sep and name for name, (_, sep, _) in zip(names, pairs)) and len(set(names)) == len(names):
-            return {name: number.strip() for name, (_, _, number) in zip(names, pairs)}
+            yes_no = {"true": True, "false": False}  # not "1"/"0": those are numbers here
+            return {name: yes_no.get(value.strip().lower(), value.strip()) for name, (_, _, value) in zip(names, pairs)}
         return text  # not name=number pairs, or a name twice: refused with its row in _build
     return text
 
@@ -233,7 +235,7 @@ def bom_schema() -> dict[str, Any]:
     types: dict[str, Any] = {
         "hs_code": {"type": "string", "pattern": r"^[0-9 .]+$"},
         "ex_works": number, "fob": number, "value": number, "net_weight_kg": number, "transaction_value": number,
-        "attributes": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}, "additionalProperties": number},
+        "attributes": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}, "additionalProperties": {"anyOf": [number, {"type": "boolean"}]}},
         "currency": {"type": "string"},
         "exporting_country": country, "importing_country": country,
         "origin": {"type": "string", "pattern": "^([A-Za-z]{2}|unknown)$"},

@@ -5,6 +5,7 @@ text it implements, from the UK Online Trade Tariff's rule sets."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -280,6 +281,65 @@ def test_fmt_keeps_the_qualifier():
     text = HEADER + 'codes dairy = 190190 where milk_solids > 10%\n    source "t"\n0402: CC except dairy\n'
     once = format_text(text, "t.roo")
     assert "codes dairy = 190190 where milk_solids > 10%" in once and "CC except dairy" in once
+    assert format_text(once, "t.roo") == once
+
+
+SLATE = ruleset("""codes worked_slate = chapters 01-97 where worked_slate
+    source "PEM lists, 6803: manufacture from worked slate"
+codes handles = chapters 01-97 where handles_of_base_metal
+    source "PEM lists, 8214: however, handles of base metal may be used"
+6803: manufacture from worked_slate
+8214: CTH allowing handles
+""")
+
+
+def test_articles_of_slate_are_made_from_what_the_bom_says_is_worked_slate():
+    # PEM lists, 6803: "Manufacture from worked slate": the HS has no code for worked slate apart
+    # from its articles, so the BOM says which materials are (`"worked_slate": true`)
+    def roof_tile(attributes):  # type: ignore[no-untyped-def]
+        return originrules.check(make_bom("680300", [material("slate", "680300", "600", attributes=attributes)]), SLATE)
+
+    assert roof_tile({"worked_slate": True}).originating is True
+    assert roof_tile({"worked_slate": False}).originating is False
+    undecided = roof_tile(None)
+    assert undecided.originating is None and "materials[0].attributes" in undecided.reasons[0]
+    assert roof_tile({"worked_slate": "1"}).originating is None  # a number where a yes or no is asked: not an answer
+
+
+def test_handles_of_base_metal_pass_the_change_of_heading_when_the_bom_says_they_are_such():
+    # PEM lists, 8214: "Manufacture from materials of any heading, except that of the product.
+    # However, handles of base metal may be used"; a handle of the product's own heading 8214
+    def knife_set(attributes):  # type: ignore[no-untyped-def]
+        return originrules.check(make_bom("821490", [material("handle", "821490", "300", attributes=attributes)]), SLATE)
+
+    assert knife_set({"handles_of_base_metal": True}).originating is True
+    assert knife_set({"handles_of_base_metal": False}).originating is False
+    assert knife_set(None).originating is None  # the BOM has not said what the handle is
+
+
+def test_yes_or_no_attributes_come_from_json_and_spreadsheet_cells_and_go_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from originrules.inputs import bom_rows, load
+
+    path = tmp_path / "slate.csv"
+    path.write_text(
+        "type,id,description,hs_code,value,origin,ex_works,currency,attributes\n"
+        "product,,Roofing slate,680300,,,1000,USD,\n"
+        "material,slate,Slate,680300,600,CN,,,worked_slate=true; thickness=1\n",
+        encoding="utf-8",
+    )
+    bom = load(path)
+    assert bom.materials[0].attributes == (("worked_slate", True), ("thickness", Decimal(1)))  # "1" stays a number
+    assert bom.to_dict()["materials"][0]["attributes"] == {"worked_slate": True, "thickness": "1"}
+    assert originrules.check(bom, SLATE).originating is True
+    again = tmp_path / "again.csv"
+    again.write_text("\n".join(",".join(row) for row in bom_rows(bom)) + "\n", encoding="utf-8")
+    assert load(again).to_dict() == bom.to_dict()
+
+
+def test_fmt_keeps_a_yes_or_no_qualifier():
+    text = HEADER + 'codes worked_slate = chapters 01-97 where worked_slate\n    source "t"\n6803: manufacture from worked_slate\n'
+    once = format_text(text, "t.roo")
+    assert "codes worked_slate = chapters 01-97 where worked_slate\n" in once
     assert format_text(once, "t.roo") == once
 
 

@@ -343,16 +343,34 @@ def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_h
         translate_entry(prose)  # a rule set of several headings: which is "the same" is not one code
 
 
-def test_a_material_named_by_what_it_is_is_read_only_as_the_whole_phrase_the_table_knows():
-    # "not textile covered" is the material of 4007; "textile covered" would be 5604's own goods
+def test_worked_stones_under_a_shipped_scheme_originate_from_what_the_bom_says_are_unworked_stones():
+    # UK-Albania, ex 7103 (worked precious or semi-precious stones): "Manufacture from unworked precious or semi-precious stones"
+    from originrules.engine import check
+
+    def ring_stone(attributes):  # type: ignore[no-untyped-def]
+        chosen = "ex 7103: Worked precious or semi-precious stones (natural, synthetic or reconstructed)"
+        bom = make_bom("710391", [material("rough", "710310", "600", "ZA", **({"attributes": attributes} if attributes else {}))],
+                       importing_country="GB", exporting_country="AL", subdivision=chosen)
+        return check(bom, "UK-ALBANIA")
+
+    assert ring_stone({"unworked_precious_or_semi_precious_stones": True}).originating is True
+    assert ring_stone({"unworked_precious_or_semi_precious_stones": False}).originating is False
+    undecided = ring_stone(None)
+    assert undecided.originating is None and "materials[0].attributes" in undecided.reasons[0]
+
+
+def test_a_material_the_hs_has_no_exact_code_for_is_what_the_bom_says_it_is():
+    # "textile covered" rubber thread would be 5604's own goods beside 4007's: no code is guessed
+    rule, used = translate_entry("Manufacture from rubber thread or cord, textile covered.")
+    assert rule == "manufacture from rubber_thread_or_cord_textile_covered"
+    assert used == {"rubber_thread_or_cord_textile_covered = chapters 01-97 where rubber_thread_or_cord_textile_covered | rubber thread or cord, textile covered"}
+    # handles of base metal are 8211.95, another heading than 8214's: the BOM says which materials are such handles
+    assert translate_entry("Manufacture from materials of any heading, except that of the product. However, handles of base metal may be used.")[0] == "CTH allowing handles_of_base_metal"
+    # the HS has no code for "unworked" stones apart from "simply sawn" ones
+    assert translate_entry("Manufacture from unworked precious or semi-precious stones.")[0] == "manufacture from unworked_precious_or_semi_precious_stones"
+    # a phrase that names codes or lists several materials is not made a name
     with pytest.raises(Untranslatable):
-        translate_entry("Manufacture from rubber thread or cord, textile covered.")
-    # handles of base metal are 8211.95, another heading than 8214's: which handles the rule means is not read
-    with pytest.raises(Untranslatable):
-        translate_entry("Manufacture from materials of any heading, except that of the product. However, handles of base metal may be used.")
-    # the HS has no code for "unworked" stones apart from "simply sawn" ones: not read
-    with pytest.raises(Untranslatable):
-        translate_entry("Manufacture from unworked precious or semi-precious stones.")
+        translate_entry("Manufacture from: - coir yarn or jute yarn, - synthetic or artificial filament yarn, - natural fibres, or - man-made staple fibres, not carded or combed or otherwise processed for spinning jute fabric may be used as a backing.")
 
 
 def test_semi_manufactured_silver_originates_from_unwrought_silver_but_not_from_silver_powder() -> None:

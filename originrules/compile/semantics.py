@@ -130,10 +130,12 @@ def allow(ctx: Context, failing: list[tuple[Material, str]], unknown: list[Mater
 def _allow_codes(failing: list[tuple[Material, str]], unknown: list[Material], codes: CodeSet) -> tuple[list[tuple[Material, str]], list[Material], dict[str, Any]]:
     """Failing materials of `codes` pass (an excepted one stays excepted); a material whose code
     or attribute the BOM does not give stays undecided."""
-    still, absorbed = [], []
+    still, absorbed, undecided = [], [], []
     for m, why in failing:
-        (absorbed if why != EXCEPTED and codes.admits(m.hs_code, m.attributes) else still).append((m, why))
-    return still, unknown, {"codes": str(codes), "applied": bool(absorbed), "absorbed": [m.id for m, _ in absorbed]}
+        admitted = codes.admits(m.hs_code, m.attributes) if why != EXCEPTED else False
+        (absorbed if admitted else undecided if admitted is None and m.hs_code is not None else still).append((m, why))
+    # of the allowed codes, but the BOM does not give the attribute that decides: neither passes nor fails
+    return still, unknown + [m for m, _ in undecided], {"codes": str(codes), "applied": bool(absorbed), "absorbed": [m.id for m, _ in absorbed]}
 
 
 def tolerate(ctx: Context, failing: list[Material], unknown: list[Material], withheld: CodeSet | bool) -> tuple[bool | None, dict[str, Any]]:

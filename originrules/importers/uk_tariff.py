@@ -355,12 +355,24 @@ class _Write(Transformer):  # type: ignore[type-arg]
 
     def _material(self, phrase: str) -> str:
         """The name of the material MATERIALS knows by this phrase (its `codes` line goes in the
-        header); Untranslatable if the table does not know it."""
+        header); else a set of whatever materials the BOM says are so (`described`)."""
         named = MATERIALS.get(phrase)
         if named is None:
-            raise Untranslatable(f"materials named {phrase!r}")
+            return self._described(phrase)
         self.stages.add(named[0])
         return named[0]
+
+    def _described(self, phrase: str) -> str:
+        """A material named by what it is, where the HS has no codes for exactly it ("worked slate",
+        "metals clad with precious metals, unwrought", "handles of base metal"): the set of the
+        materials the BOM says are so, by an attribute named by the words
+        (`codes worked_slate = chapters 01-97 where worked_slate`; `"worked_slate": true`). The BOM
+        answers what a code cannot; a material it says nothing of leaves the rule undetermined."""
+        name = _slug(phrase)
+        if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name) or len(phrase.split()) > 12:
+            raise Untranslatable(f"materials named {phrase!r}")
+        self.stages.add(f"{name} = chapters 01-97 where {name} | {phrase}")
+        return name
 
     def however_named(self, phrase: str) -> str:
         return f" allowing {self._material(phrase)}"
@@ -471,8 +483,8 @@ class _Write(Transformer):  # type: ignore[type-arg]
             if all(n in text.split() for n in needed):
                 found = stage
                 break
-        if found is None:
-            raise Untranslatable(f"materials at the stage of {text!r}")
+        if found is None:  # "manufacture from worked slate": the materials the BOM says are so
+            return f"manufacture from {self._described(phrase.split(', provided')[0].split(' however')[0].strip(' ,'))}" + tail
         self.stages.add(found)
         return f"manufacture from {found}" + tail
 
@@ -1009,8 +1021,10 @@ def import_uk_tariff(path: str | Path) -> Imported:
     for name in sorted(stages):
         if " = " in name:  # a qualified set the rule's own words define: "NAME = CODES where ... | words"
             definition, words = name.split(" | ", 1)
-            out.append(f"codes {definition}\n    source {_quote(f'{code} PSR: {words}')}\n"
-                       "    inferred \"the attribute's name is the importer's; a BOM gives it in the material's attributes\"")
+            said = definition.split(" = ")[0]
+            note = (f"the attribute's name is the importer's: a BOM says \"{said}\": true on each material that is {words} (for 'manufacture from', also at an earlier stage of it)"
+                    if definition.endswith(f" where {said}") else "the attribute's name is the importer's; a BOM gives it in the material's attributes")
+            out.append(f"codes {definition}\n    source {_quote(f'{code} PSR: {words}')}\n    inferred {_quote(note)}")
             continue
         if name in named:
             codes, meaning = named[name]

@@ -299,7 +299,7 @@ def _statement(kind: str, node: Any) -> list[str]:
         return _tariff_line(node)
     if kind == "codes":
         q = node.codes.qualifier
-        where = f" where {q[0]} {q[1]} {q[2]}%" if q is not None else ""
+        where = "" if q is None else f" where {q[0]}" if q[2] is None else f" where {q[0]} {q[1]} {q[2]}%"
         return [f"codes {node.name} = {_codes_written(node.codes)}{where}", *_provenance_lines(node.provenance, "    ")]
     if kind == "let":
         params = f"({', '.join(node.params)})" if node.params else ""

@@ -234,8 +234,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
             raise _TransformProblem(name, f"unknown code set {name}", f"declare it first: codes {name} = ...; known: {known}", "ORL107")
         return CodeSet(found.ranges, str(name), found.qualifier)
 
-    def qualifier(self, name: Token, op: Token, number: Token) -> tuple[str, str, Decimal]:
-        return (str(name), str(op), _pct(number))
+    def qualifier(self, name: Token, op: Token | None = None, number: Token | None = None) -> tuple[str, str, Decimal | None]:
+        # `where worked_slate`: the material is so, by the BOM's `"worked_slate": true`
+        return (str(name), str(op), _pct(number)) if op is not None and number is not None else (str(name), "is", None)
 
     @v_args(meta=True)
     def codes_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.CodesDef]:
