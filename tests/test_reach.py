@@ -317,6 +317,29 @@ def test_handles_of_base_metal_pass_the_change_of_heading_when_the_bom_says_they
     assert knife_set(None).originating is None  # the BOM has not said what the handle is
 
 
+WINE = ruleset("""codes grapes = chapters 01-97 where grapes_or_materials_derived_from_grapes
+    source "PEM lists, 2204: all the grapes or materials derived from grapes used are wholly obtained"
+2204: CTH and WO from grapes
+""")
+
+
+def test_wine_is_made_from_wholly_obtained_grapes_and_whatever_the_bom_says_is_no_grape():
+    # PEM lists, 2204: "Manufacture from materials of any heading, except that of the product, and in
+    # which all the grapes or materials derived from grapes used are wholly obtained"
+    def wine(grapes: dict, yeast: dict | None):  # type: ignore[no-untyped-def]
+        yeast_attrs = {"attributes": yeast} if yeast is not None else {}
+        return originrules.check(make_bom("220421", [
+            material("grapes", "080610", "400", "IN", originating=True, wholly_obtained=True, attributes=grapes),
+            material("yeast", "210210", "50", "FR", **yeast_attrs)]), WINE)
+
+    no = {"grapes_or_materials_derived_from_grapes": False}
+    yes = {"grapes_or_materials_derived_from_grapes": True}
+    assert wine(yes, no).originating is True
+    assert wine(yes, yes).originating is False  # a non-originating grape derivative is not wholly obtained
+    undecided = wine(yes, None)  # the BOM has not said whether the yeast is a grape derivative
+    assert undecided.originating is None and "materials[1].attributes" in undecided.reasons[0]
+
+
 def test_yes_or_no_attributes_come_from_json_and_spreadsheet_cells_and_go_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from originrules.inputs import bom_rows, load
 

@@ -319,7 +319,9 @@ def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None
     for m in ctx.bom.materials:
         if m.hs_code is None:
             missing.append(ctx.path(m, "hs_code"))
-        elif scope.contains(m.hs_code):
+        elif (inside := scope.admits(m.hs_code, m.attributes)) is None:
+            missing.append(ctx.path(m, "attributes"))  # "all the grapes ... used": the BOM has not said whether this is one
+        elif inside:
             if id(m) in non_originating:
                 failing.append(m.id)
             elif not m.wholly_obtained:  # originating, but the BOM does not say it is wholly obtained

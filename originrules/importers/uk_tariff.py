@@ -368,6 +368,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         materials the BOM says are so, by an attribute named by the words
         (`codes worked_slate = chapters 01-97 where worked_slate`; `"worked_slate": true`). The BOM
         answers what a code cannot; a material it says nothing of leaves the rule undetermined."""
+        phrase = re.sub(r"\bany material\b", "materials", phrase)  # "grapes or any material derived from grapes": one name
         name = _slug(phrase)
         if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name) or len(phrase.split()) > 12:
             raise Untranslatable(f"materials named {phrase!r}")
@@ -562,8 +563,13 @@ class _Write(Transformer):  # type: ignore[type-arg]
         except ValueError:
             raise Untranslatable(f"a date {day} {month} {year}") from None
 
-    def wo_nouns(self, *words: Token) -> str:
-        return f"WO from {_materials_named([str(w) for w in words])}"
+    @v_args(meta=True)
+    def wo_nouns(self, meta: Any, words: list[Any]) -> str:
+        try:
+            return f"WO from {_materials_named([str(w) for w in words if isinstance(w, Token)])}"
+        except Untranslatable:  # "all the chicory used", "all the grapes or materials derived from grapes used": what the BOM says is so
+            phrase = re.sub(r"^all the | used (?:are|is|must be|shall be) wholly obtained$", "", self.text[meta.start_pos : meta.end_pos])
+            return f"WO from {self._described(phrase)}"
 
     def maxnom(self, *parts: Any) -> str:
         return self.vnm(*parts)

@@ -208,9 +208,9 @@ class _Resolver:
                 elif isinstance(part, Decimal) and not Decimal(0) <= part <= Decimal(100):
                     self.problem(t.span, f"threshold {part}% is outside 0-100%", "ORL221")
         self._only(t, ("args", "scope", "comparison", "exception", "tolerance", "allowance"), name, value_names, lets)
-        for part, codes in (("from", t.scope if name != MANUFACTURE else None), ("without tolerance for", t.tolerance if isinstance(t.tolerance, CodeSet) else None)):
+        for part, codes in (("from", t.scope if name not in (MANUFACTURE, "WO") else None), ("without tolerance for", t.tolerance if isinstance(t.tolerance, CodeSet) else None)):
             if codes is not None and codes.qualifier is not None:
-                self.problem(t.span, f"the qualified code set {codes} cannot follow '{part}' here", "ORL108", "a set with `where` may follow `except` or `allowing`, or `manufacture from`")
+                self.problem(t.span, f"the qualified code set {codes} cannot follow '{part}' here", "ORL108", "a set with `where` may follow `except` or `allowing`, or `manufacture from` or `WO from`")
         if isinstance(t.allowance, Decimal) and not Decimal(0) <= t.allowance <= Decimal(100):
             self.problem(t.span, f"allowance {t.allowance}% is outside 0-100%", "ORL221")
         if name in LEVELS:
