@@ -75,8 +75,7 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Process Rule.", "process(process_rule)"),
         ("Manufacture in which at least 70% by weight of the unmanufactured tobacco or tobacco refuse of heading 2401 used must already be originating.", "VNM(materials_weight) from 2401 <= 30%"),
         ("Manufacture from animals of Chapter 1.", "manufacture from chapter 01"),
-        ("Manufacture from riven staves, not further worked than sawn on the two principal surfaces.",
-         "manufacture from riven_staves_not_further_worked_than_sawn_on_the_two_principal_surfaces"),
+        ("Manufacture from tanning extracts of vegetable origin.", "manufacture from tanning_extracts_of_vegetable_origin"),
         ("Manufacture from base metal parts, not plated or covered with precious metals, provided that the value of all the materials used does not exceed 50% of the ex-works price of the product.",
          "manufacture from base_metal_parts_not_plated_or_covered_with_precious_metals and VNM <= 50%"),
         ("Manufacture: - from materials of any heading, except that of the product, and - in which all the grapes or materials derived from grapes used are wholly obtained.",
@@ -376,7 +375,9 @@ def test_a_material_the_hs_has_no_exact_code_for_is_what_the_bom_says_it_is():
     assert translate_entry("Manufacture from materials of any heading, except that of the product. However, handles of base metal may be used.")[0] == "CTH allowing handles_of_base_metal"
     # the HS has no code for "unworked" stones apart from "simply sawn" ones
     assert translate_entry("Manufacture from unworked precious or semi-precious stones.")[0] == "manufacture from unworked_precious_or_semi_precious_stones"
-    # a phrase that names codes or lists several materials is not made a name
+    # a phrase that names codes or lists several materials, or too long to be an attribute's name, is not made a name
+    with pytest.raises(Untranslatable):
+        translate_entry("Manufacture from riven staves, not further worked than sawn on the two principal surfaces.")
     with pytest.raises(Untranslatable):
         translate_entry("Manufacture from: - coir yarn or jute yarn, - synthetic or artificial filament yarn, - natural fibres, or - man-made staple fibres, not carded or combed or otherwise processed for spinning jute fabric may be used as a backing.")
 
