@@ -54,6 +54,12 @@ _SUBSTITUTIONS = [
     (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to in column", "other operations"),
+    # "- A, and / or - B", "A and / or manufacture from B": either or both, which is "or" (not inside a
+    # process's words, "refining and / or one or more specific processes", which name the process)
+    (r" and ?/ ?or (?=- |manufacture\b)", " or "),
+    # Cameroon's pointer to the list an arm comes from ("in accordance with Appendix 2A of the Origin
+    # Reference Document"): Appendix 2 and 2A are alternatives (sufficiently-worked.md, paragraph 1)
+    (r",? (?:in accordance with|according to) appendix 2a of the origin reference document", ""),
     # integrated circuits: "the operation of diffusion, in which integrated circuits are formed ... by the
     # selective introduction of an appropriate dopant, whether or not assembled and / or tested in a
     # country other than those specified in article 3": the process is diffusion (the rest defines it and
@@ -207,10 +213,11 @@ NOUNS: dict[str, str] = {
     "meat": "chapter 02",
     "milk": "0401-0404",
     "sugar": "1701-1702",
+    "molasses": "1703",
     "maize": "1005",
     "olives": "070992, 071120",
 }
-_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetables", "vegetables"), ("vegetable", "vegetable_materials"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar"), ("maize", "maize"), ("olives", "olives")]
+_NOUN_WORDS = [("fabric", "fabric"), ("fruit", "fruit"), ("nuts", "nuts"), ("vegetables", "vegetables"), ("vegetable", "vegetable_materials"), ("cereals", "cereals"), ("fish", "fish"), ("meat", "meat"), ("milk", "milk"), ("sugar", "sugar"), ("molasses", "molasses"), ("maize", "maize"), ("olives", "olives")]
 
 
 def _materials_named(words: list[str]) -> str:
@@ -456,6 +463,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def from_any_and(self, first: str, rest: str) -> str:
         return f"{_group(first)} and {_group(rest)}"
 
+    def either(self, first: str, second: str) -> str:
+        return f"({first} or {second})"
+
     def from_not_within(self, codes: str) -> str:
         return f"manufacture except {codes}"  # "from materials not classified within heading 7106, ..."
 
@@ -562,6 +572,11 @@ class _Write(Transformer):  # type: ignore[type-arg]
             return dt.datetime.strptime(f"{day} {month} {year}", "%d %B %Y").date().isoformat()
         except ValueError:
             raise Untranslatable(f"a date {day} {month} {year}") from None
+
+    def originating_nouns(self, *words: Token) -> str:
+        if not words:  # "all the materials used are originating"
+            return "VNM <= 0%"
+        return f"VNM from {_materials_named([str(w) for w in words])} <= 0%"
 
     @v_args(meta=True)
     def wo_nouns(self, meta: Any, words: list[Any]) -> str:
