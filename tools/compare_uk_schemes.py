@@ -56,6 +56,7 @@ def _plain(text: str) -> str:
     text = re.sub(r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\(\s*(?:such as|including|e\.g\.) [^)]*\)", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*\(for special conditions relating to (?:products|goods) made of a mixture of textile materials[^)]*\)", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\.? for special conditions relating to products made of a mixture of textile materials", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\.? for the special conditions relating to '?specific processes'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\.?,? see (?:also )?introductory notes? \d+[^.]*", "", text, flags=re.IGNORECASE)

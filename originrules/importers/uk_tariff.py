@@ -54,6 +54,10 @@ _SUBSTITUTIONS = [
     (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to in column", "other operations"),
+    # "non- originating", "non- modified": a line break's hyphen
+    (r"\bnon- (?=[a-z])", "non-"),
+    (r"of the value of the ex-works price", "of the ex-works price"),
+    (r"\s*\(for special conditions relating to (?:products|goods) made of a mixture of textile materials[^)]*\)", ""),
     # "- A, and / or - B", "A and / or manufacture from B": either or both, which is "or" (not inside a
     # process's words, "refining and / or one or more specific processes", which name the process)
     (r" and ?/ ?or (?=- |manufacture\b)", " or "),
@@ -192,6 +196,12 @@ MATERIALS: dict[str, tuple[str, str, str]] = {
     ),
     "wood in the rough, whether or not stripped of its bark or merely roughed down": (
         "wood_in_the_rough", "4403", "HS 2022 heading 4403 (wood in the rough, whether or not stripped of bark or sapwood, or roughly squared)",
+    ),
+    # "the value of all the materials used, except natural rubber, does not exceed 50%": the value of
+    # the materials of every other code
+    "materials other than natural rubber": (
+        "materials_other_than_natural_rubber", "chapters 01-39, 400130, 4002-4017, chapters 41-97",
+        "HS 2022: natural rubber is 4001.10 to 4001.29 (latex, smoked sheets, technically specified, other); every other code",
     ),
     "bullion or work lead": ("unrefined_lead", "780191, 780199", "HS 2022 7801.91 and 7801.99 (unwrought lead other than refined lead)"),
     "non-assembled, tanned or dressed furskins": (
@@ -520,6 +530,17 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def vnm(self, *parts: Any) -> str:
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f"VNM <= {_pct(pct)}"
+
+    @v_args(meta=True)
+    def vnm_but(self, meta: Any, children: list[Any]) -> str:
+        # "the value of all the materials used, except natural rubber, does not exceed 50%": of the others
+        pct = next(p for p in children if isinstance(p, Token) and p.type == "PERCENT")
+        but = re.search(r"used, except (.+?),? does not", self.text[meta.start_pos : meta.end_pos])
+        named = MATERIALS.get(f"materials other than {but.group(1) if but else ''}")
+        if named is None:
+            raise Untranslatable(f"the value of the materials but {but.group(1) if but else '?'}")
+        self.stages.add(named[0])
+        return f"VNM from {named[0]} <= {_pct(pct)}"
 
     def vnm_codes(self, codes: str, pct: Token, *basis: Any) -> str:
         return f"VNM from {codes} <= {_pct(pct)}"
