@@ -89,8 +89,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture in which: - all the fruit and nuts used are wholly obtained, and - the value of all the materials of chapter 17 used does not exceed 30% of the value of the ex-works price of the product.",
          "WO from chapter 08, 0801-0802 and VNM from chapter 17 <= 30%"),
         ("Printing accompanied by at least two preparatory or finishing operations, provided that the value of the unprinted fabric used does not exceed 47.5% of the ex-works price of the product (for special conditions relating to goods made of a mixture of textile materials, see Note 4 in Part 1 of this Schedule).",
-         "process(printing_accompanied_by_at_least_two_preparatory_or_finishing_operations) and VNM from 5007, 5111-5113, 5208-5212, 5309-5311, "
-         "5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006 <= 47.5%"),
+         ("process(printing_accompanied_by_at_least_two_preparatory_or_finishing_operations) and VNM from 5007, 5111-5113, 5208-5212, 5309-5311, "
+          "5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006 <= 47.5%")),
         ("Manufacture from base metal parts, not plated or covered with precious metals, provided that the value of all the materials used does not exceed 50% of the ex-works price of the product.",
          "manufacture from base_metal_parts_not_plated_or_covered_with_precious_metals and VNM <= 50%"),
         ("Manufacture: - from materials of any heading, except that of the product, and - in which all the grapes or materials derived from grapes used are wholly obtained.",
