@@ -319,6 +319,14 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def within(self, level: Token) -> str:
         return ""
 
+    def change_from_codes(self, codes: str, level: Token, *provided: str) -> str:
+        # "a change from heading 8431, whether or not there is also a change from any other heading":
+        # materials of those codes, or of another heading than the product's; those codes may be of
+        # the product's own heading (820719 for 820713), so they pass the change whatever their code
+        if any(p.startswith("@same ") for p in provided):
+            raise Untranslatable("a change from codes, provided materials of the same heading")
+        return f"{_LEVEL[_level(level)]} allowing {codes}" + "".join(provided)
+
     def change_within(self, level: Token, other: Token, *parts: str) -> str:
         # "a change from within this heading or any other heading": no change required; with
         # "provided that the value of non-originating materials of this heading does not exceed
@@ -542,7 +550,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         self.stages.add(named[0])
         return f"VNM from {named[0]} <= {_pct(pct)}"
 
-    def vnm_codes(self, codes: str, pct: Token, *basis: Any) -> str:
+    def vnm_codes(self, *parts: Any) -> str:
+        codes = next(p for p in parts if isinstance(p, str) and not isinstance(p, Token))  # not a word ("component products")
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f"VNM from {codes} <= {_pct(pct)}"
 
     def same_heading_vnm(self, level: Token, pct: Token, *basis: Any) -> str:
