@@ -340,6 +340,29 @@ def test_wine_is_made_from_wholly_obtained_grapes_and_whatever_the_bom_says_is_n
     assert undecided.originating is None and "materials[1].attributes" in undecided.reasons[0]
 
 
+GLASS = ruleset("""codes uncut_glassware = chapters 01-97 where uncut_glassware
+    source "PEM lists, ex 7013: the total value of the uncut glassware used"
+7013: process(cutting_of_glassware) and VNM from uncut_glassware <= 50%
+""")
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_cut_glassware_holds_at_most_half_its_price_in_uncut_glassware_the_bom_says_is_such(explain: bool):
+    # PEM lists, ex 7013: "Cutting of glassware, provided that the total value of the uncut glassware
+    # used does not exceed 50% of the ex-works price of the product"
+    def vase(uncut: str, other: str, said: bool | None):  # type: ignore[no-untyped-def]
+        box = {"attributes": {"uncut_glassware": said}} if said is not None else {}
+        bom = make_bom("701391", [material("blank", "701391", uncut, attributes={"uncut_glassware": True}),
+                                  material("box", "481910", other, **box)], processes=["cutting of glassware"])
+        return originrules.check(bom, GLASS, explain=explain).originating
+
+    assert vase("500", "100", False) is True  # 50%
+    assert vase("510", "100", False) is False  # 51%
+    assert vase("450", "100", None) is None  # 45% or 55%: the BOM has not said whether the box is uncut glassware
+    assert vase("450", "40", None) is True  # 49% even if the box were
+    assert vase("510", "40", None) is False  # 51% even if it were not
+
+
 def test_yes_or_no_attributes_come_from_json_and_spreadsheet_cells_and_go_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from originrules.inputs import bom_rows, load
 

@@ -84,6 +84,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Manufacture in which all the cereals and derivatives (except durum wheat and its derivatives) used are wholly obtained.",
          "WO from cereals_and_derivatives_except_durum_wheat_and_its_derivatives"),
         ("Operations of refining and / or one or more specific process(es).", "process(operations_of_refining_and_or_one_or_more_specific_process_es)"),
+        ("Cutting of glassware, provided that the total value of the uncut glassware used does not exceed 50% of the ex-works price of the product.",
+         "process(cutting_of_glassware) and VNM from uncut_glassware <= 50%"),
         # UK-Canada 8427 and 820713: the second arm beside "a change from any other heading, except from heading 8431"
         ("A change from heading 8431, whether or not there is also a change from any other heading, provided that the value of non-originating materials of heading 8431 does not exceed 50% of the transaction value or ex-works price of the product.",
          "CTH allowing 8431 and VNM from 8431 <= 50%"),

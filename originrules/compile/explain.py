@@ -158,8 +158,17 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
         return _option(compiler, {**q, basis: whole}, weight, method, basis, threshold_pct, op, node.name)  # type: ignore[arg-type]
 
     def run(ctx: Context) -> Trace:
+        if scope is not None and scope.qualifier is not None:
+            low, high, missing = law.qualified_vnm(ctx, scope)
+            at_low, at_high = run_with(ctx, low), run_with(ctx, high)
+            if at_low.passed == at_high.passed:
+                return at_high  # the figures that count every material the BOM may have meant
+            detail = {"threshold": str(threshold_pct), "operator": op, "missing": missing}
+            return Trace("value", None, f"{label}: the BOM does not say whether {len(missing)} material(s) are {scope.qualifier[0]}", detail=detail)
+        return run_with(ctx, law.scoped_vnm(ctx, scope))
+
+    def run_with(ctx: Context, vnm: Decimal) -> Trace:
         q = ctx.quantities
-        vnm = law.scoped_vnm(ctx, scope)
         if single is not None:
             return option(ctx, q, vnm, single[0], single[1])
         options = [option(ctx, q, vnm, method, basis) for method, basis in combos]

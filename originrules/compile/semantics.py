@@ -220,6 +220,22 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
     return exact_sum(m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code))
 
 
+def qualified_vnm(ctx: Context, scope: CodeSet) -> tuple[Decimal, Decimal, list[str]]:
+    """`VNM from uncut_glassware` (a set qualified by an attribute): the value of the
+    non-originating materials the BOM says are in it, that value with those it says nothing of
+    added, and where it says nothing. A test met (or failed) at both is decided; else unknown."""
+    inside, unsaid, missing = [], [], []
+    for m in ctx.non_originating:
+        found = scope.admits(m.hs_code, m.attributes)
+        if found:
+            inside.append(m.value)
+        elif found is None and m.hs_code is not None:
+            unsaid.append(m.value)
+            missing.append(ctx.path(m, "attributes"))
+    low = exact_sum(inside)
+    return low, low + exact_sum(unsaid), missing
+
+
 NET_WEIGHT, MATERIALS_WEIGHT, WEIGHT_BASES = ast.NET_WEIGHT, ast.MATERIALS_WEIGHT, ast.WEIGHT_BASES  # named in lang/ast.py
 
 

@@ -5,6 +5,7 @@ report asks for it (explain.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from originrules.compile import semantics as law
@@ -86,8 +87,14 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
     scope = node.scope
 
     def run(ctx: Context) -> bool | None:
+        if scope is not None and scope.qualifier is not None:  # decided only if the same at both ends
+            low, high, _ = law.qualified_vnm(ctx, scope)
+            at_low, at_high = run_with(ctx, low), run_with(ctx, high)
+            return at_low if at_low == at_high else None
+        return run_with(ctx, law.scoped_vnm(ctx, scope))
+
+    def run_with(ctx: Context, vnm: Decimal) -> bool | None:
         q = ctx.quantities
-        vnm = law.scoped_vnm(ctx, scope)
         unknown = False
         for formula, basis in combos:
             if basis in law.WEIGHT_BASES:

@@ -573,10 +573,15 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def net_cost(self, *_: Any) -> str:
         raise Untranslatable("a value on the basis of the net cost")
 
-    def vnm_stage(self, *parts: Any) -> str:
+    @v_args(meta=True)
+    def vnm_stage(self, meta: Any, parts: list[Any]) -> str:
         words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT" and str(p) != "non-originating"]
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
-        name = _materials_named(words)
+        try:
+            name = _materials_named(words)
+        except Untranslatable:  # "the total value of the uncut glassware used": what the BOM says is so
+            said = re.search(r"value of the (?:non-originating )?(.+?)(?: used)? does not exceed", self.text[meta.start_pos : meta.end_pos])
+            name = self._described(said.group(1) if said else " ".join(words))
         return f"VNM from {name} <= {_pct(pct)}"
 
     def weight_share(self, *parts: Any) -> str:

@@ -208,9 +208,11 @@ class _Resolver:
                 elif isinstance(part, Decimal) and not Decimal(0) <= part <= Decimal(100):
                     self.problem(t.span, f"threshold {part}% is outside 0-100%", "ORL221")
         self._only(t, ("args", "scope", "comparison", "exception", "tolerance", "allowance"), name, value_names, lets)
-        for part, codes in (("from", t.scope if name not in (MANUFACTURE, "WO") else None), ("without tolerance for", t.tolerance if isinstance(t.tolerance, CodeSet) else None)):
+        # a qualified set is read by value or membership; a weight test sums weights by code alone
+        by_weight = name == "VNM" and any(a in ast.WEIGHT_BASES for a in (t.args or ()))
+        for part, codes in (("from", t.scope if name not in (MANUFACTURE, "WO", "VNM") or by_weight else None), ("without tolerance for", t.tolerance if isinstance(t.tolerance, CodeSet) else None)):
             if codes is not None and codes.qualifier is not None:
-                self.problem(t.span, f"the qualified code set {codes} cannot follow '{part}' here", "ORL108", "a set with `where` may follow `except` or `allowing`, or `manufacture from` or `WO from`")
+                self.problem(t.span, f"the qualified code set {codes} cannot follow '{part}' here", "ORL108", "a set with `where` may follow `except` or `allowing`, or `manufacture from`, `WO from` or `VNM from` (by value)")
         if isinstance(t.allowance, Decimal) and not Decimal(0) <= t.allowance <= Decimal(100):
             self.problem(t.span, f"allowance {t.allowance}% is outside 0-100%", "ORL221")
         if name in LEVELS:
