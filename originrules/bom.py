@@ -262,7 +262,7 @@ class _Reader:
             return None
         out: list[tuple[str, Decimal | bool]] = []
         for name in raw:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", str(name)):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", str(name)):
                 self.bad(f"{path}.attributes", f"{_show(name)} is not a name (letters, digits and _)")
                 continue
             if isinstance(raw[name], bool):

@@ -235,7 +235,7 @@ def bom_schema() -> dict[str, Any]:
     types: dict[str, Any] = {
         "hs_code": {"type": "string", "pattern": r"^[0-9 .]+$"},
         "ex_works": number, "fob": number, "value": number, "net_weight_kg": number, "transaction_value": number,
-        "attributes": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}, "additionalProperties": {"anyOf": [number, {"type": "boolean"}]}},
+        "attributes": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"}, "additionalProperties": {"anyOf": [number, {"type": "boolean"}]}},
         "currency": {"type": "string"},
         "exporting_country": country, "importing_country": country,
         "origin": {"type": "string", "pattern": "^([A-Za-z]{2}|unknown)$"},

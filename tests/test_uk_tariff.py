@@ -86,6 +86,14 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
         ("Operations of refining and / or one or more specific process(es).", "process(operations_of_refining_and_or_one_or_more_specific_process_es)"),
         ("Cutting of glassware, provided that the total value of the uncut glassware used does not exceed 50% of the ex-works price of the product.",
          "process(cutting_of_glassware) and VNM from uncut_glassware <= 50%"),
+        ("Other operations than those referred to above in which all the materials used are classified within a heading other than that of the product. However, materials classified within the same heading may be used provided their value does not exceed 50% of the ex-works price of the product.",
+         "CTH allowing 50%"),
+        ("Manufacture from riven staves, not further worked than sawn on the two principal surfaces.",
+         "manufacture from riven_staves_not_further_worked_than_sawn_on_the_two_principal_surfaces"),
+        ("Manufacture from materials of any heading, including other materials of heading 3002. The materials of this description may also be used, provided their value does not exceed 20% of the ex-works price of the product.",
+         "manufacture and VNM from materials_of_this_description <= 20%"),
+        ("Manufacture from materials of any heading, including other materials of heading 2905. However, metal alcoholates of this heading may be used, provided that their total value does not exceed 20% of the ex-works price of the product.",
+         "manufacture and VNM from metal_alcoholates_of_this_heading <= 20%"),
         # UK-Canada 8427 and 820713: the second arm beside "a change from any other heading, except from heading 8431"
         ("A change from heading 8431, whether or not there is also a change from any other heading, provided that the value of non-originating materials of heading 8431 does not exceed 50% of the transaction value or ex-works price of the product.",
          "CTH allowing 8431 and VNM from 8431 <= 50%"),
@@ -399,7 +407,7 @@ def test_a_material_the_hs_has_no_exact_code_for_is_what_the_bom_says_it_is():
     assert translate_entry("Manufacture from unworked precious or semi-precious stones.")[0] == "manufacture from unworked_precious_or_semi_precious_stones"
     # a phrase that names codes or lists several materials, or too long to be an attribute's name, is not made a name
     with pytest.raises(Untranslatable):
-        translate_entry("Manufacture from riven staves, not further worked than sawn on the two principal surfaces.")
+        translate_entry("Manufacture from a thermoplastic partial salt which is a copolymer of ethylene and metacrylic acid partly neutralised with metal ions, mainly zinc and sodium.")
     with pytest.raises(Untranslatable):
         translate_entry("Manufacture from: - coir yarn or jute yarn, - synthetic or artificial filament yarn, - natural fibres, or - man-made staple fibres, not carded or combed or otherwise processed for spinning jute fabric may be used as a backing.")
 

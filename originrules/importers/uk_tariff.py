@@ -53,7 +53,7 @@ _SUBSTITUTIONS = [
     (r"\.? for special conditions relating to products made of a mixture of textile materials(?:,? see introductory note \d+)?", ""),
     (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
-    (r"^other operations than those referred to in column", "other operations"),
+    (r"^other operations than those referred to (?:in column|above)", "other operations"),
     # "non- originating", "non- modified": a line break's hyphen
     (r"\bnon- (?=[a-z])", "non-"),
     (r"of the value of the ex-works price", "of the ex-works price"),
@@ -395,7 +395,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         answers what a code cannot; a material it says nothing of leaves the rule undetermined."""
         phrase = re.sub(r"\bany material\b", "materials", phrase)  # "grapes or any material derived from grapes": one name
         name = _slug(phrase)
-        if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name) or len(phrase.split()) > 12:
+        if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,127}", name) or len(phrase.split()) > 16:
             raise Untranslatable(f"materials named {phrase!r}")
         self.stages.add(f"{name} = chapters 01-97 where {name} | {phrase}")
         return name
@@ -406,6 +406,12 @@ class _Write(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def named_materials(self, meta: Any, _: list[Any]) -> str:
         return self.text[meta.start_pos : meta.end_pos]
+
+    @v_args(meta=True)
+    def however_described(self, meta: Any, parts: list[Any]) -> str:
+        said = re.search(r"(?:however,? )?(?:the )?(.+? of this (?:description|heading|subheading|chapter)) may", self.text[meta.start_pos : meta.end_pos])
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f" and VNM from {self._described(said.group(1) if said else '')} <= {_pct(pct)}"
 
     def however_not(self, codes: str) -> str:
         return ("except", codes)  # type: ignore[return-value]  # "however, waste and scrap of heading 7802 may not be used"
