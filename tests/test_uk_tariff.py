@@ -339,6 +339,10 @@ def test_a_however_that_also_names_codes_the_main_rule_allowed_adds_a_way_and_ta
     assert translate_entry(prose, own="3004")[0] == "(CTH or VNM from 3003, 3004 <= 20%)"
     with pytest.raises(Untranslatable):
         translate_entry(prose)  # a rule set of several headings: which is "the product's" is not one code
+    # read knowing the rule set's codes, when the however allows all of them: each product's own heading is let in
+    assert translate_entry(prose, span=("3003", "3004"))[0] == "(CTH or VNM from 3003, 3004 <= 20%)"
+    with pytest.raises(Untranslatable):
+        translate_entry(prose, span=("3002", "3004"))  # 3002 is not allowed: its products' own materials are not let in
 
 
 def test_the_value_of_materials_classified_in_the_products_heading_is_of_the_rule_sets_own_heading():

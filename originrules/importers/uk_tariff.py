@@ -71,7 +71,7 @@ _SUBSTITUTIONS = [
     (r"^(?:the operation of|non-originating materials undergo an?) (diffusion)\b.*$", r"\1"),
     # quotation marks around a word ("from 'worked' carving materials"): the word is read; an
     # apostrophe between letters ("the product's") stays
-    (r"(?<![a-z])'|'(?![a-z])", ""),
+    (r"(?<![a-z])'|'(?![a-z])|\"", ""),
     (r"\b(\d{4})\.(\d{2})\.(\d{2})\b", r"\1\2\3"),
     (r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2"),
     (r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2"),
@@ -248,6 +248,10 @@ class Untranslatable(Exception):
     """A phrase the grammar reads but the language cannot (yet) say faithfully."""
 
 
+class NeedsRange(Untranslatable):
+    """Readable only knowing which codes the rule set covers (translate_rule_set tries again)."""
+
+
 _LEVEL = {"chapter": "CC", "heading": "CTH", "subheading": "CTSH"}
 _METHODS = {"build-up": "build_up", "build-down": "build_down"}
 
@@ -260,11 +264,12 @@ def _level(tok: Token) -> str:
 class _Write(Transformer):  # type: ignore[type-arg]
     """A phrase's tree as the rule language writes it."""
 
-    def __init__(self, own: str | None = None, text: str = "") -> None:
+    def __init__(self, own: str | None = None, text: str = "", span: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.text = text  # the normalised entry: process names are spans of it
         self.stages: set[str] = set()
         self.own = own  # the rule set's code, when it is one code: "the same heading as the product"
+        self.span = span  # the rule set's first and last code, when a reading asked for them
 
     # -- structure
     def start(self, x: str) -> str:
@@ -461,11 +466,19 @@ class _Write(Transformer):  # type: ignore[type-arg]
         if tail and not tail.startswith(" except "):
             raise Untranslatable(f"materials of {codes} allowed up to {pct}")
         excepted = set(_headings(tail.removeprefix(" except "))) if tail else set()
+        allowed = set(_headings(codes))
+        if head == "CTH" and self.own is None and not tail:
+            # a rule set of several headings, each the product's own for some products: read when all are allowed
+            if self.span is None:
+                raise NeedsRange(f"materials of {codes} allowed up to {pct}, for a rule set of several headings")
+            low, high = (int(c[:4]) for c in self.span)
+            if len(self.span[0]) != 4 or not {f"{h:04d}" for h in range(low, high + 1)} <= allowed:
+                raise Untranslatable(f"materials of {codes} allowed up to {pct}")
+            return f"(CTH or VNM from {codes} <= {pct})"
         if head == "CTH" and self.own is not None and len(self.own) >= 4:
             excepted.add(self.own[:4])
         elif head != "manufacture":
             raise Untranslatable(f"materials of {codes} allowed up to {pct}")
-        allowed = set(_headings(codes))
         if not allowed & excepted:  # lets in nothing the main rule kept out: not read
             raise Untranslatable(f"materials of {codes} allowed up to {pct}")
         rest = sorted(excepted - allowed)
@@ -614,6 +627,21 @@ class _Write(Transformer):  # type: ignore[type-arg]
             return dt.datetime.strptime(f"{day} {month} {year}", "%d %B %Y").date().isoformat()
         except ValueError:
             raise Untranslatable(f"a date {day} {month} {year}") from None
+
+    def wo_nouns_but(self, *parts: Any) -> str:
+        # "however, materials of heading 1507, ... may be used": let through only what the words' codes
+        # do not hold anyway (vegetable materials are chapters 06-14; oils of chapter 15 are outside them)
+        codes = next(p for p in parts if isinstance(p, str) and not isinstance(p, Token))
+        scope = _materials_named([str(w) for w in parts if isinstance(w, Token)])
+        chapters = set()
+        for item in scope.split(", "):
+            m = re.fullmatch(r"chapters? (\d{2})(?:-(\d{2}))?", item)
+            if m is None:
+                raise Untranslatable(f"wholly obtained {scope}, but {codes}")
+            chapters |= set(range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1))
+        if any(int(c[:2]) in chapters for c in re.findall(r"\d{4,}", codes)):
+            raise Untranslatable(f"wholly obtained {scope}, but {codes}")
+        return f"WO from {scope}"
 
     def originating_nouns(self, *words: Token) -> str:
         if not words:  # "all the materials used are originating"
@@ -792,15 +820,16 @@ def _restore(tree: Tree, text: str) -> Tree:
     return Tree(tree.data, children, tree.meta if not tree.meta.empty else None)
 
 
-def translate_entry(text: str, own: str | None = None, described_ok: bool = False) -> tuple[str, set[str]]:
+def translate_entry(text: str, own: str | None = None, described_ok: bool = False, span: tuple[str, str] | None = None) -> tuple[str, set[str]]:
     """One entry's prose in the rule language, and the stages it uses; Untranslatable if not.
     `own`: the rule set's code when it is a single one (what "the same heading as the product" is);
-    `described_ok`: the entry's description of goods is its rule's subdivision (see `groups`)."""
+    `described_ok`: the entry's description of goods is its rule's subdivision (see `groups`);
+    `span`: the rule set's codes, for the few readings that need them (NeedsRange says so)."""
     normal, described = normalise(text)
     if described is not None and not described_ok:
         raise Untranslatable(f"limited to a description of goods: {described}")
     tree = _parse(normal)
-    writer = _Write(own, normal)
+    writer = _Write(own, normal, span)
     try:
         out = writer.transform(tree)
     except VisitError as e:
@@ -892,12 +921,19 @@ def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | No
     own = key[1] if key and key[1] == key[2] else None
     bodies, stages, why = [], set(), []
     for entry in _entries(rule_set) if entries is None else entries:
-        k = (entry, own, entries is not None)
+        k: tuple[Any, ...] = (entry, own, entries is not None)
         if k not in cache:
             try:
                 cache[k] = translate_entry(entry, own, described_ok=entries is not None)
             except Untranslatable as e:
                 cache[k] = e
+        if isinstance(cache[k], NeedsRange) and key is not None:  # read again knowing the rule set's codes
+            k = (*k, key[1], key[2])
+            if k not in cache:
+                try:
+                    cache[k] = translate_entry(entry, own, described_ok=entries is not None, span=(key[1], key[2]))
+                except Untranslatable as e:
+                    cache[k] = e
         found = cache[k]
         if isinstance(found, Untranslatable):
             bodies.append(f"untranslated {_quote(entry)}")
