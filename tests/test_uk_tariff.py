@@ -94,6 +94,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "manufacture and VNM from materials_of_this_description <= 20%"),
         ("Manufacture from materials of any heading, including other materials of heading 2905. However, metal alcoholates of this heading may be used, provided that their total value does not exceed 20% of the ex-works price of the product.",
          "manufacture and VNM from metal_alcoholates_of_this_heading <= 20%"),
+        ("Hand-decoration (except silk-screen printing) of hand-blown glassware, provided that the total value of the hand-blown glassware used does not exceed 50% of the ex-works price of the product.",
+         "process(hand_decoration_except_silk_screen_printing_of_hand_blown_glassware) and VNM from hand_blown_glassware <= 50%"),
         # UK-Canada 8427 and 820713: the second arm beside "a change from any other heading, except from heading 8431"
         ("A change from heading 8431, whether or not there is also a change from any other heading, provided that the value of non-originating materials of heading 8431 does not exceed 50% of the transaction value or ex-works price of the product.",
          "CTH allowing 8431 and VNM from 8431 <= 50%"),

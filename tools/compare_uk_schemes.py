@@ -168,7 +168,7 @@ def _clause(c: str) -> DNF:
     if c.startswith("from") and "%" not in c and not re.search(r"\d", c):
         # a list of stages: "from: - raw silk ..., - natural fibres ..., or - paper-making materials"
         stage = "fabric" if "fabric" in c else "yarn" if "yarn" in c else "fibres" if re.search(r"fibres|silk|pulp|paper", c) else None
-        if stage is None or "provided" in c:
+        if stage is None or "provided" in c or "however" in c:  # "however, ... reinforcing fabric ... may be used": not a stage
             raise Unread(c[:80])
         return one(("manufacture", stage, frozenset()))
     if m := re.fullmatch(r"non-originating materials undergo an? ([a-z\-]+)", c):  # "... undergo a diffusion": that process

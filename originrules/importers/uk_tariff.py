@@ -56,6 +56,7 @@ _SUBSTITUTIONS = [
     (r"^other operations than those referred to (?:in column|above)", "other operations"),
     # "non- originating", "non- modified": a line break's hyphen
     (r"\bnon- (?=[a-z])", "non-"),
+    (r"\b(non-[a-z]+)/(non-[a-z]+)\b", r"\1 or \2"),  # "the non-twisted/non-textured yarns"
     (r"of the value of the ex-works price", "of the ex-works price"),
     (r"\s*\(for special conditions relating to (?:products|goods) made of a mixture of textile materials[^)]*\)", ""),
     # "- A, and / or - B", "A and / or manufacture from B": either or both, which is "or" (not inside a
@@ -400,7 +401,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         answers what a code cannot; a material it says nothing of leaves the rule undetermined."""
         phrase = re.sub(r"\bany material\b", "materials", phrase)  # "grapes or any material derived from grapes": one name
         name = _slug(phrase)
-        if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,127}", name) or len(phrase.split()) > 16:
+        if re.search(r"\d|:|(?:^|\s)-\s", phrase) or not re.fullmatch(r"[a-z][a-z0-9_]{0,127}", name) or len(phrase.split()) > 20:
             raise Untranslatable(f"materials named {phrase!r}")
         self.stages.add(f"{name} = chapters 01-97 where {name} | {phrase}")
         return name
