@@ -96,6 +96,12 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "manufacture and VNM from metal_alcoholates_of_this_heading <= 20%"),
         ("Hand-decoration (except silk-screen printing) of hand-blown glassware, provided that the total value of the hand-blown glassware used does not exceed 50% of the ex-works price of the product.",
          "process(hand_decoration_except_silk_screen_printing_of_hand_blown_glassware) and VNM from hand_blown_glassware <= 50%"),
+        ("Manufacture from semi-finished products of heading 7224.", "manufacture from 7224"),  # "products" is a word, never a keyword
+        ("Manufacture in which all the materials used must already be originating.", "VNM <= 0%"),
+        ("Manufacture in which the value of all the materials used does not exceed 60% of the ex works price of the product.", "VNM <= 60%"),
+        ("Manufacture in which all the materials used are classified within a heading other than heading 3701 or heading 3702. However, materials from heading 3702 may be used provided their value does not exceed 30% of the ex-works price of the product.",
+         "manufacture except 3701 and VNM from 3702 <= 30%"),
+        ("Manufacture in which all the product of chapter 11 used are originating.", "VNM from chapter 11 <= 0%"),
         # UK-Canada 8427 and 820713: the second arm beside "a change from any other heading, except from heading 8431"
         ("A change from heading 8431, whether or not there is also a change from any other heading, provided that the value of non-originating materials of heading 8431 does not exceed 50% of the transaction value or ex-works price of the product.",
          "CTH allowing 8431 and VNM from 8431 <= 50%"),

@@ -58,6 +58,7 @@ _SUBSTITUTIONS = [
     (r"\bnon- (?=[a-z])", "non-"),
     (r"\b(non-[a-z]+)/(non-[a-z]+)\b", r"\1 or \2"),  # "the non-twisted/non-textured yarns"
     (r"of the value of the ex-works price", "of the ex-works price"),
+    (r"\bex works\b", "ex-works"),
     (r"\s*\(for special conditions relating to (?:products|goods) made of a mixture of textile materials[^)]*\)", ""),
     # "- A, and / or - B", "A and / or manufacture from B": either or both, which is "or" (not inside a
     # process's words, "refining and / or one or more specific processes", which name the process)
@@ -643,6 +644,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         if any(int(c[:2]) in chapters for c in re.findall(r"\d{4,}", codes)):
             raise Untranslatable(f"wholly obtained {scope}, but {codes}")
         return f"WO from {scope}"
+
+    def originating_codes(self, codes: str) -> str:
+        return f"VNM from {codes} <= 0%"
 
     def originating_nouns(self, *words: Token) -> str:
         if not words:  # "all the materials used are originating"
