@@ -4,6 +4,7 @@ the current schema on open, every database failure turned into a clear error (ex
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +65,13 @@ def engine_for(url: str) -> sa.Engine:
         def _pragmas(dbapi: Any, _record: Any) -> None:
             cur = dbapi.cursor()
             cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            try:
+                cur.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            except sqlite3.OperationalError as e:
+                # another process is making the same new file WAL (a file's journal mode is kept in
+                # it): this one goes on; SQLite's locking serialises them either way
+                if "locked" not in str(e).lower():
+                    raise
             cur.execute("PRAGMA foreign_keys = ON")
             cur.close()
 
