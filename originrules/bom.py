@@ -268,6 +268,9 @@ class _Reader:
             if isinstance(raw[name], bool):
                 out.append((str(name), raw[name]))
                 continue
+            if isinstance(raw[name], str) and raw[name].strip().lower() in ("yes", "no", "true", "false"):
+                self.bad(f"{path}.attributes.{name}", f"expected a number or true/false (JSON true or false, not the text {raw[name]!r})")
+                continue
             value = self.number(raw, name, f"{path}.attributes")
             if value is not None:
                 out.append((str(name), value))

@@ -320,15 +320,20 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
         translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
 
 
+def _read_as_ruleset(prose: str, key: str):  # type: ignore[no-untyped-def]
+    """The importer's rule for the prose, and a test ruleset holding it under `key` (to decide BOMs by)."""
+    rule = translate_entry(prose)[0]
+    return rule, ruleset(f'{key}: {rule}\n    source "PEM {key}"\n')
+
+
 def test_excepted_materials_a_however_lets_in_are_limited_by_their_value_and_the_others_stay_excepted():
     # PEM lists, 3704: "Manufacture from materials of any heading, except those of heading 3701 and
     # heading 3702. However, materials of heading 3702 may be used, provided that their total value
     # does not exceed 30% of the ex-works price of the product."
     prose = ("Manufacture from materials of any heading, except those of heading 3701 and heading 3702. However, materials of "
              "heading 3702 may be used, provided that their total value does not exceed 30% of the ex-works price of the product.")
-    rule = translate_entry(prose)[0]
+    rule, crs = _read_as_ruleset(prose, "3704")
     assert rule == "manufacture except 3701 and VNM from 3702 <= 30%"
-    crs = ruleset(f'3704: {rule}\n    source "PEM 3704"\n')
     from originrules.engine import check
 
     def film_from(code: str, value: str):  # type: ignore[no-untyped-def]
@@ -367,11 +372,9 @@ def test_a_set_originates_when_its_non_originating_items_are_at_most_15_percent_
     # the articles on sets say the same. A set's BOM lists its items, each originating or not by its own rule.
     prose = ("Each item in the set must satisfy the rule which would apply to it if it were not included in the set. However, "
              "non-originating articles may be incorporated, provided that their total value does not exceed 15% of the ex-works price of the set.")
-    rule = translate_entry(prose)[0]
+    rule, crs = _read_as_ruleset(prose, "9605")
     assert rule == "VNM <= 15%"
     from originrules.engine import check
-
-    crs = ruleset(f'9605: {rule}\n    source "PEM 9605"\n')
 
     def travel_set(comb: str):  # type: ignore[no-untyped-def]
         items = [material("cream", "330499", "400", "IN", originating=True), material("comb", "960329", comb, "CN")]
