@@ -24,7 +24,10 @@ def test_every_scheme_agrees_with_a_second_reading_of_its_prose():
     assert len(reports) == 36
     assert [(r["scheme"], d) for r in reports for d in r["differences"]] == []
     assert sum(r["ends_checked"] for r in reports) > 40_000
-    assert sum(r["read_independently"] for r in reports) > 18_000
+    assert sum(r["read_independently"] for r in reports) > 22_000
+    # translated by the importer but beyond this reader (their selection is checked, their reading not):
+    # fewer than 5% of the 23,384 translated rule sets
+    assert sum(r["translated_not_read"] for r in reports) < 1_170
 
 
 def test_the_check_notices_a_changed_threshold_and_a_dropped_shift():
@@ -48,3 +51,16 @@ def test_the_check_reads_cptpps_lettered_value_lists_and_notices_a_changed_focus
     mutated = compile_ruleset(load_text(text.replace(line, line.replace("VNM from 4304 <= 50%", "VNM from 4304 <= 55%")), "rulesets/uk-cptpp.roo"))
     report = _tool().compare_scheme(RULE_SETS / "cptpp.json", mutated)
     assert {d["rule_set"].split(" (")[0] for d in report["differences"]} == {"4304"}  # at both ends of its range
+
+
+def test_the_check_notices_the_two_lenient_readings_it_found_in_the_pem_lists():
+    # 3205: "except heading 3203, heading 3204 and heading 3205. However, materials of heading 3205 may
+    # be used ... 20%"; 3002: "including other materials of heading 3002. However, materials of the same
+    # description as the product may be used ... 20%". The importer once read both as an allowance that
+    # let 3203 and 3204 in (3205) or held nothing back (3002).
+    text = (REPO / "rulesets" / "uk-albania.roo").read_text(encoding="utf-8")
+    right_3205, right_3002 = "manufacture except 3203, 3204 and VNM from 3205 <= 20%", "manufacture and VNM from materials_of_the_same_description_as_the_product <= 20%"
+    assert right_3205 in text and right_3002 in text
+    lenient = text.replace(right_3205, "manufacture except 3203, 3204, 3205 allowing 20%").replace(right_3002, "manufacture allowing 20%")
+    report = _tool().compare_scheme(RULE_SETS / "albania.json", compile_ruleset(load_text(lenient, "rulesets/uk-albania.roo")))
+    assert {d["rule_set"].split(" (")[0] for d in report["differences"]} == {"3205", "3002"}

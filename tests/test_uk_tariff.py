@@ -322,8 +322,9 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
 
 def _read_as_ruleset(prose: str, key: str):  # type: ignore[no-untyped-def]
     """The importer's rule for the prose, and a test ruleset holding it under `key` (to decide BOMs by)."""
-    rule = translate_entry(prose)[0]
-    return rule, ruleset(f'{key}: {rule}\n    source "PEM {key}"\n')
+    rule, used = translate_entry(prose)
+    declared = "".join(f"codes {u.split(' | ')[0]}\n" for u in sorted(used) if " = " in u)  # the sets the rule names by what they are
+    return rule, ruleset(f'{declared}{key}: {rule}\n    source "PEM {key}"\n')
 
 
 def test_excepted_materials_a_however_lets_in_are_limited_by_their_value_and_the_others_stay_excepted():
@@ -385,6 +386,46 @@ def test_a_set_originates_when_its_non_originating_items_are_at_most_15_percent_
     tools = ("Manufacture in which all the materials used are classified within a heading other than heading 8202 to heading 8205. However, "
              "tools of heading 8202 to heading 8205 may be incorporated into the set, provided that their total value does not exceed 15% of the ex-works price of the set.")
     assert translate_entry(tools)[0] == "VNM from 8202-8205 <= 15%"
+
+
+def test_colour_lakes_may_use_their_own_headings_materials_up_to_20_percent_but_never_those_of_3203_or_3204():
+    # PEM lists, 3205: "Manufacture from materials of any heading, except heading 3203, heading 3204 and
+    # heading 3205. However, materials of heading 3205 may be used, provided that their total value does
+    # not exceed 20% of the ex-works price of the product." (Read until 2026-11 as an allowance on the
+    # whole exception: 3203 and 3204 passed up to 20% too.)
+    prose = ("Manufacture from materials of any heading, except heading 3203, heading 3204 and heading 3205. However, materials of "
+             "heading 3205 may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
+    rule = translate_entry(prose, own="3205")[0]
+    assert rule == "manufacture except 3203, 3204 and VNM from 3205 <= 20%"
+    crs = ruleset(f'3205: {rule}\n    source "PEM 3205"\n')
+    from originrules.engine import check
+
+    def lake_from(code: str, value: str):  # type: ignore[no-untyped-def]
+        return check(make_bom("320500", [material("1", code, value, "CN")], ex_works="1000"), crs).verdict
+
+    assert lake_from("320500", "200") == "originating"  # its own heading, at the limit
+    assert lake_from("320500", "210") == "not originating"
+    assert lake_from("320300", "150") == "not originating"  # 3203 stays excepted (15%: above the 10% tolerance)
+
+
+def test_materials_of_the_same_description_as_the_product_are_held_to_20_percent_and_the_headings_others_are_free():
+    # PEM lists, 3002 (blood fractions): "Manufacture from materials of any heading, including other
+    # materials of heading 3002. However, materials of the same description as the product may be used,
+    # provided that their total value does not exceed 20% of the ex-works price of the product."
+    # (Read until 2026-11 as an allowance on a rule nothing fails: the 20% held nothing back.)
+    prose = ("Manufacture from materials of any heading, including other materials of heading 3002. However, materials of the same "
+             "description as the product may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
+    rule, crs = _read_as_ruleset(prose, "3002")
+    assert rule == "manufacture and VNM from materials_of_the_same_description_as_the_product <= 20%"
+    from originrules.engine import check
+
+    def fraction_from(value: str, same_description: bool):  # type: ignore[no-untyped-def]
+        serum = material("serum", "300212", value, "CH", attributes={"materials_of_the_same_description_as_the_product": same_description})
+        return check(make_bom("300212", [serum], ex_works="1000"), crs).verdict
+
+    assert fraction_from("200", same_description=True) == "originating"  # 20%: at the limit
+    assert fraction_from("210", same_description=True) == "not originating"  # above it
+    assert fraction_from("900", same_description=False) == "originating"  # another material of heading 3002: free
 
 
 def test_worked_carving_materials_of_the_same_heading_are_of_the_rule_sets_own_heading():

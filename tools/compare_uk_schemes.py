@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from compare_uk_annex import all_of, any_of, one
 
 import originrules
+from originrules.hs import CodeSet
 
 # only how the importer names rows that share a code (the subdivision a BOM chooses by) is
 # taken from it, to find the rule written for each rule set; never how it reads the prose
@@ -52,6 +53,9 @@ def _plain(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = text.replace("&nbsp;", " ").replace("\xa0", " ").replace("**", "").replace("*and*", "and").replace("*or*", "or")
     text = re.sub(r"[\u2010-\u2014]", "-", text)
+    text = re.sub(r"\bnon- ", "non-", text)
+    text = re.sub(r"\bex works price", "ex-works price", text)
+    text = re.sub(r"\bof the value of the ex-works price", "of the ex-works price", text)  # "non- assembled": a line break in the source
     text = re.sub(r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\s+", " ", text)
@@ -64,8 +68,25 @@ def _plain(text: str) -> str:
     return text.rstrip(".,; ")
 
 
-def _codes(text: str) -> frozenset[tuple[str, str]]:
-    """'heading 0805 or 2007', 'chapter 17', 'heading 5106 to heading 5113' -> {(low, high)}."""
+Codes = tuple[frozenset[tuple[str, str]], str | None]
+
+
+def cover(pairs: Any, qualifier: str | None = None) -> Codes:
+    """The codes a list of (low, high) covers, as merged six-digit intervals, so that 'chapter 07,
+    chapter 08, 0801-0802' and 'chapters 07-08' compare equal; with the attribute that narrows them
+    ('where worked_slate'), if any."""
+    spans = sorted((low.ljust(6, "0"), high.ljust(6, "9")) for low, high in pairs)
+    merged: list[list[str]] = []
+    for low, high in spans:
+        if merged and int(low) <= int(merged[-1][1]) + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return frozenset((low, high) for low, high in merged), qualifier
+
+
+def _codes(text: str) -> Codes:
+    """'heading 0805 or 2007', 'chapter 17', 'heading 5106 to heading 5113' -> the codes covered."""
     out = set()
     level = None
     for m in re.finditer(r"(chapters?|subheadings?|headings?)?\s*(\d+)(?:\s*(?:to|through|-)\s*(?:(?:sub)?headings?\s*)?(\d+))?", text):
@@ -76,8 +97,10 @@ def _codes(text: str) -> frozenset[tuple[str, str]]:
         out.add((low.zfill(width), high.zfill(width)))
     if not out:
         raise Unread(f"codes in {text!r}")
-    return frozenset(out)
+    return cover(out)
 
+
+NONE = cover(())
 
 # a list of codes and nothing else: "heading 7106, heading 7108 and heading 7110", "chapter 17"
 _C = r"(?:chapters?|(?:sub)?headings?) \d+(?:(?:, | and | or |, and |, or | to | through )(?:(?:chapters?|(?:sub)?headings?) )?\d+)*"
@@ -87,13 +110,168 @@ def _pct(text: str) -> Decimal:
     return Decimal(text)
 
 
-def _clause(c: str) -> DNF:
+# ---------------------------------------------------------------- materials named by what they are
+# This reader's own reading of the HS 2022 for the materials the rules name by words: a phrase the
+# HS has exact codes for is those codes; a phrase made of the nouns below is their chapters or
+# headings; any other phrase is the set of materials a BOM says are so (an attribute named by the
+# words), as the language's `codes NAME = chapters 01-97 where NAME` says.
+
+_WOVEN = [("5007", "5007"), ("5111", "5113"), ("5208", "5212"), ("5309", "5311"), ("5407", "5408"), ("5512", "5516")]
+_FABRICS = [*_WOVEN, ("5602", "5603"), ("5801", "5806"), ("5809", "5811"), ("5901", "5907"), ("6001", "6006")]  # felt, nonwovens, special and impregnated fabrics, knitted fabric
+_EXACT: dict[str, list[tuple[str, str]]] = {
+    "unwrought precious metals": [("710691", "710691"), ("710812", "710812"), ("711011", "711011"), ("711021", "711021"), ("711031", "711031"), ("711041", "711041")],
+    "rubber thread or cord, not textile covered": [("4007", "4007")],
+    "refined copper, unwrought, or waste and scrap of copper": [("740311", "740319"), ("7404", "7404")],
+    "knife blades and handles of base metal": [("821194", "821195")],
+    "mustard flour or meal or prepared mustard": [("210330", "210330")],
+    "cellular wood panels, shingles and shakes": [("441850", "441850"), ("441892", "441892")],
+    "natural magnesium carbonate (magnesite)": [("251910", "251910")],
+    "unalloyed aluminium or waste and scrap of aluminium": [("760110", "760110"), ("7602", "7602")],
+    "wood in the rough, whether or not stripped of its bark or merely roughed down": [("4403", "4403")],
+    "bullion or work lead": [("780191", "780199")],
+    "non-assembled, tanned or dressed furskins": [("430211", "430211"), ("430219", "430220")],
+    "nibs or nib-points of the same heading as the product": [("960891", "960891")],
+    "nibs or nib-points classified within the same heading": [("960891", "960891")],
+}
+_NOUNS: dict[str, list[tuple[str, str]]] = {
+    "fabric": _FABRICS, "fruit": [("08", "08")], "nuts": [("0801", "0802")], "vegetables": [("07", "07")],
+    "vegetable materials": [("06", "14")], "cereals": [("10", "10")], "fish": [("03", "03")], "meat": [("02", "02")],
+    "milk": [("0401", "0404")], "sugar": [("1701", "1702")], "molasses": [("1703", "1703")], "maize": [("1005", "1005")],
+    "olives": [("070992", "070992"), ("071120", "071120")],
+}
+# words that say which of a noun's materials, not another material: "the unprinted fabric used"
+_FILLER = {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
+
+
+def _slug(words: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", words).strip("_")
+
+
+def _heads(text: str) -> set[str]:
+    """'heading 3701 and heading 3702' -> {'3701', '3702'}; only headings are read so."""
+    out = set()
+    for low, high in _codes(text)[0]:
+        if not low.endswith("00") or not high.endswith("99") or int(high) - int(low) > 9999:
+            raise Unread(f"not headings: {text!r}")
+        out |= {f"{h:04d}" for h in range(int(low[:4]), int(high[:4]) + 1)}
+    return out
+
+
+def _material(phrase: str) -> Codes:
+    phrase = phrase.strip(" ,")
+    if m := re.fullmatch(r"(?:(?:unprinted |non-originating )?(?:materials?|goods) )?of (" + _C + ")", phrase):
+        return _codes(m.group(1))  # "materials of chapter 3", "the unprinted goods of heading 6213 and heading 6214"
+    if phrase in _EXACT:
+        return cover(_EXACT[phrase])
+    rest, found = phrase, []
+    for noun in sorted(_NOUNS, key=len, reverse=True):
+        if re.search(rf"\b{noun}\b", rest):
+            found += _NOUNS[noun]
+            rest = re.sub(rf"\b{noun}\b", " ", rest)
+    rest = re.sub(r"\b\d+\b", " ", rest)  # "roots and tubers of heading 0714": within the nouns' chapters
+    if found and set(re.findall(r"[a-z][a-z\-]*", rest)) <= _FILLER:
+        return cover(found)
+    words = re.sub(r"\bany material\b", "materials", phrase)
+    if re.search(r"\d|:", words) or len(words.split()) > 20 or len(_slug(words)) > 128:
+        raise Unread(f"material {phrase!r}")
+    return cover([("01", "97")], _slug(words))
+
+
+def _process(words: str) -> DNF:
+    return one(("process", _slug(words)))
+
+
+_PCT = r"(\d+(?:\.\d+)?)%"
+_OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|good)"
+_NAMED = r"(?:making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
+
+
+def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
+    """The readings of processes, named materials and 'however' that came with the importer's
+    second grammar (2026-11): None where none of them applies."""
+    if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?the (.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
+        return all_of(_process(m.group(1)), one(("vnm", _material(m.group(2)), "any", _pct(m.group(3)))))
+    if m := re.fullmatch(rf"(?:by )?({_NAMED}.*?)(?: in which the value of all the materials used does not exceed {_PCT} {_OF_PRICE}|(?<=treatment) from (.+))?", c):
+        out = _process(re.sub(r"^the operation of diffusion.*", "diffusion", m.group(1)))
+        if m.group(2):
+            return all_of(out, one(("vnm", None, "any", _pct(m.group(2)))))
+        if m.group(3):
+            return all_of(out, one(("manufacture", _material(m.group(3)), NONE, None)))
+        return out
+    if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. however, (.+?) may be used, provided that their total value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
+        if m.group(2) is None:
+            return one(("manufacture", None, NONE, None))
+        return all_of(one(("manufacture", None, NONE, None)), one(("vnm", _material(m.group(2)), "any", _pct(m.group(3)))))
+    if m := re.fullmatch(r"from materials of any heading\. however, the value of all the materials of (" + _C + r") used must not exceed " + _PCT + " " + _OF_PRICE, c):
+        return all_of(one(("manufacture", None, NONE, None)), one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2)))))
+    if own is not None and len(own) == 1 and (m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the (?:value of (?:all the|any) materials (?:of|classified in|classified within)|materials classified within) the same heading as the product (?:used )?(?:does not exceed|are only used up to a value of) " + _PCT + " " + _OF_PRICE, c)):
+        return one(("vnm", cover([(own[0], own[0])]), "any", _pct(m.group(1))))
+    if m := re.fullmatch(r"(from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified (?:with)?in a heading other than that of the (?:product|good))\. however, materials (?:of|from) (" + _C + r") may be used,? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + " " + _OF_PRICE, c):
+        # the product's own heading let in up to a value, with others the change of heading allowed anyway
+        allowed, pct = _heads(m.group(2)), _pct(m.group(3))
+        if own is None or not set(own) <= allowed:
+            raise Unread(c[:80])  # lets in other headings only, or the rule set's headings are not known
+        if len(own) == 1 and allowed == set(own):
+            return one(("shift", 4, NONE, pct))
+        return any_of(one(("shift", 4, NONE, None)), one(("vnm", _codes(m.group(2)), "any", pct)))
+    if m := re.fullmatch(r"(?:from materials of any heading,? except (?:those of )?|(?:in which )?all the materials used (?:are|is) classified within a heading other than )(" + _C + r")\. however, materials (?:of|from) (" + _C + r") may be used,? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + " " + _OF_PRICE, c):
+        # excepted headings let in up to a value: the others stay excepted; headings the main rule
+        # allowed anyway keep it as an alternative
+        excepted, allowed, pct = _heads(m.group(1)), _heads(m.group(2)), _pct(m.group(3))
+        if not excepted & allowed:
+            raise Unread(c[:80])
+        rest = sorted(excepted - allowed)
+        arm = all_of(*([one(("manufacture", None, cover([(h, h) for h in rest]), None))] if rest else []), one(("vnm", _codes(m.group(2)), "any", pct)))
+        return arm if allowed <= excepted else any_of(one(("manufacture", None, _codes(m.group(1)), None)), arm)
+    if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set,? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
+        return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
+    if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
+        return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
+    if re.fullmatch(r"a change from within (?:this|any one of these) (?:heading|subheading) or any other (?:heading|subheading)", c):
+        return one(("manufacture", None, NONE, None))  # any change at all, or none
+    if m := re.fullmatch(r"no change in tariff classification required, provided there is a regional value content of not less than " + _PCT + r" under the (build-up|build-down) method", c):
+        return one(("rvc", m.group(2).replace("-", "_"), _pct(m.group(1))))
+    if m := re.fullmatch(r"no change in tariff classification required, provided that the good is (smoked from a good that is not smoked)", c):
+        return _process(m.group(1))
+    if m := re.fullmatch(r"(cc|cth|ctsh) and (.+)", c):
+        return all_of(one(("shift", _LEVEL[m.group(1)], NONE, None)), _clause(m.group(2), own))
+    if m := re.fullmatch(r"(a change from any other (?:chapter|heading|subheading)(?:,? except from " + _C + r")?),? provided that (.+)", c):
+        return all_of(_clause(m.group(1), own), _clause(m.group(2), own))
+    if m := re.fullmatch(r"the (?:product|good) is both (.+)", c):
+        return _process(m.group(1))
+    if m := re.fullmatch(r"the value of the non-originating (.+?) does not exceed " + _PCT + " " + _OF_PRICE, c):
+        return one(("vnm", _material(m.group(1)), "any", _pct(m.group(2))))
+    if re.fullmatch(r"all the materials used (?:are|must already be) originating", c):
+        return one(("vnm", None, "any", Decimal(0)))
+    if m := re.fullmatch(r"(?:from materials of any (heading|subheading), except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified within a (heading|subheading) other than that of the (?:product|good))\. however, (.+?) may be used", c):
+        if re.search(r"\d|provided", m.group(3)):
+            raise Unread(c[:80])
+        return one(("shift", _LEVEL[m.group(1) or m.group(2)], NONE, _material(m.group(3))))
+    if m := re.fullmatch(r"(?:in which )?all the (.+?) used (?:are|is|must be|shall be) wholly obtained(?:\. however, materials of (" + _C + r") may be used)?", c):
+        wo = _material(m.group(1))
+        if m.group(2) and any(int(lo) <= int(h2) and int(l2) <= int(hi) for lo, hi in wo[0] for l2, h2 in _codes(m.group(2))[0]):
+            raise Unread(c[:80])  # the however takes back some of the materials: not read here
+        return one(("wo", wo))
+    if m := re.fullmatch(r"from (unembroidered|uncoated|unprinted|unbleached) fabric, provided that the value of the \1 fabric used does not exceed " + _PCT + " " + _OF_PRICE, c):
+        return all_of(one(("manufacture", "fabric", NONE, None)), one(("vnm", cover(_FABRICS), "any", _pct(m.group(2)))))
+    if m := re.fullmatch(r"from ([a-z][a-z ,'\-()]*?)(?:, provided that the value of all the materials used does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
+        if re.search(r"\b(?:fabric|yarn|fibres?|silk|pulp|paper|filaments?|materials of any|any heading)\b|\bhowever\b|\bprovided\b|:", m.group(1)):
+            return None  # a textile stage or a rule with conditions: read below
+        made = one(("manufacture", _material(m.group(1).strip("'")), NONE, None))
+        return all_of(made, one(("vnm", None, "any", _pct(m.group(2))))) if m.group(2) else made
+    return None
+
+
+def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
     c = c.strip(" ,;-")
+    c = re.sub(r"^other operations than those referred to (?:in column|above) ", "", c)
     c = re.sub(r"^(manufacture|production|other operations)\s*(in which)?:?\s*", "", c).strip(" ,-")
     if not c:
         raise Unread("empty")
+    if (second := _second(c, own)) is not None:
+        return second
     if m := _BOILER.match(c):
-        shift = one(("shift", _LEVEL[m.group(1)], frozenset(), None))
+        shift = one(("shift", _LEVEL[m.group(1)], NONE, None))
         rest = c[m.end():].strip()
         if not rest:
             return shift
@@ -101,7 +279,7 @@ def _clause(c: str) -> DNF:
             return all_of(shift, _clause(rest[4:]))
         raise Unread(rest[:80])
     if m := re.fullmatch(r"(cc|cth|ctsh)", c):
-        return one(("shift", _LEVEL[m.group(1)], frozenset(), None))
+        return one(("shift", _LEVEL[m.group(1)], NONE, None))
     if m := re.fullmatch(r"no change in tariff classification required(?: for a good of (?:sub)?heading \d+)?, provided there is a regional value content of not less than: (- .*)", c):
         # CPTPP: "- a) 30% under the build-up method. - b) 40% under the build-down method. - c) 50% under
         # the focused value method taking into account only the non-originating materials of heading 4304"
@@ -122,15 +300,15 @@ def _clause(c: str) -> DNF:
     if m := re.fullmatch(r"from materials of any (heading|subheading), except that of the (?:product|good),? and (?:of )?(" + _C + r")", c):
         return one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)), None))
     if m := re.fullmatch(r"all the materials used are classified within a (?:heading|subheading) other than (" + _C + r")", c):
-        return one(("manufacture", None, _codes(m.group(1))))
+        return one(("manufacture", None, _codes(m.group(1)), None))
     if m := re.fullmatch(r"from materials not classified (?:in|within) (" + _C + r")", c):
-        return one(("manufacture", None, _codes(m.group(1))))
+        return one(("manufacture", None, _codes(m.group(1)), None))
     if m := re.fullmatch(r"where,? within the above limit, the materials classified within (" + _C + r") are only used up to a value of (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
-    if m := re.fullmatch(r"from materials of any (heading|subheading|chapter), except that of the (?:product|good)(?:\. however, materials (?:of the same (?:heading|subheading) as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
-        return one(("shift", _LEVEL[m.group(1)], frozenset(), _pct(m.group(2)) if m.group(2) else None))
+    if m := re.fullmatch(r"from materials of any (heading|subheading|chapter),? except that of the (?:product|good)(?:\. however, materials (?:of the same (?:heading|subheading) as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
+        return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"all the materials used are classified within a (heading|subheading) other than that of the product(?:\. however, materials (?:of the same heading as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
-        return one(("shift", _LEVEL[m.group(1)], frozenset(), _pct(m.group(2)) if m.group(2) else None))
+        return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"(?:in which )?the value of all the materials used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|products|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
@@ -148,29 +326,29 @@ def _clause(c: str) -> DNF:
     if m := re.fullmatch(r"the (?:total |net )?weight of non-originating materials? of (" + _C + r") used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "net_weight", _pct(m.group(2))))
     if m := re.fullmatch(r"the (?:total |net )?weight of non-originating sugar used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
-        return one(("vnm", frozenset({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702
+        return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702
     if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used (?:are|must be|shall be) wholly obtained(?: in the country or territory)?", c):
         return one(("wo", _codes(m.group(1))))
     if re.fullmatch(r"all (?:the )?(?:animals|goods) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
         return one(("wo", None))
     if re.fullmatch(r"from materials of any heading", c) or re.fullmatch(r"from non-originating materials of any heading", c):
-        return one(("manufacture", None, frozenset()))
+        return one(("manufacture", None, NONE, None))
     if m := re.fullmatch(r"from materials of any heading, except those of (" + _C + r")", c):
-        return one(("manufacture", None, _codes(m.group(1))))
+        return one(("manufacture", None, _codes(m.group(1)), None))
     if m := re.fullmatch(r"from (yarn|fabric|unbleached single yarn|single yarn)", c):
-        return one(("manufacture", m.group(1).split()[-1], frozenset()))
+        return one(("manufacture", m.group(1).split()[-1], NONE, None))
     if m := re.fullmatch(r"from materials of (" + _C + r")", c):
-        return one(("manufacture", _codes(m.group(1)), frozenset()))
+        return one(("manufacture", _codes(m.group(1)), NONE, None))
     if m := re.fullmatch(r"from materials of any heading,? except (?:those of )?(" + _C + r")", c):
-        return one(("manufacture", None, _codes(m.group(1))))
+        return one(("manufacture", None, _codes(m.group(1)), None))
     if m := re.fullmatch(r"from (?![a-z ,\-]*\bany\b)[a-z ,\-]+? of (" + _C + r")", c):
-        return one(("manufacture", _codes(m.group(1)), frozenset()))
+        return one(("manufacture", _codes(m.group(1)), NONE, None))
     if c.startswith("from") and "%" not in c and not re.search(r"\d", c):
         # a list of stages: "from: - raw silk ..., - natural fibres ..., or - paper-making materials"
         stage = "fabric" if "fabric" in c else "yarn" if "yarn" in c else "fibres" if re.search(r"fibres|silk|pulp|paper", c) else None
         if stage is None or "provided" in c or "however" in c:  # "however, ... reinforcing fabric ... may be used": not a stage
             raise Unread(c[:80])
-        return one(("manufacture", stage, frozenset()))
+        return one(("manufacture", stage, NONE, None))
     if m := re.fullmatch(r"non-originating materials undergo an? ([a-z\-]+)", c):  # "... undergo a diffusion": that process
         return one(("process", m.group(1).replace("-", "_")))
     if m := re.fullmatch(r"a? ?(.+), or (.+) is undergone", c):
@@ -180,7 +358,7 @@ def _clause(c: str) -> DNF:
         # a specific process, named by its words: "weaving, combined with making-up"
         return one(("process", re.sub(r"[^a-z0-9]+", "_", c).strip("_")))
     if m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading)(?: (?:within|in) (?:that|this) (?:chapter|heading))?(?:,? except from (" + _C + r"))?", c):
-        excepted = _codes(m.group(2)) if m.group(2) else frozenset()
+        excepted = _codes(m.group(2)) if m.group(2) else NONE
         return one(("shift", _LEVEL[m.group(1)], excepted, None))
     raise Unread(c[:80])
 
@@ -194,7 +372,8 @@ def _split_and(text: str) -> list[str]:
     return [p for p in (x.strip(" ,") for x in parts) if p]
 
 
-def read_entry(text: str) -> DNF:
+def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
+    """The entry's reading; `own`: the product's heading, where the rule set has only one."""
     t = _plain(text)
     until = None
     if m := re.search(r"\s*\((?:for the period from [^)]*? )?until (\d+) (\w+) (\d{4})\)\s*$", t):
@@ -203,14 +382,14 @@ def read_entry(text: str) -> DNF:
     if m := _BOILER.match(t):  # "cth: all non-originating materials ... (tariff heading), provided that: ..."
         t = m.group(1) + t[m.end():]
     if re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
-        body = all_of(*(_clause(p) for p in _split_and(t)))
+        body = all_of(*(_clause(p, own) for p in _split_and(t)))
     elif m := re.match(r"^(cc|cth|ctsh|a change from any other (?:chapter|heading|subheading)),? provided that: - ", t):
         # "cth, provided that: - A, and - B": the shift and each condition
-        body = all_of(_clause(m.group(1)), *(_clause(p) for p in _split_and(t)))
+        body = all_of(_clause(m.group(1), own), *(_clause(p, own) for p in _split_and(t)))
     elif m := re.fullmatch(r"(manufacture from materials of any (?:heading|subheading), except that of the (?:product|good)) or (manufacture in which .*)", t):
-        body = any_of(_clause(m.group(1)), _clause(m.group(2)))
+        body = any_of(_clause(m.group(1), own), _clause(m.group(2), own))
     else:
-        body = _clause(t)
+        body = _clause(t, own)
     return all_of(body, one(("until", until))) if until else body
 
 
@@ -256,7 +435,9 @@ def read_rule_set(rs: dict[str, Any]) -> list[tuple[str | None, DNF | None]]:
         # the subdivision's name is the importer's (as the rows sharing a code, above); the reading is this one
         name = None if g is None else _subdivision_name(next((e for d, _, e in marked if d == g), None) if g != OTHER else None, rs)
         try:
-            out.append((name, any_of(*(read_entry(t) for t in mine))))
+            low, high = int(rs["min"][:4]), int(rs["max"][:4])
+            own = tuple(f"{h:04d}" for h in range(low, high + 1)) if high - low < 100 else None  # the rule set's headings
+            out.append((name, any_of(*(read_entry(t, own) for t in mine))))
         except Unread:
             out.append((name, None))  # counted, never taken as agreeing; its selection is still checked
     return out
@@ -265,8 +446,15 @@ def read_rule_set(rs: dict[str, Any]) -> list[tuple[str | None, DNF | None]]:
 # ---------------------------------------------------------------- originrules' rule, in the same atoms
 
 
-def _ranges(codes: Any) -> frozenset[tuple[str, str]]:
-    return frozenset((r.low, r.high) for r in codes.ranges)
+def _ranges(codes: Any) -> Codes:
+    return cover(((r.low, r.high) for r in codes.ranges), codes.qualifier[0] if codes.qualifier else None)
+
+
+STAGES = ("fibres", "yarn", "fabric")  # the textile stages, compared by name
+
+
+def _allowance(allowance: Any) -> Any:
+    return _ranges(allowance) if isinstance(allowance, CodeSet) else allowance
 
 
 def read_rule(expr: ast.Expr, crs: Any) -> DNF:
@@ -277,10 +465,10 @@ def read_rule(expr: ast.Expr, crs: Any) -> DNF:
     if isinstance(expr, ast.Dated):
         return all_of(read_rule(expr.expr, crs), one(("until", expr.until)))
     if isinstance(expr, ast.Shift):
-        return one(("shift", {"CC": 2, "CTH": 4, "CTSH": 6}[expr.test], _ranges(expr.exception), expr.allowance))
+        return one(("shift", {"CC": 2, "CTH": 4, "CTSH": 6}[expr.test], _ranges(expr.exception), _allowance(expr.allowance)))
     if isinstance(expr, ast.Manufacture):
-        allowed = None if expr.allowed is None else (expr.allowed.written if expr.allowed.written else _ranges(expr.allowed))
-        return one(("manufacture", allowed, _ranges(expr.exception)))
+        allowed = None if expr.allowed is None else expr.allowed.written if expr.allowed.written in STAGES else _ranges(expr.allowed)
+        return one(("manufacture", allowed, _ranges(expr.exception), _allowance(expr.allowance)))
     if isinstance(expr, ast.ValueTest):
         pct = expr.threshold.value()
         if expr.name == "VNM":

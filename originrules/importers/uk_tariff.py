@@ -416,7 +416,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def however_described(self, meta: Any, parts: list[Any]) -> str:
-        said = re.search(r"(?:however,? )?(?:the )?(.+? of this (?:description|heading|subheading|chapter)) may", self.text[meta.start_pos : meta.end_pos])
+        said = re.search(r"(?:however,? )?(?:the )?(.+? of (?:this (?:description|heading|subheading|chapter)|the same description as the product)) may", self.text[meta.start_pos : meta.end_pos])
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f" and VNM from {self._described(said.group(1) if said else '')} <= {_pct(pct)}"
 
@@ -428,9 +428,15 @@ class _Write(Transformer):  # type: ignore[type-arg]
         # does not exceed 20%": an allowance, when those are the product's own heading
         codes = next(p for p in parts if isinstance(p, str) and not isinstance(p, Token))
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
-        if self.own is None or codes != self.own[: len(codes)] or len(codes) not in (4, 6):
-            return ("up_to", codes, _pct(pct))  # type: ignore[return-value]  # other codes: from_any weighs them against its exceptions
-        return f" allowing {_pct(pct)}"
+        own = self.own is not None and codes == self.own[: len(codes)] and len(codes) in (4, 6)
+        # the rule it qualifies weighs it: the own heading alone beside a change of heading is an
+        # allowance; anything else (other codes, or an `except` list beside it) goes through _up_to
+        return ("own_up_to" if own else "up_to", codes, _pct(pct))  # type: ignore[return-value]
+
+    def _however_up_to(self, head: str, tail: str, however: tuple[str, str, str]) -> str:
+        if however[0] == "own_up_to" and not tail and head != "manufacture":
+            return f"{head} allowing {however[2]}"  # "other materials of heading 8302 ... 20%" for 8302: CTH allowing 20%
+        return self._up_to(head, tail, however[1], however[2])
 
     def described(self, *parts: Any) -> str:
         return parts[-1]  # the codes; the description narrows within them
@@ -452,9 +458,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
                 pass  # "including other materials of heading 3002": no change required
             elif isinstance(p, str) and not isinstance(p, Token):
                 tail += p
-        up_to = next((p for p in parts if isinstance(p, tuple) and p[0] == "up_to"), None)
+        up_to = next((p for p in parts if isinstance(p, tuple) and p[0] in ("up_to", "own_up_to")), None)
         if up_to is not None:
-            return self._up_to(head, tail, up_to[1], up_to[2])
+            return self._however_up_to(head, tail, up_to)
         return head + tail
 
     def _up_to(self, head: str, tail: str, codes: str, pct: str) -> str:
@@ -540,8 +546,8 @@ class _Write(Transformer):  # type: ignore[type-arg]
 
     def classified_except(self, level: Token, codes: str, however: Any = None) -> str:
         # "all the materials used are classified within a heading other than heading 2208 or heading 2209"
-        if isinstance(however, tuple) and however[0] == "up_to":  # "however, tools of heading 8202 to heading 8205 may be incorporated ..."
-            return self._up_to("manufacture", f" except {codes}", however[1], however[2])
+        if isinstance(however, tuple) and however[0] in ("up_to", "own_up_to"):  # "however, tools of heading 8202 to heading 8205 may be incorporated ..."
+            return self._however_up_to("manufacture", f" except {codes}", however)
         if isinstance(however, tuple):  # ("except", codes): "however, waste and scrap of heading 7802 may not be used"
             return f"manufacture except {codes}, {however[1]}"
         return f"manufacture except {codes}{however or ''}"  # an allowance or a condition, as from_any writes them
@@ -552,8 +558,13 @@ class _Write(Transformer):  # type: ignore[type-arg]
         return f"VNM <= {_pct(pct)}"
 
     def classified(self, level: Token, *however: Any) -> str:
-        # the however clauses as from_any writes them: an allowance, a condition, or ("except", codes)
-        return _LEVEL[_level(level)] + "".join(f" except {h[1]}" if isinstance(h, tuple) else h for h in however)
+        # the however clauses as from_any writes them: an allowance, a condition, ("except", codes),
+        # or codes let in up to a value
+        head = _LEVEL[_level(level)]
+        up_to = next((h for h in however if isinstance(h, tuple) and h[0] in ("up_to", "own_up_to")), None)
+        if up_to is not None:
+            return self._however_up_to(head, "", up_to)
+        return head + "".join(f" except {h[1]}" if isinstance(h, tuple) else h for h in however)
 
     # -- values
     def vnm(self, *parts: Any) -> str:
