@@ -408,6 +408,39 @@ def test_colour_lakes_may_use_their_own_headings_materials_up_to_20_percent_but_
     assert lake_from("320300", "150") == "not originating"  # 3203 stays excepted (15%: above the 10% tolerance)
 
 
+def test_shoes_may_use_foreign_outer_soles_but_not_foreign_uppers_affixed_to_inner_soles():
+    # UK-Albania, 6401-6405: "Manufacture from materials of any heading, except from assemblies of uppers
+    # affixed to inner soles or to other sole components of heading 6406". Heading 6406 also holds outer
+    # soles and heels, which may be used; the assemblies are among 6406.10's uppers, and which they are
+    # the BOM says. (Read until 2026-11 as every material of 6406.)
+    from originrules.engine import check
+
+    def shoe(code: str, **attributes: bool):  # type: ignore[no-untyped-def]
+        part = material("part", code, "400", "CN", **({"attributes": attributes} if attributes else {}))
+        leather = material("leather", "410711", "300", "AL", originating=True)
+        return check(make_bom("640399", [part, leather], importing_country="GB", exporting_country="AL"), "UK-ALBANIA")
+
+    assert shoe("640620").originating is True  # outer soles of rubber
+    name = "assemblies_of_uppers_affixed_to_inner_soles_or_to_other_sole_components"
+    assert shoe("640610", **{name: True}).originating is False
+    assert shoe("640610", **{name: False}).originating is True  # uppers alone
+    undecided = shoe("640610")
+    assert undecided.originating is None and "materials[0].attributes" in undecided.reasons[0]
+
+
+def test_tapioca_may_be_made_from_foreign_manioc_starch_but_not_from_foreign_potato_starch():
+    # UK-Albania, 1903: "Manufacture from materials of any heading, except potato starch of heading 1108"
+    # (potato starch is 1108.13; read until 2026-11 as every starch of 1108)
+    from originrules.engine import check
+
+    def tapioca(starch: str):  # type: ignore[no-untyped-def]
+        bom = make_bom("190300", [material("starch", starch, "600", "TH")], importing_country="GB", exporting_country="AL")
+        return check(bom, "UK-ALBANIA").originating
+
+    assert tapioca("110814") is True  # manioc (cassava) starch
+    assert tapioca("110813") is False
+
+
 def test_materials_of_the_same_description_as_the_product_are_held_to_20_percent_and_the_headings_others_are_free():
     # PEM lists, 3002 (blood fractions): "Manufacture from materials of any heading, including other
     # materials of heading 3002. However, materials of the same description as the product may be used,

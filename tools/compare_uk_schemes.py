@@ -147,6 +147,26 @@ def _slug(words: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", words).strip("_")
 
 
+# materials named by words and a code: what this reader takes each to be (HS 2022). Those the words
+# name whole are their codes; "assemblies of uppers ..." are some of 6406.10's uppers, which the BOM says
+_PART_OF: dict[str, Codes] = {
+    "potato starch": cover([("110813", "110813")]),
+    "welded angles, shapes and sections": cover([("730120", "730120")]),
+    "uppers": cover([("640610", "640610")]),
+    "assemblies of uppers affixed to inner soles or to other sole components": cover([("640610", "640610")], "assemblies_of_uppers_affixed_to_inner_soles_or_to_other_sole_components"),
+    "waste and scrap": None,  # the whole of the waste-and-scrap headings named (7404, 7802, 7902 ...)
+    "prepared or preserved vegetables": None,  # 2002-2005: the whole headings
+}
+
+
+def _described_codes(text: str) -> Codes | None:
+    """'potato starch of heading 1108' -> its codes by the table above; None for words it lacks."""
+    m = re.fullmatch(r"(.+?),? of (" + _C + ")", text)
+    if m is None or m.group(1) not in _PART_OF:
+        return None
+    return _PART_OF[m.group(1)] or _codes(m.group(2))
+
+
 def _heads(text: str) -> set[str]:
     """'heading 3701 and heading 3702' -> {'3701', '3702'}; only headings are read so."""
     out = set()
@@ -223,6 +243,12 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         rest = sorted(excepted - allowed)
         arm = all_of(*([one(("manufacture", None, cover([(h, h) for h in rest]), None))] if rest else []), one(("vnm", _codes(m.group(2)), "any", pct)))
         return arm if allowed <= excepted else any_of(one(("manufacture", None, _codes(m.group(1)), None)), arm)
+    if (m := re.fullmatch(r"from materials of any heading,? except (?:from )?(.+? of " + _C + ")", c)) and (part := _described_codes(m.group(1))):
+        return one(("manufacture", None, part, None))
+    if (m := re.fullmatch(r"(?:from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified within a heading other than that of the (?:product|good))\. however, (.+? of " + _C + ") may not be used", c)) and (part := _described_codes(m.group(1))):
+        return one(("shift", 4, part, None))
+    if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
+        return one(("shift", _LEVEL[m.group(1)], part, None))
     if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set,? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):

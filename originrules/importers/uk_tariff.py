@@ -212,6 +212,21 @@ MATERIALS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Materials named by words and a code ("except potato starch of heading 1108") where the words name
+# less than the code: (codes, narrowed, what the HS 2022 says). `narrowed`: no code holds only
+# them, so the set is the materials of those codes the BOM says are so. Read whole, "potato starch"
+# would except every starch of 1108 (tapioca's manioc starch too), and "assemblies of uppers
+# affixed to inner soles" every part of footwear (outer soles, heels).
+DESCRIBED: dict[str, tuple[str, bool, str]] = {
+    "potato starch": ("110813", False, "HS 2022 1108.13 (potato starch)"),
+    "welded angles, shapes and sections": ("730120", False, "HS 2022 7301.20 (angles, shapes and sections, welded)"),
+    "uppers": ("640610", False, "HS 2022 6406.10 (uppers and parts thereof, other than stiffeners)"),
+    "assemblies of uppers affixed to inner soles or to other sole components": (
+        "640610", True, ("HS 2022 6406.10 (uppers and parts thereof, whether or not attached to soles other than outer soles): "
+        "the assemblies are among them, beside uppers alone")),
+}
+
+
 # Materials a rule names by what they are ("the unprinted fabric used", "all the fruit, nuts or
 # vegetables used"): the codes they are classified in, HS 2022.
 NOUNS: dict[str, str] = {
@@ -438,8 +453,21 @@ class _Write(Transformer):  # type: ignore[type-arg]
             return f"{head} allowing {however[2]}"  # "other materials of heading 8302 ... 20%" for 8302: CTH allowing 20%
         return self._up_to(head, tail, however[1], however[2])
 
-    def described(self, *parts: Any) -> str:
-        return parts[-1]  # the codes; the description narrows within them
+    @v_args(meta=True)
+    def described(self, meta: Any, parts: list[Any]) -> str:
+        # "potato starch of heading 1108": where the HS names exactly those materials, their codes;
+        # where no code holds only them, the materials of the code the BOM says are so; any other
+        # description is read as naming its codes whole ("waste and scrap of heading 7802")
+        words = re.sub(r",? of (?:sub)?headings? \d.*$", "", self.text[meta.start_pos : meta.end_pos]).strip()
+        exact = DESCRIBED.get(words)
+        if exact is None:
+            return parts[-1]
+        codes, narrowed, _ = exact
+        if not narrowed:
+            return codes
+        name = _slug(words)
+        self.stages.add(f"{name} = {codes} where {name} | {words}")
+        return name
 
     def all_originating(self, *_: Any) -> str:
         return "VNM <= 0%"  # "all the materials used are originating": no non-originating material at all
