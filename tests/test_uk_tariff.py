@@ -388,6 +388,14 @@ def test_a_set_originates_when_its_non_originating_items_are_at_most_15_percent_
     assert translate_entry(tools)[0] == "VNM from 8202-8205 <= 15%"
 
 
+def test_a_heading_written_with_three_digits_is_left_untranslated_not_guessed():
+    # UK-Cameroon 2934: "the value of all the materials of heading 932, 2933 and 2934 used may not exceed
+    # 20%" (2932, most likely; once read as 0932, a heading the HS does not have)
+    with pytest.raises(Untranslatable, match="heading 932"):
+        translate_entry("Manufacture from materials of any heading. However, the value of all the materials of heading 932, 2933 and 2934 "
+                        "used may not exceed 20% of the ex-works price of the product.")
+
+
 def test_colour_lakes_may_use_their_own_headings_materials_up_to_20_percent_but_never_those_of_3203_or_3204():
     # PEM lists, 3205: "Manufacture from materials of any heading, except heading 3203, heading 3204 and
     # heading 3205. However, materials of heading 3205 may be used, provided that their total value does

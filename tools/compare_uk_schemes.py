@@ -54,6 +54,7 @@ def _plain(text: str) -> str:
     text = text.replace("&nbsp;", " ").replace("\xa0", " ").replace("**", "").replace("*and*", "and").replace("*or*", "or")
     text = re.sub(r"[\u2010-\u2014]", "-", text)
     text = re.sub(r"\bnon- ", "non-", text)
+    text = re.sub(r"(?<=[a-z])/(?=non-)", " or ", text)  # "non-twisted/non-textured yarns"
     text = re.sub(r"\bex works price", "ex-works price", text)
     text = re.sub(r"\bof the value of the ex-works price", "of the ex-works price", text)  # "non- assembled": a line break in the source
     text = re.sub(r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
@@ -178,7 +179,7 @@ def _heads(text: str) -> set[str]:
 
 
 def _material(phrase: str) -> Codes:
-    phrase = phrase.strip(" ,")
+    phrase = phrase.strip(" ,").replace("'", "")  # "'bullion' or 'work' lead"
     if m := re.fullmatch(r"(?:(?:unprinted |non-originating )?(?:materials?|goods) )?of (" + _C + ")", phrase):
         return _codes(m.group(1))  # "materials of chapter 3", "the unprinted goods of heading 6213 and heading 6214"
     if phrase in _EXACT:
@@ -203,7 +204,7 @@ def _process(words: str) -> DNF:
 
 _PCT = r"(\d+(?:\.\d+)?)%"
 _OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|good)"
-_NAMED = r"(?:making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
+_NAMED = r"(?:hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
 
 
 def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
@@ -218,15 +219,15 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         if m.group(3):
             return all_of(out, one(("manufacture", _material(m.group(3)), NONE, None)))
         return out
-    if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. however, (.+?) may be used, provided that their total value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
+    if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. however, (.+?) may be used,? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
         if m.group(2) is None:
             return one(("manufacture", None, NONE, None))
         return all_of(one(("manufacture", None, NONE, None)), one(("vnm", _material(m.group(2)), "any", _pct(m.group(3)))))
-    if m := re.fullmatch(r"from materials of any heading\. however, the value of all the materials of (" + _C + r") used must not exceed " + _PCT + " " + _OF_PRICE, c):
+    if m := re.fullmatch(r"from materials of any heading\. however, the value of all the materials of (" + _C + r") used (?:must|may) not exceed " + _PCT + " " + _OF_PRICE, c):
         return all_of(one(("manufacture", None, NONE, None)), one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2)))))
     if own is not None and len(own) == 1 and (m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the (?:value of (?:all the|any) materials (?:of|classified in|classified within)|materials classified within) the same heading as the product (?:used )?(?:does not exceed|are only used up to a value of) " + _PCT + " " + _OF_PRICE, c)):
         return one(("vnm", cover([(own[0], own[0])]), "any", _pct(m.group(1))))
-    if m := re.fullmatch(r"(from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified (?:with)?in a heading other than that of the (?:product|good))\. however, materials (?:of|from) (" + _C + r") may be used,? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + " " + _OF_PRICE, c):
+    if m := re.fullmatch(r"(from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified (?:with)?in a heading other than that of the (?:product|good))\. however, (?:the )?(?:other )?materials (?:of|from) (" + _C + r") may be used,? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + " " + _OF_PRICE, c):
         # the product's own heading let in up to a value, with others the change of heading allowed anyway
         allowed, pct = _heads(m.group(2)), _pct(m.group(3))
         if own is None or not set(own) <= allowed:
@@ -234,7 +235,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         if len(own) == 1 and allowed == set(own):
             return one(("shift", 4, NONE, pct))
         return any_of(one(("shift", 4, NONE, None)), one(("vnm", _codes(m.group(2)), "any", pct)))
-    if m := re.fullmatch(r"(?:from materials of any heading,? except (?:those of )?|(?:in which )?all the materials used (?:are|is) classified within a heading other than )(" + _C + r")\. however, materials (?:of|from) (" + _C + r") may be used,? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + " " + _OF_PRICE, c):
+    if m := re.fullmatch(r"(?:from materials of any heading,? except (?:those of )?|(?:in which )?all the materials used (?:are|is) classified within a heading other than )(" + _C + r")\. however, (?:materials|tools) (?:of|from) (" + _C + r") may be (?:used|incorporated into the set),? provided (?:that )?their (?:total )?value(?: taken together,)? does not exceed " + _PCT + r" of the ex-works price of the (?:product|good|set)", c):
         # excepted headings let in up to a value: the others stay excepted; headings the main rule
         # allowed anyway keep it as an alternative
         excepted, allowed, pct = _heads(m.group(1)), _heads(m.group(2)), _pct(m.group(3))
@@ -249,7 +250,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("shift", 4, part, None))
     if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
         return one(("shift", _LEVEL[m.group(1)], part, None))
-    if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set,? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
+    if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
@@ -267,6 +268,12 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return _process(m.group(1))
     if m := re.fullmatch(r"the value of the non-originating (.+?) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("vnm", _material(m.group(1)), "any", _pct(m.group(2))))
+    if m := re.fullmatch(r"(from materials of any (?:heading|subheading),? except that of the (?:product|good)),? (in which .+)", c):
+        return all_of(_clause(m.group(1), own), _clause(m.group(2), own))
+    if m := re.fullmatch(r"from materials of (" + _C + r"),? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE, c):
+        return all_of(one(("manufacture", _codes(m.group(1)), NONE, None)), one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2)))))
+    if m := re.fullmatch(r"(?:in which )?all the ((?!materials used\b).+?) used (?:are|is|must be|must already be) originating", c):
+        return one(("vnm", _material(m.group(1)), "any", Decimal(0)))  # "all the cereals, sugar or molasses, meat or milk used are originating"
     if re.fullmatch(r"all the materials used (?:are|must already be) originating", c):
         return one(("vnm", None, "any", Decimal(0)))
     if m := re.fullmatch(r"(?:from materials of any (heading|subheading), except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified within a (heading|subheading) other than that of the (?:product|good))\. however, (.+?) may be used", c):
@@ -278,7 +285,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         if m.group(2) and any(int(lo) <= int(h2) and int(l2) <= int(hi) for lo, hi in wo[0] for l2, h2 in _codes(m.group(2))[0]):
             raise Unread(c[:80])  # the however takes back some of the materials: not read here
         return one(("wo", wo))
-    if m := re.fullmatch(r"from (unembroidered|uncoated|unprinted|unbleached) fabric, provided that the value of the \1 fabric used does not exceed " + _PCT + " " + _OF_PRICE, c):
+    if m := re.fullmatch(r"from (unembroidered|uncoated|unprinted|unbleached) fabric,? provided (?:that )?the value of (?:the |non-originating )\1 fabric used does not exceed " + _PCT + " " + _OF_PRICE, c):
         return all_of(one(("manufacture", "fabric", NONE, None)), one(("vnm", cover(_FABRICS), "any", _pct(m.group(2)))))
     if m := re.fullmatch(r"from ([a-z][a-z ,'\-()]*?)(?:, provided that the value of all the materials used does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
         if re.search(r"\b(?:fabric|yarn|fibres?|silk|pulp|paper|filaments?|materials of any|any heading)\b|\bhowever\b|\bprovided\b|:", m.group(1)):
@@ -331,15 +338,15 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("manufacture", None, _codes(m.group(1)), None))
     if m := re.fullmatch(r"where,? within the above limit, the materials classified within (" + _C + r") are only used up to a value of (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
-    if m := re.fullmatch(r"from materials of any (heading|subheading|chapter),? except that of the (?:product|good)(?:\. however, materials (?:of the same (?:heading|subheading) as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
+    if m := re.fullmatch(r"from materials of any (heading|subheading|chapter),? except that of the (?:product|good)(?:\. however, materials (?:of the same (?:heading|subheading) as the (?:product|good)|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
-    if m := re.fullmatch(r"all the materials used are classified within a (heading|subheading) other than that of the product(?:\. however, materials (?:of the same heading as the product|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
+    if m := re.fullmatch(r"(?:in which )?all the materials used (?:are|is) classified (?:with)?in a (heading|subheading) other than that of the (?:product|good)(?:\. however, materials (?:of the same heading as the (?:product|good)|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"(?:in which )?the value of all the materials used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|products|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
-    if m := re.fullmatch(r"(?:in which )?at least (\d+(?:\.\d+)?)% by weight of the [a-z ,\-]+? of (" + _C + r") used is originating", c):
+    if m := re.fullmatch(r"(?:in which )?at least (\d+(?:\.\d+)?)% by weight of the [a-z ,\-]+? of (" + _C + r") used (?:is|must be|must already be) originating", c):
         return one(("vnm", _codes(m.group(2)), "materials_weight", Decimal(100) - _pct(m.group(1))))
     if re.fullmatch(r"(?:in which |where )?the value of all the non-originating materials used does not exceed the value of (?:all )?the originating materials used", c):
         return one(("vnm", None, "materials", Decimal(50)))
@@ -407,7 +414,10 @@ def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
         t = t[: m.start()].rstrip(" .")
     if m := _BOILER.match(t):  # "cth: all non-originating materials ... (tariff heading), provided that: ..."
         t = m.group(1) + t[m.end():]
-    if re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
+    t = re.sub(r"^(manufacture|production) - ", r"\1: - ", t)  # "manufacture - from ..., and - in which ...": the same list
+    if m := re.fullmatch(r"(?:manufacture|production): - (.+?),? and / or - (.+)", t):  # either condition, or both
+        body = any_of(_clause(m.group(1), own), _clause(m.group(2), own))
+    elif re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p, own) for p in _split_and(t)))
     elif m := re.match(r"^(cc|cth|ctsh|a change from any other (?:chapter|heading|subheading)),? provided that: - ", t):
         # "cth, provided that: - A, and - B": the shift and each condition

@@ -314,6 +314,10 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def code_range(self, level: Token, low: Token, *rest: Token) -> str:
         width = {"chapter": 2, "heading": 4, "subheading": 6}[_level(level)]
         high = rest[-1] if rest else low
+        if width > 2 and len(str(low)) < width:
+            # "heading 932" (Cameroon 2934, beside "2933 and 2934"): a slip for 2932 most likely, but
+            # a heading is written whole everywhere else; no code is guessed
+            raise Untranslatable(f"{_level(level)} {low}: not a code of that level")
         lo, hi = str(low).zfill(width), str(high).zfill(width)
         if len(lo) not in (2, 4, 6, 8, 10) or len(hi) != len(lo):
             raise Untranslatable(f"code {low}")
