@@ -98,6 +98,8 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "process(hand_decoration_except_silk_screen_printing_of_hand_blown_glassware) and VNM from hand_blown_glassware <= 50%"),
         ("Manufacture from semi-finished products of heading 7224.", "manufacture from 7224"),  # "products" is a word, never a keyword
         ("Manufacture in which all the materials used must already be originating.", "VNM <= 0%"),
+        # Iceland-Norway ex 7102: "of" for "from" (once read as a process named by the words)
+        ("Manufacture of materials of any subheading except that of the product.", "CTSH"),
         ("Manufacture in which the value of all the materials used does not exceed 60% of the ex works price of the product.", "VNM <= 60%"),
         ("Manufacture in which all the materials used are classified within a heading other than heading 3701 or heading 3702. However, materials from heading 3702 may be used provided their value does not exceed 30% of the ex-works price of the product.",
          "manufacture except 3701 and VNM from 3702 <= 30%"),

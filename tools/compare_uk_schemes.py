@@ -54,6 +54,10 @@ def _plain(text: str) -> str:
     text = text.replace("&nbsp;", " ").replace("\xa0", " ").replace("**", "").replace("*and*", "and").replace("*or*", "or")
     text = re.sub(r"[\u2010-\u2014]", "-", text)
     text = re.sub(r"\bnon- ", "non-", text)
+    text = re.sub(r"['\"]([a-z]+)['\"]", r"\1", text)  # "from 'worked' carving materials"
+    # Cameroon: "in accordance with appendix 2a of the origin reference document": its Appendix 2 and 2A
+    # are alternatives (sufficiently-worked.md, paragraph 1), so the arm is read as written
+    text = re.sub(r",? (?:in accordance with|according to) appendix 2a of the origin reference document", "", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<=[a-z])/(?=non-)", " or ", text)  # "non-twisted/non-textured yarns"
     text = re.sub(r"\bex works price", "ex-works price", text)
     text = re.sub(r"\bof the value of the ex-works price", "of the ex-works price", text)  # "non- assembled": a line break in the source
@@ -69,10 +73,10 @@ def _plain(text: str) -> str:
     return text.rstrip(".,; ")
 
 
-Codes = tuple[frozenset[tuple[str, str]], str | None]
+Codes = tuple[frozenset[tuple[str, str]], tuple[str, str, Decimal | None] | None]
 
 
-def cover(pairs: Any, qualifier: str | None = None) -> Codes:
+def cover(pairs: Any, qualifier: tuple[str, str, Decimal | None] | None = None) -> Codes:
     """The codes a list of (low, high) covers, as merged six-digit intervals, so that 'chapter 07,
     chapter 08, 0801-0802' and 'chapters 07-08' compare equal; with the attribute that narrows them
     ('where worked_slate'), if any."""
@@ -90,7 +94,7 @@ def _codes(text: str) -> Codes:
     """'heading 0805 or 2007', 'chapter 17', 'heading 5106 to heading 5113' -> the codes covered."""
     out = set()
     level = None
-    for m in re.finditer(r"(chapters?|subheadings?|headings?)?\s*(\d+)(?:\s*(?:to|through|-)\s*(?:(?:sub)?headings?\s*)?(\d+))?", text):
+    for m in re.finditer(r"(chapters?|subheadings?|headings?)?\s*(\d+)(?:\s*(?:to|through|-)\s*(?:(?:sub)?headings?\s*|chapters?\s*)?(\d+))?", text):
         if m.group(1):
             level = m.group(1).rstrip("s")
         low, high = m.group(2), m.group(3) or m.group(2)
@@ -129,7 +133,7 @@ _EXACT: dict[str, list[tuple[str, str]]] = {
     "natural magnesium carbonate (magnesite)": [("251910", "251910")],
     "unalloyed aluminium or waste and scrap of aluminium": [("760110", "760110"), ("7602", "7602")],
     "wood in the rough, whether or not stripped of its bark or merely roughed down": [("4403", "4403")],
-    "bullion or work lead": [("780191", "780199")],
+    "bullion or work lead": [("780191", "780191"), ("780199", "780199")],
     "non-assembled, tanned or dressed furskins": [("430211", "430211"), ("430219", "430220")],
     "nibs or nib-points of the same heading as the product": [("960891", "960891")],
     "nibs or nib-points classified within the same heading": [("960891", "960891")],
@@ -154,14 +158,22 @@ _PART_OF: dict[str, Codes] = {
     "potato starch": cover([("110813", "110813")]),
     "welded angles, shapes and sections": cover([("730120", "730120")]),
     "uppers": cover([("640610", "640610")]),
-    "assemblies of uppers affixed to inner soles or to other sole components": cover([("640610", "640610")], "assemblies_of_uppers_affixed_to_inner_soles_or_to_other_sole_components"),
+    "assemblies of uppers affixed to inner soles or to other sole components": cover([("640610", "640610")], ("assemblies_of_uppers_affixed_to_inner_soles_or_to_other_sole_components", "is", None)),
     "waste and scrap": None,  # the whole of the waste-and-scrap headings named (7404, 7802, 7902 ...)
     "prepared or preserved vegetables": None,  # 2002-2005: the whole headings
+    "hulls": None,  # 8906: an unfinished vessel is classified as the vessel, so a hull of 8906 is 8906's
+    "bones": None,  # 0506: bones and horn-cores
 }
 
 
 def _described_codes(text: str) -> Codes | None:
-    """'potato starch of heading 1108' -> its codes by the table above; None for words it lacks."""
+    """'potato starch of heading 1108' -> its codes by the table above; None for words it lacks.
+    A list may mix codes and described codes: 'those of heading 0203 or heading 0207 or bones of heading 0506'."""
+    text = re.sub(r"^those of ", "", text)
+    if m := re.fullmatch(r"[a-z ]+ of (?:sub)?heading (\d+) containing more than " + _PCT + r" by dry weight of ([a-z ]+)", text):
+        return cover([(m.group(1), m.group(1))], (_slug(m.group(3)), ">", _pct(m.group(2))))  # those the BOM says hold more
+    if (m := re.fullmatch(r"(" + _C + r"),? or ([a-z][a-z ,]*? of " + _C + ")", text)) and (part := _described_codes(m.group(2))) and part[1] is None:
+        return cover([*_codes(m.group(1))[0], *part[0]])
     m = re.fullmatch(r"(.+?),? of (" + _C + ")", text)
     if m is None or m.group(1) not in _PART_OF:
         return None
@@ -180,7 +192,7 @@ def _heads(text: str) -> set[str]:
 
 def _material(phrase: str) -> Codes:
     phrase = phrase.strip(" ,").replace("'", "")  # "'bullion' or 'work' lead"
-    if m := re.fullmatch(r"(?:(?:unprinted |non-originating )?(?:materials?|goods) )?of (" + _C + ")", phrase):
+    if m := re.fullmatch(r"(?:(?:unprinted |non-originating )?(?:materials?|goods|animals|products?) )?of (" + _C + ")", phrase):
         return _codes(m.group(1))  # "materials of chapter 3", "the unprinted goods of heading 6213 and heading 6214"
     if phrase in _EXACT:
         return cover(_EXACT[phrase])
@@ -195,7 +207,7 @@ def _material(phrase: str) -> Codes:
     words = re.sub(r"\bany material\b", "materials", phrase)
     if re.search(r"\d|:", words) or len(words.split()) > 20 or len(_slug(words)) > 128:
         raise Unread(f"material {phrase!r}")
-    return cover([("01", "97")], _slug(words))
+    return cover([("01", "97")], (_slug(words), "is", None))
 
 
 def _process(words: str) -> DNF:
@@ -219,7 +231,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         if m.group(3):
             return all_of(out, one(("manufacture", _material(m.group(3)), NONE, None)))
         return out
-    if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. however, (.+?) may be used,? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
+    if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. (?:however, )?(?:the )?(.+?) may (?:also )?be used,? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
         if m.group(2) is None:
             return one(("manufacture", None, NONE, None))
         return all_of(one(("manufacture", None, NONE, None)), one(("vnm", _material(m.group(2)), "any", _pct(m.group(3)))))
@@ -250,6 +262,16 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("shift", 4, part, None))
     if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
         return one(("shift", _LEVEL[m.group(1)], part, None))
+    if own is not None and len(own) == 1 and re.fullmatch(r"from (?:worked )?carving materials of the same heading(?: as the product)?", c):
+        return one(("manufacture", cover([(own[0], own[0])]), NONE, None))  # 9601's own worked materials
+    if m := re.fullmatch(r"(?:in which )?the value of all the materials used, except natural rubber, does not exceed " + _PCT + " " + _OF_PRICE, c):
+        # natural rubber: 4001.10 to 4001.29 (latex, smoked sheets, technically specified, other)
+        return one(("vnm", cover([("01", "39"), ("400130", "400130"), ("4002", "4017"), ("41", "97")]), "any", _pct(m.group(1))))
+    if (m := re.fullmatch(r"a change from (" + _C + r"),? whether or not there is also a change from any other (heading|subheading),? provided that the value of non-originating materials of (" + _C + r") does not exceed " + _PCT + " " + _OF_PRICE, c)) and m.group(1) == m.group(3):
+        # those materials may fail the change, up to the value
+        return all_of(one(("shift", _LEVEL[m.group(2)], NONE, _codes(m.group(1)))), one(("vnm", _codes(m.group(1)), "any", _pct(m.group(4)))))
+    if m := re.fullmatch(r"(?:in which )?the (?:total |net )?weight of (?:non-originating )?sugar used (?:in production )?does not exceed " + _PCT + r" of the (?:net )?weight of the (?:final )?(?:product|good)", c):
+        return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))
     if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
@@ -262,9 +284,9 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return _process(m.group(1))
     if m := re.fullmatch(r"(cc|cth|ctsh) and (.+)", c):
         return all_of(one(("shift", _LEVEL[m.group(1)], NONE, None)), _clause(m.group(2), own))
-    if m := re.fullmatch(r"(a change from any other (?:chapter|heading|subheading)(?:,? except from " + _C + r")?),? provided that (.+)", c):
+    if m := re.fullmatch(r"(a change from any other (?:chapter|heading|subheading)(?:,? except from .+?)?),? provided (?:that )?(.+)", c):
         return all_of(_clause(m.group(1), own), _clause(m.group(2), own))
-    if m := re.fullmatch(r"the (?:product|good) is both (.+)", c):
+    if m := re.fullmatch(r"the (?:product|good) is (?:both )?((?:cut|knit) .+)", c):
         return _process(m.group(1))
     if m := re.fullmatch(r"the value of the non-originating (.+?) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("vnm", _material(m.group(1)), "any", _pct(m.group(2))))
@@ -344,7 +366,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"(?:in which )?the value of all the materials used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|products|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
-    if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
+    if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used (?:does|may) not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))
     if m := re.fullmatch(r"(?:in which )?at least (\d+(?:\.\d+)?)% by weight of the [a-z ,\-]+? of (" + _C + r") used (?:is|must be|must already be) originating", c):
         return one(("vnm", _codes(m.group(2)), "materials_weight", Decimal(100) - _pct(m.group(1))))
@@ -417,6 +439,8 @@ def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
     t = re.sub(r"^(manufacture|production) - ", r"\1: - ", t)  # "manufacture - from ..., and - in which ...": the same list
     if m := re.fullmatch(r"(?:manufacture|production): - (.+?),? and / or - (.+)", t):  # either condition, or both
         body = any_of(_clause(m.group(1), own), _clause(m.group(2), own))
+    elif m := re.fullmatch(r"(?:manufacture|production)(?: in which)?: ((?:in which )?the value .+?|from materials .+?),? and ((?:in which |within the above limit, ).+)", t):
+        body = all_of(_clause(m.group(1), own), _clause(m.group(2), own))
     elif re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p, own) for p in _split_and(t)))
     elif m := re.match(r"^(cc|cth|ctsh|a change from any other (?:chapter|heading|subheading)),? provided that: - ", t):
@@ -483,7 +507,7 @@ def read_rule_set(rs: dict[str, Any]) -> list[tuple[str | None, DNF | None]]:
 
 
 def _ranges(codes: Any) -> Codes:
-    return cover(((r.low, r.high) for r in codes.ranges), codes.qualifier[0] if codes.qualifier else None)
+    return cover(((r.low, r.high) for r in codes.ranges), codes.qualifier)
 
 
 STAGES = ("fibres", "yarn", "fabric")  # the textile stages, compared by name

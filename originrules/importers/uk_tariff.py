@@ -54,6 +54,9 @@ _SUBSTITUTIONS = [
     (r"\.? for the special conditions relating to '?specific process(?:es|\(es\))'?,? see introductory notes? [\d.]+(?: and [\d.]+)*", ""),
     (r"\.? see (?:also )?introductory notes? \d+[^.]*", ""),
     (r"^other operations than those referred to (?:in column|above)", "other operations"),
+    # Iceland-Norway ex 7102: "Manufacture of materials of any subheading except that of the product",
+    # the list's "from" written "of" (it was read as the name of a process)
+    (r"^manufacture of materials of any\b", "manufacture from materials of any"),
     # "non- originating", "non- modified": a line break's hyphen
     (r"\bnon- (?=[a-z])", "non-"),
     (r"\b(non-[a-z]+)/(non-[a-z]+)\b", r"\1 or \2"),  # "the non-twisted/non-textured yarns"
@@ -255,7 +258,7 @@ def _materials_named(words: list[str]) -> str:
         if re.search(rf"\b{phrase}\b", text):
             found.append(noun)
             text = text.replace(phrase, "")
-    leftover = set(re.findall(r"[a-z][a-z\-]+", text)) - {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
+    leftover = set(re.findall(r"[a-z][a-z\-]+", text)) - {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "unlaminated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
     if not found or leftover:
         raise Untranslatable(f"materials named {text!r}")
     return ", ".join(NOUNS[n] for n in found)
