@@ -54,6 +54,10 @@ def _plain(text: str) -> str:
     text = text.replace("&nbsp;", " ").replace("\xa0", " ").replace("**", "").replace("*and*", "and").replace("*or*", "or")
     text = re.sub(r"[\u2010-\u2014]", "-", text)
     text = re.sub(r"\bnon- ", "non-", text)
+    text = re.sub(r"(?<=[a-z]) however, ", ". however, ", text)  # "other than that of the product however, ...": the full stop lost
+    text = re.sub(r"\bun embroidered\b", "unembroidered", text)
+    text = re.sub(r"\bof the final (product|good)\b", r"of the \1", text)
+    text = re.sub(r"\bnon-originating material of any heading\b", "non-originating materials of any heading", text)
     text = re.sub(r"['\"]([a-z]+)['\"]", r"\1", text)  # "from 'worked' carving materials"
     # Cameroon: "in accordance with appendix 2a of the origin reference document": its Appendix 2 and 2A
     # are alternatives (sufficiently-worked.md, paragraph 1), so the arm is read as written
@@ -163,6 +167,9 @@ _PART_OF: dict[str, Codes] = {
     "prepared or preserved vegetables": None,  # 2002-2005: the whole headings
     "hulls": None,  # 8906: an unfinished vessel is classified as the vessel, so a hull of 8906 is 8906's
     "bones": None,  # 0506: bones and horn-cores
+    "drawn wood": None,  # 4409: wood continuously shaped (drawn) along its edges or faces
+    "yarn": None,  # the yarn headings the list names (5004-5006, 5106-5110 ...)
+    "fabric": None,  # the fabric headings the list names
 }
 
 
@@ -215,7 +222,7 @@ def _process(words: str) -> DNF:
 
 
 _PCT = r"(\d+(?:\.\d+)?)%"
-_OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|good)"
+_OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|products|good)"
 _NAMED = r"(?:hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
 
 
@@ -272,7 +279,11 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return all_of(one(("shift", _LEVEL[m.group(2)], NONE, _codes(m.group(1)))), one(("vnm", _codes(m.group(1)), "any", _pct(m.group(4)))))
     if m := re.fullmatch(r"(?:in which )?the (?:total |net )?weight of (?:non-originating )?sugar used (?:in production )?does not exceed " + _PCT + r" of the (?:net )?weight of the (?:final )?(?:product|good)", c):
         return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))
-    if m := re.fullmatch(r"each item in the set must satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
+    if (m := re.fullmatch(r"from materials of any (heading|subheading),? except that of the (?:product|good) and (.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
+        return one(("shift", _LEVEL[m.group(1)], part, None))
+    if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this \1|classified in the same \1 as the (?:final )?(?:product|good)) does not exceed " + _PCT + " " + _OF_PRICE, c):
+        return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
+    if m := re.fullmatch(r"each item in the set (?:must|shall) satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
@@ -364,7 +375,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
     if m := re.fullmatch(r"(?:in which )?all the materials used (?:are|is) classified (?:with)?in a (heading|subheading) other than that of the (?:product|good)(?:\. however, materials (?:of the same heading as the (?:product|good)|classified within the same heading) may be used,? provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good))?", c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2)) if m.group(2) else None))
-    if m := re.fullmatch(r"(?:in which )?the value of all the materials used does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|products|good)", c):
+    if m := re.fullmatch(r"(?:in which )?the value of all (?:the )?(?:non-originating )?materials used does not exceed (\d+(?:\.\d+)?)% " + _OF_PRICE, c):
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"(?:in which |(?:where,? )?within the above limit, )?the value of (?:all the|any|the) materials of (" + _C + r") used (?:does|may) not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "any", _pct(m.group(2))))

@@ -59,6 +59,7 @@ _SUBSTITUTIONS = [
     (r"^manufacture of materials of any\b", "manufacture from materials of any"),
     # "non- originating", "non- modified": a line break's hyphen
     (r"\bnon- (?=[a-z])", "non-"),
+    (r"\bun embroidered\b", "unembroidered"),  # SACUM 6213-6214: "the value of the un embroidered fabric used"
     (r"\b(non-[a-z]+)/(non-[a-z]+)\b", r"\1 or \2"),  # "the non-twisted/non-textured yarns"
     (r"of the value of the ex-works price", "of the ex-works price"),
     (r"\bex works\b", "ex-works"),
