@@ -4,6 +4,9 @@ rulesets at both ends of every rule set's code range."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from originrules.compile import compile_ruleset
@@ -64,3 +67,16 @@ def test_the_check_notices_the_two_lenient_readings_it_found_in_the_pem_lists():
     lenient = text.replace(right_3205, "manufacture except 3203, 3204, 3205 allowing 20%").replace(right_3002, "manufacture allowing 20%")
     report = _tool().compare_scheme(RULE_SETS / "albania.json", compile_ruleset(load_text(lenient, "rulesets/uk-albania.roo")))
     assert {d["rule_set"].split(" (")[0] for d in report["differences"]} == {"3205", "3002"}
+
+
+def test_a_phrasing_only_one_scheme_uses_does_not_count_as_read_when_that_scheme_is_left_out(tmp_path):  # type: ignore[no-untyped-def]
+    # tools/uk_unseen.py: "CTH" is read for the other schemes, New Zealand-like "Process Rule" only for its own
+    def scheme(name: str, *texts: str) -> Path:
+        rule_sets = [{"heading": f"{8401 + i}", "min": f"{8401 + i}000000", "max": f"{8401 + i}999999", "rules": [{"rule": t}]} for i, t in enumerate(texts)]
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"rule_sets": rule_sets}), encoding="utf-8")
+        return path
+
+    files = [scheme("a", "CTH", "CTH"), scheme("b", "CTH"), scheme("c", "CTH", "Process Rule")]
+    rows = {name: (n, translated, unseen) for name, n, translated, unseen in load_tool("uk_unseen").estimate(files)}
+    assert rows == {"a": (2, 2, 2), "b": (1, 1, 1), "c": (2, 2, 1)}
