@@ -98,6 +98,12 @@ needs_corpus = pytest.mark.skipif(not RULE_SETS.is_dir(), reason="../shared/corp
          "process(hand_decoration_except_silk_screen_printing_of_hand_blown_glassware) and VNM from hand_blown_glassware <= 50%"),
         ("Manufacture from semi-finished products of heading 7224.", "manufacture from 7224"),  # "products" is a word, never a keyword
         ("Manufacture in which all the materials used must already be originating.", "VNM <= 0%"),
+        # EU 6307: "the value of non-originating materials used" is every non-originating material's value
+        ("Production in which the value of non-originating materials used does not exceed 40% of the transaction value or ex-works price of the product.",
+         "VNM <= 40%"),
+        # EU 6001-6006 writes no "the": the same yarns, the same name as in the PEM lists
+        ("Twisting or texturing combined with knitting or with crocheting provided that the value of non-originating non-twisted or non-textured yarns used does not exceed 50% of the ex-works price (EXW) of the product.",
+         "process(twisting_or_texturing_combined_with_knitting_or_with_crocheting) and VNM from non_twisted_or_non_textured_yarns <= 50%"),
         # Iceland-Norway ex 7102: "of" for "from" (once read as a process named by the words)
         ("Manufacture of materials of any subheading except that of the product.", "CTSH"),
         ("Manufacture in which the value of all the materials used does not exceed 60% of the ex works price of the product.", "VNM <= 60%"),

@@ -149,7 +149,7 @@ _NOUNS: dict[str, list[tuple[str, str]]] = {
     "olives": [("070992", "070992"), ("071120", "071120")],
 }
 # words that say which of a noun's materials, not another material: "the unprinted fabric used"
-_FILLER = {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
+_FILLER = {"all", "the", "or", "and", "of", "used", "unprinted", "unembroidered", "uncoated", "unlaminated", "uncut", "unbleached", "edible", "roots", "tubers", "heading", "chapter", "other"}
 
 
 def _slug(words: str) -> str:
@@ -223,14 +223,15 @@ def _process(words: str) -> DNF:
 
 _PCT = r"(\d+(?:\.\d+)?)%"
 _OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|products|good)"
-_NAMED = r"(?:hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
+_NAMED = r"(?:printing, accompanied by|making up preceded by printing|twisting or texturing|coating|rubberising|flocking|hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
 
 
 def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
     """The readings of processes, named materials and 'however' that came with the importer's
     second grammar (2026-11): None where none of them applies."""
-    if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?the (.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
-        return all_of(_process(m.group(1)), one(("vnm", _material(m.group(2)), "any", _pct(m.group(3)))))
+    if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?(?:the )?(?:non-originating )?(.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
+        scope = None if m.group(2) == "materials" else _material(m.group(2))  # "the value of all the materials used": every one
+        return all_of(_process(m.group(1)), one(("vnm", scope, "any", _pct(m.group(3)))))
     if m := re.fullmatch(rf"(?:by )?({_NAMED}.*?)(?: in which the value of all the materials used does not exceed {_PCT} {_OF_PRICE}|(?<=treatment) from (.+))?", c):
         out = _process(re.sub(r"^the operation of diffusion.*", "diffusion", m.group(1)))
         if m.group(2):
@@ -293,6 +294,8 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("rvc", m.group(2).replace("-", "_"), _pct(m.group(1))))
     if m := re.fullmatch(r"no change in tariff classification required, provided that the good is (smoked from a good that is not smoked)", c):
         return _process(m.group(1))
+    if m := re.fullmatch(r"(cc|cth|ctsh)(?: except from non-originating materials of (" + _C + r"))?,? provided (?:that )?(.+)", c):
+        return all_of(one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)) if m.group(2) else NONE, None)), _clause(m.group(3), own))
     if m := re.fullmatch(r"(cc|cth|ctsh) and (.+)", c):
         return all_of(one(("shift", _LEVEL[m.group(1)], NONE, None)), _clause(m.group(2), own))
     if m := re.fullmatch(r"(a change from any other (?:chapter|heading|subheading)(?:,? except from .+?)?),? provided (?:that )?(.+)", c):
@@ -389,7 +392,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"the maximum value of non-originating materials \(maxnom\) cannot exceed (\d+(?:\.\d+)?)% of the ex-works price \(exw\) of the (?:product|good)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
-    if m := re.fullmatch(r"the (?:total |net )?weight of non-originating materials? of (" + _C + r") used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
+    if m := re.fullmatch(r"the (?:total |net )?weight of non-originating materials? of (" + _C + r")(?: used)? (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "net_weight", _pct(m.group(2))))
     if m := re.fullmatch(r"the (?:total |net )?weight of non-originating sugar used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
         return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702

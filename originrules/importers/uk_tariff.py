@@ -648,7 +648,11 @@ class _Write(Transformer):  # type: ignore[type-arg]
         try:
             name = _materials_named(words)
         except Untranslatable:  # "the total value of the uncut glassware used": what the BOM says is so
-            said = re.search(r"value of the (?:non-originating )?(.+?)(?: used)? does not exceed", self.text[meta.start_pos : meta.end_pos])
+            # "the value of the unprinted ...", "the value of non-originating non-twisted or non-textured yarns" (EU):
+            # the words as written, so that one material has one name in every scheme
+            said = re.search(r"value of (?:the )?(?:non-originating )?(.+?)(?: used)? does not exceed", self.text[meta.start_pos : meta.end_pos])
+            if said and said.group(1) in ("materials", "all the materials"):
+                return f"VNM <= {_pct(pct)}"  # "provided that the value of non-originating materials used does not exceed 50%": all of them
             name = self._described(said.group(1) if said else " ".join(words))
         return f"VNM from {name} <= {_pct(pct)}"
 
