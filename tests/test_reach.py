@@ -542,3 +542,18 @@ def test_cptpp_cheese_is_not_made_from_rich_dairy_preparations_or_foreign_milk()
     assert originrules.check(rich, "UK-CPTPP").originating is False
     assert originrules.check(lean, "UK-CPTPP").originating is True
     assert originrules.check(milk, "UK-CPTPP").originating is False  # 5% of the value, but no tolerance for it
+
+
+def test_cptpp_ball_bearings_may_use_foreign_cages_but_not_foreign_rings_or_races():
+    # CPTPP 848210: "A change from any other subheading, except from inner or outer rings or races of
+    # subheading 848299" (or a regional value content). 8482.99 also holds cages; which parts are rings
+    # or races the BOM says. (Read until 2026-11 as every part of 8482.99.)
+    route = {"exporting_country": "JP", "importing_country": "GB"}
+
+    def bearing(**attributes: bool):  # type: ignore[no-untyped-def]
+        part = material("part", "848299", "900", **({"attributes": attributes} if attributes else {}))
+        return originrules.check(make_bom("848210", [part], ex_works="1000", **route), "UK-CPTPP")  # RVC 10%: fails
+
+    assert bearing(inner_or_outer_rings_or_races=False).originating is True  # a cage
+    assert bearing(inner_or_outer_rings_or_races=True).originating is False
+    assert bearing().originating is None  # the BOM does not say which

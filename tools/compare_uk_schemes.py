@@ -54,7 +54,7 @@ def _plain(text: str) -> str:
     text = text.replace("&nbsp;", " ").replace("\xa0", " ").replace("**", "").replace("*and*", "and").replace("*or*", "or")
     text = re.sub(r"[\u2010-\u2014]", "-", text)
     text = re.sub(r"\bnon- ", "non-", text)
-    text = re.sub(r"(?<=[a-z]) however, ", ". however, ", text)  # "other than that of the product however, ...": the full stop lost
+    text = re.sub(r"(?<=[a-z]) however,? ", ". however, ", text)  # "other than that of the product however, ...": the full stop lost
     text = re.sub(r"\bun embroidered\b", "unembroidered", text)
     text = re.sub(r"\bof the final (product|good)\b", r"of the \1", text)
     text = re.sub(r"\bnon-originating material of any heading\b", "non-originating materials of any heading", text)
@@ -163,6 +163,11 @@ _PART_OF: dict[str, Codes] = {
     "welded angles, shapes and sections": cover([("730120", "730120")]),
     "uppers": cover([("640610", "640610")]),
     "assemblies of uppers affixed to inner soles or to other sole components": cover([("640610", "640610")], ("assemblies_of_uppers_affixed_to_inner_soles_or_to_other_sole_components", "is", None)),
+    "inner or outer rings or races": cover([("848299", "848299")], ("inner_or_outer_rings_or_races", "is", None)),  # parts of bearings: cages too
+    "housings": cover([("850870", "850870")], ("housings", "is", None)),  # parts of vacuum cleaners
+    "control panels": cover([("853710", "853710")], ("control_panels", "is", None)),  # boards, panels, consoles, desks, cabinets
+    "stators and rotors": cover([("8503", "8503")], ("stators_and_rotors", "is", None)),  # parts of motors and generators
+    "forged blanks": cover([("7207", "7207")], ("forged_blanks", "is", None)),  # semi-finished iron and steel
     "waste and scrap": None,  # the whole of the waste-and-scrap headings named (7404, 7802, 7902 ...)
     "prepared or preserved vegetables": None,  # 2002-2005: the whole headings
     "hulls": None,  # 8906: an unfinished vessel is classified as the vessel, so a hull of 8906 is 8906's
@@ -223,7 +228,7 @@ def _process(words: str) -> DNF:
 
 _PCT = r"(\d+(?:\.\d+)?)%"
 _OF_PRICE = r"of the (?:ex-works price|transaction value or ex-works price|ex-works price \(exw\)) of the (?:product|products|good)"
-_NAMED = r"(?:printing, accompanied by|making up preceded by printing|twisting or texturing|coating|rubberising|flocking|hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
+_NAMED = r"(?:making up,? preceded by printing|printing, accompanied by|making up preceded by printing|twisting or texturing|coating|rubberising|flocking|hand-decoration|twisting or texturing accompanied by weaving|making up, followed by printing|operations of refining|specific process\(es\)|electrolytic, thermal or chemical separation|alloying of precious metals|removal of wool|cutting of glassware|process rule|turning, drilling|the operation of diffusion|thermal or electrolytic treatment|electrolytic or thermal treatment|(?:making-up preceded by )?printing accompanied by)"
 
 
 def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
@@ -264,11 +269,11 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         rest = sorted(excepted - allowed)
         arm = all_of(*([one(("manufacture", None, cover([(h, h) for h in rest]), None))] if rest else []), one(("vnm", _codes(m.group(2)), "any", pct)))
         return arm if allowed <= excepted else any_of(one(("manufacture", None, _codes(m.group(1)), None)), arm)
-    if (m := re.fullmatch(r"from materials of any heading,? except (?:from )?(.+? of " + _C + ")", c)) and (part := _described_codes(m.group(1))):
+    if (m := re.fullmatch(r"from (?:materials|wood) of any heading,? except (?:from )?(.+? of " + _C + ")", c)) and (part := _described_codes(m.group(1))):
         return one(("manufacture", None, part, None))
     if (m := re.fullmatch(r"(?:from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified within a heading other than that of the (?:product|good))\. however, (.+? of " + _C + ") may not be used", c)) and (part := _described_codes(m.group(1))):
         return one(("shift", 4, part, None))
-    if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
+    if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+)", c)) and (part := _described_codes(m.group(2))):
         return one(("shift", _LEVEL[m.group(1)], part, None))
     if own is not None and len(own) == 1 and re.fullmatch(r"from (?:worked )?carving materials of the same heading(?: as the product)?", c):
         return one(("manufacture", cover([(own[0], own[0])]), NONE, None))  # 9601's own worked materials
@@ -284,15 +289,15 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("shift", _LEVEL[m.group(1)], part, None))
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this \1|classified in the same \1 as the (?:final )?(?:product|good)) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
-    if m := re.fullmatch(r"each item in the set (?:must|shall) satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
+    if m := re.fullmatch(r"each item in the set (?:must|shall) satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? (?:provided that )?non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
-    if re.fullmatch(r"a change from within (?:this|any one of these) (?:heading|subheading) or any other (?:heading|subheading)", c):
-        return one(("manufacture", None, NONE, None))  # any change at all, or none
-    if m := re.fullmatch(r"no change in tariff classification required, provided there is a regional value content of not less than " + _PCT + r" under the (build-up|build-down) method", c):
+    if m := re.fullmatch(r"a change from within (?:this|any one of these) (?:heading|subheading) or any other (?:heading|subheading)(?:,? except from (" + _C + r"))?", c):
+        return one(("manufacture", None, _codes(m.group(1)) if m.group(1) else NONE, None))  # any change at all, or none
+    if m := re.fullmatch(r"(?:no change in tariff classification required, provided )?there is a regional value content of not less than " + _PCT + r" under the (build-up|build-down) method", c):
         return one(("rvc", m.group(2).replace("-", "_"), _pct(m.group(1))))
-    if m := re.fullmatch(r"no change in tariff classification required, provided that the good is (smoked from a good that is not smoked)", c):
+    if m := re.fullmatch(r"no change in tariff classification required, provided that the good is ((?:smoked|crushed or ground) from a good that is not (?:smoked|crushed or ground))", c):
         return _process(m.group(1))
     if m := re.fullmatch(r"(cc|cth|ctsh)(?: except from non-originating materials of (" + _C + r"))?,? provided (?:that )?(.+)", c):
         return all_of(one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)) if m.group(2) else NONE, None)), _clause(m.group(3), own))
@@ -398,7 +403,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702
     if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used (?:are|must be|shall be) wholly obtained(?: in the country or territory)?", c):
         return one(("wo", _codes(m.group(1))))
-    if re.fullmatch(r"all (?:the )?(?:animals|goods) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
+    if re.fullmatch(r"all (?:the )?(?:animals|goods|cereals) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
         return one(("wo", None))
     if re.fullmatch(r"from materials of any heading", c) or re.fullmatch(r"from non-originating materials of any heading", c):
         return one(("manufacture", None, NONE, None))
@@ -450,10 +455,12 @@ def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
         t = t[: m.start()].rstrip(" .")
     if m := _BOILER.match(t):  # "cth: all non-originating materials ... (tariff heading), provided that: ..."
         t = m.group(1) + t[m.end():]
-    t = re.sub(r"^(manufacture|production) - ", r"\1: - ", t)  # "manufacture - from ..., and - in which ...": the same list
+    t = re.sub(r"^(manufacture|production) - ", r"\1: - ", t)
+    # "manufacture in which: all the materials used are classified ... product the value of all ...": two conditions, the "and" lost
+    t = re.sub(r"^(manufacture in which: all the materials used are classified within a heading other than that of the product) (the value of)", r"\1 and \2", t)  # "manufacture - from ..., and - in which ...": the same list
     if m := re.fullmatch(r"(?:manufacture|production): - (.+?),? and / or - (.+)", t):  # either condition, or both
         body = any_of(_clause(m.group(1), own), _clause(m.group(2), own))
-    elif m := re.fullmatch(r"(?:manufacture|production)(?: in which)?: ((?:in which )?the value .+?|from materials .+?),? and ((?:in which |within the above limit, ).+)", t):
+    elif m := re.fullmatch(r"(?:manufacture|production)(?: in which)?: ((?:in which )?the value .+?|from materials .+?|all the materials used are classified .+?),? and ((?:in which |within the above limit, |the value ).+)", t):
         body = all_of(_clause(m.group(1), own), _clause(m.group(2), own))
     elif re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p, own) for p in _split_and(t)))

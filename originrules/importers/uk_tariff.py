@@ -225,6 +225,13 @@ DESCRIBED: dict[str, tuple[str, bool, str]] = {
     "potato starch": ("110813", False, "HS 2022 1108.13 (potato starch)"),
     "welded angles, shapes and sections": ("730120", False, "HS 2022 7301.20 (angles, shapes and sections, welded)"),
     "uppers": ("640610", False, "HS 2022 6406.10 (uppers and parts thereof, other than stiffeners)"),
+    # CPTPP and Canada: parts named within a subheading or heading of parts ("a change from any other
+    # subheading, except from inner or outer rings or races of subheading 848299": cages may be used)
+    "inner or outer rings or races": ("848299", True, "HS 2022 8482.99 (parts of ball or roller bearings, other than balls, needles and rollers)"),
+    "housings": ("850870", True, "HS 2022 8508.70 (parts of vacuum cleaners)"),
+    "control panels": ("853710", True, "HS 2022 8537.10 (boards, panels, consoles, desks, cabinets ... for a voltage not exceeding 1,000 V)"),
+    "stators and rotors": ("8503", True, "HS 2022 heading 8503 (parts for the machines of 8501 and 8502)"),
+    "forged blanks": ("7207", True, "HS 2022 heading 7207 (semi-finished products of iron or non-alloy steel)"),
     "assemblies of uppers affixed to inner soles or to other sole components": (
         "640610", True, ("HS 2022 6406.10 (uppers and parts thereof, whether or not attached to soles other than outer soles): "
         "the assemblies are among them, beside uppers alone")),
@@ -337,6 +344,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         return lo if lo == hi else f"{lo}-{hi}"
 
     def codes(self, *refs: str) -> str:
+        narrowed = {d.split(" = ")[0] for d in self.stages if " where " in d}
+        if len(refs) > 1 and narrowed & set(refs):  # a qualified set stands alone (ORL108)
+            raise Untranslatable(f"a qualified material beside other codes: {', '.join(refs)}")
         return ", ".join(refs)
 
     # -- tariff shifts
