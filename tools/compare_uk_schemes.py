@@ -166,6 +166,7 @@ _PART_OF: dict[str, Codes] = {
     "inner or outer rings or races": cover([("848299", "848299")], ("inner_or_outer_rings_or_races", "is", None)),  # parts of bearings: cages too
     "housings": cover([("850870", "850870")], ("housings", "is", None)),  # parts of vacuum cleaners
     "control panels": cover([("853710", "853710")], ("control_panels", "is", None)),  # boards, panels, consoles, desks, cabinets
+    "stators or rotors": cover([("8503", "8503")], ("stators_and_rotors", "is", None)),  # CPTPP writes both
     "stators and rotors": cover([("8503", "8503")], ("stators_and_rotors", "is", None)),  # parts of motors and generators
     "forged blanks": cover([("7207", "7207")], ("forged_blanks", "is", None)),  # semi-finished iron and steel
     "waste and scrap": None,  # the whole of the waste-and-scrap headings named (7404, 7802, 7902 ...)

@@ -238,6 +238,10 @@ DESCRIBED: dict[str, tuple[str, bool, str]] = {
 }
 
 
+# the same parts written two ways in one scheme (CPTPP 850110), one name
+_SAME_PARTS = {"stators or rotors": "stators and rotors"}
+
+
 # Materials a rule names by what they are ("the unprinted fabric used", "all the fruit, nuts or
 # vegetables used"): the codes they are classified in, HS 2022.
 NOUNS: dict[str, str] = {
@@ -477,6 +481,7 @@ class _Write(Transformer):  # type: ignore[type-arg]
         # where no code holds only them, the materials of the code the BOM says are so; any other
         # description is read as naming its codes whole ("waste and scrap of heading 7802")
         words = re.sub(r",? of (?:sub)?headings? \d.*$", "", self.text[meta.start_pos : meta.end_pos]).strip()
+        words = _SAME_PARTS.get(words, words)
         exact = DESCRIBED.get(words)
         if exact is None:
             return parts[-1]
