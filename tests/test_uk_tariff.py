@@ -578,3 +578,22 @@ def test_any_json_is_imported_or_refused_never_a_crash(tmp_path_factory: pytest.
         import_uk_tariff(path)
     except OriginrulesError as e:
         assert all(p.code == "IMP002" for p in e.problems)
+
+
+def test_a_parse_from_a_worker_process_keeps_every_position_the_writer_reads():
+    # the import parses a scheme's entries on every core; Lark's own pickling of a tree drops the
+    # positions process names and described materials are cut from, so the trees travel as tuples
+    from lark import Tree
+
+    from originrules.importers import uk_tariff
+
+    text = uk_tariff.normalise("Printing accompanied by at least two preparatory or finishing operations, provided that the value of "
+                               "the unprinted fabric used does not exceed 47.5% of the ex-works price of the product.")[0]
+    direct, travelled = uk_tariff._grammar().parse(text), uk_tariff._unpack(uk_tariff._parse_template(text))
+
+    def positions(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, Tree):
+            return (node.data, node.meta.start_pos, node.meta.end_pos, [positions(c) for c in node.children])
+        return (node.type, str(node), node.start_pos, node.end_pos)
+
+    assert positions(travelled) == positions(direct)

@@ -16,7 +16,9 @@ import datetime as dt
 import functools
 import html
 import json
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import attrs
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
+from lark.tree import Meta
 
 from originrules.errors import OriginrulesError, Problem
 
@@ -879,6 +882,60 @@ def _parse(normal: str) -> Tree:
     return _restore(tree, normal)
 
 
+_POSITIONS = ("start_pos", "end_pos", "line", "column", "end_line", "end_column")
+
+
+def _parse_template(template: str) -> tuple[Any, ...] | str:
+    """A worker's parse, as plain tuples: Lark's own pickling drops the positions the writer reads."""
+    try:
+        return _pack(_grammar().parse(template))
+    except LarkError as e:
+        return str(e).split("\n")[0]
+
+
+def _pack(node: Any) -> tuple[Any, ...]:
+    if isinstance(node, Token):
+        return ("token", node.type, str(node), *(getattr(node, a, None) for a in _POSITIONS))
+    meta = None if node.meta.empty else tuple(getattr(node.meta, a, None) for a in _POSITIONS)
+    return ("tree", node.data, meta, [_pack(c) for c in node.children])
+
+
+def _unpack(packed: tuple[Any, ...]) -> Any:
+    if packed[0] == "token":
+        _, type_, value, *positions = packed
+        return Token(type_, value, **dict(zip(_POSITIONS, positions)))
+    _, data, positions, children = packed
+    meta = None
+    if positions is not None:
+        meta = Meta()
+        meta.empty = False
+        for a, v in zip(_POSITIONS, positions):
+            setattr(meta, a, v)
+    return Tree(data, [_unpack(c) for c in children], meta)
+
+
+def _preparse(rule_sets: list[dict[str, Any]]) -> None:
+    """Parse a scheme's distinct entries on every core before translating: the Earley parse is
+    nearly all of an import's time (CPTPP: 137 distinct templates at ~70 ms each). The trees come
+    back from our own worker processes, not from a file."""
+    templates = sorted({_DIGITS.sub("1", normalise(e)[0]) for rs in rule_sets for e in _entries(rs)} - _TREES.keys())
+    if _workers() < 2 or len(templates) < 40:  # a few parses are quicker than starting workers (each builds the grammar, ~1 s)
+        return
+    for template, tree in zip(templates, _pool().map(_parse_template, templates, chunksize=8)):
+        _TREES[template] = _unpack(tree) if isinstance(tree, tuple) else Untranslatable(tree)
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+@functools.lru_cache(maxsize=1)
+def _pool() -> ProcessPoolExecutor:
+    # one pool for the process: its workers keep their grammar from one scheme to the next
+    # (tools/uk_schemes.py imports 36); concurrent.futures shuts it down at exit
+    return ProcessPoolExecutor(_workers())
+
+
 def _restore(tree: Tree, text: str) -> Tree:
     children: list[Any] = []
     for c in tree.children:
@@ -1176,6 +1233,7 @@ def import_uk_tariff(path: str | Path) -> Imported:
     code = p.stem
     info = _scheme_info(p, code)
     articles = p.parent.parent / "articles" / code
+    _preparse(rule_sets)
     cache: dict[tuple[str, str | None, bool], Any] = {}
     translated: list[tuple[dict[str, Any], str | None, str | None, str]] = []  # (rule set, subdivision, body, why)
     stages: set[str] = set()
