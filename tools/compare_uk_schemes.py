@@ -56,7 +56,8 @@ def _plain(text: str) -> str:
     text = re.sub(r"\bnon- ", "non-", text)
     text = re.sub(r"(?<=[a-z]) however,? ", ". however, ", text)  # "other than that of the product however, ...": the full stop lost
     text = re.sub(r"\bun embroidered\b", "unembroidered", text)
-    text = re.sub(r"\bof the final (product|good)\b", r"of the \1", text)
+    text = re.sub(r"\bof the (?:final|finished) (product|good)\b", r"of the \1", text)
+    text = re.sub(r"(\d)%of\b", r"\1% of", text)
     text = re.sub(r"\bnon-originating material of any heading\b", "non-originating materials of any heading", text)
     text = re.sub(r"['\"]([a-z]+)['\"]", r"\1", text)  # "from 'worked' carving materials"
     # Cameroon: "in accordance with appendix 2a of the origin reference document": its Appendix 2 and 2A
@@ -233,8 +234,9 @@ _NAMED = r"(?:making up,? preceded by printing|printing, accompanied by|making u
 
 
 def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
-    """The readings of processes, named materials and 'however' that came with the importer's
-    second grammar (2026-11): None where none of them applies."""
+    """Processes with a value limit, materials named by words, 'however' clauses and the other
+    phrasings read since 2026-11 (tried before the older readings in _clause, which some of these
+    would otherwise fall into): None where none applies, Unread where one applies but cannot be read."""
     if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?(?:the )?(?:non-originating )?(.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
         scope = None if m.group(2) == "materials" else _material(m.group(2))  # "the value of all the materials used": every one
         return all_of(_process(m.group(1)), one(("vnm", scope, "any", _pct(m.group(3)))))
@@ -290,7 +292,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("shift", _LEVEL[m.group(1)], part, None))
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this \1|classified in the same \1 as the (?:final )?(?:product|good)) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
-    if m := re.fullmatch(r"each item in the set (?:must|shall) satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? (?:provided that )?non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price of the set", c):
+    if m := re.fullmatch(r"each item in the set (?:must|shall) satisfy the rule,? which would apply to it if it were not included in the set[.,]? (?:however|provided that),? (?:provided that )?non-originating articles may be incorporated,? provided (?:that )?their total value does not exceed " + _PCT + r" of the ex-works price(?: \(exw\))? of the set", c):
         return one(("vnm", None, "any", _pct(m.group(1))))  # the articles on sets: non-originating items up to that share
     if m := re.fullmatch(r"a change from within (?:this|any one of these) (heading|subheading),? whether or not there is also a change from any other \1,? provided that the value of non-originating materials (?:of this heading|classified in the same heading as the final product) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
@@ -310,6 +312,12 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return _process(m.group(1))
     if m := re.fullmatch(r"the value of the non-originating (.+?) does not exceed " + _PCT + " " + _OF_PRICE, c):
         return one(("vnm", _material(m.group(1)), "any", _pct(m.group(2))))
+    if m := re.fullmatch(r"from (?:non-originating )?materials of any heading,? (in which .+)", c):
+        return all_of(one(("manufacture", None, NONE, None)), _clause(m.group(1), own))
+    if m := re.fullmatch(r"a change from within (?:this|any one of these) (?:heading|subheading) or any other (?:heading|subheading),? provided (?:that )?(.+)", c):
+        return all_of(one(("manufacture", None, NONE, None)), _clause(m.group(1), own))
+    if m := re.fullmatch(r"(cc|cth|ctsh),? except (?:from )?(?:non-originating materials of )?(" + _C + ")", c):
+        return one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)), None))
     if m := re.fullmatch(r"(from materials of any (?:heading|subheading),? except that of the (?:product|good)),? (in which .+)", c):
         return all_of(_clause(m.group(1), own), _clause(m.group(2), own))
     if m := re.fullmatch(r"from materials of (" + _C + r"),? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE, c):
@@ -338,7 +346,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
 
 
 def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
-    c = c.strip(" ,;-")
+    c = c.strip(" ,;-.")
     c = re.sub(r"^other operations than those referred to (?:in column|above) ", "", c)
     c = re.sub(r"^(manufacture|production|other operations)\s*(in which)?:?\s*", "", c).strip(" ,-")
     if not c:
@@ -448,7 +456,7 @@ def _split_and(text: str) -> list[str]:
 
 
 def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
-    """The entry's reading; `own`: the product's heading, where the rule set has only one."""
+    """The entry's reading; `own`: the rule set's headings (None for a range of 100 or more)."""
     t = _plain(text)
     until = None
     if m := re.search(r"\s*\((?:for the period from [^)]*? )?until (\d+) (\w+) (\d{4})\)\s*$", t):
@@ -462,6 +470,8 @@ def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
     if m := re.fullmatch(r"(?:manufacture|production): - (.+?),? and / or - (.+)", t):  # either condition, or both
         body = any_of(_clause(m.group(1), own), _clause(m.group(2), own))
     elif m := re.fullmatch(r"(?:manufacture|production)(?: in which)?: ((?:in which )?the value .+?|from materials .+?|all the materials used are classified .+?),? and ((?:in which |within the above limit, |the value ).+)", t):
+        body = all_of(_clause(m.group(1), own), _clause(m.group(2), own))
+    elif m := re.fullmatch(r"manufacture: in which (the value of all the materials used does not exceed .+? of the product) where (the value of all the non-originating materials used does not exceed the value of the originating materials used)", t):
         body = all_of(_clause(m.group(1), own), _clause(m.group(2), own))
     elif re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p, own) for p in _split_and(t)))
