@@ -127,7 +127,8 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Test:
         passed, dm = law.tolerate(ctx, [m for m, _ in failing], unknown, withheld)
         detail["de_minimis"] = dm
         if passed is None:
-            detail["missing"] = [ctx.path(m, "hs_code" if m.hs_code is None else "attributes") for m in unknown] + dm.get("missing", [])  # a code, the attribute a qualified set asks, a weight
+            scopes = (node.exception, node.allowance, getattr(node, "allowed", None))
+            detail["missing"] = [ctx.path(m, law.missing_field(m, *scopes)) for m in unknown] + dm.get("missing", [])  # a code, the attribute a qualified set asks, a weight
         return Trace("shift", passed, text, detail=detail)
 
     return run

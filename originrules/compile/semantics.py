@@ -220,6 +220,17 @@ def scoped_vnm(ctx: Context, scope: CodeSet | None) -> Decimal:
     return exact_sum(m.value for m in ctx.non_originating if m.hs_code and scope.contains(m.hs_code))
 
 
+def missing_field(m: Material, *scopes: Any) -> str:
+    """What the BOM must add for a material to be decided: its code, or the attribute a qualified
+    set asks of it ('attributes.worked_slate'), so that the answer names it."""
+    if m.hs_code is None:
+        return "hs_code"
+    for scope in scopes:
+        if isinstance(scope, CodeSet) and scope.qualifier is not None and scope.admits(m.hs_code, m.attributes) is None:
+            return f"attributes.{scope.qualifier[0]}"
+    return "attributes"
+
+
 def qualified_vnm(ctx: Context, scope: CodeSet) -> tuple[Decimal, Decimal, list[str]]:
     """`VNM from uncut_glassware` (a set qualified by an attribute): the value of the
     non-originating materials the BOM says are in it, that value with those it says nothing of
@@ -231,7 +242,7 @@ def qualified_vnm(ctx: Context, scope: CodeSet) -> tuple[Decimal, Decimal, list[
             inside.append(m.value)
         elif found is None and m.hs_code is not None:
             unsaid.append(m.value)
-            missing.append(ctx.path(m, "attributes"))
+            missing.append(ctx.path(m, missing_field(m, scope)))
     low = exact_sum(inside)
     return low, low + exact_sum(unsaid), missing
 
@@ -336,7 +347,7 @@ def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None
         if m.hs_code is None:
             missing.append(ctx.path(m, "hs_code"))
         elif (inside := scope.admits(m.hs_code, m.attributes)) is None:
-            missing.append(ctx.path(m, "attributes"))  # "all the grapes ... used": the BOM has not said whether this is one
+            missing.append(ctx.path(m, missing_field(m, scope)))  # "all the grapes ... used": the BOM has not said whether this is one
         elif inside:
             if id(m) in non_originating:
                 failing.append(m.id)
