@@ -27,10 +27,10 @@ def test_every_scheme_agrees_with_a_second_reading_of_its_prose():
     assert len(reports) == 36
     assert [(r["scheme"], d) for r in reports for d in r["differences"]] == []
     assert sum(r["ends_checked"] for r in reports) > 40_000
-    assert sum(r["read_independently"] for r in reports) > 22_000
+    assert sum(r["read_independently"] for r in reports) > 23_000
     # translated by the importer but beyond this reader (their selection is checked, their reading not):
-    # fewer than 5% of the 23,384 translated rule sets
-    assert sum(r["translated_not_read"] for r in reports) < 1_170
+    # 103 of the 23,391 translated rule sets on 2026-11-26; fewer than 1%
+    assert sum(r["translated_not_read"] for r in reports) < 234
 
 
 def test_the_check_notices_a_changed_threshold_and_a_dropped_shift():
