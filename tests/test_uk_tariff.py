@@ -597,3 +597,21 @@ def test_a_parse_from_a_worker_process_keeps_every_position_the_writer_reads():
         return (node.type, str(node), node.start_pos, node.end_pos)
 
     assert positions(travelled) == positions(direct)
+
+
+def test_an_import_where_no_worker_process_can_start_parses_on_one_core(monkeypatch):  # type: ignore[no-untyped-def]
+    from originrules.importers import uk_tariff
+
+    def no_pool():  # type: ignore[no-untyped-def]
+        raise OSError("no semaphores in this sandbox")
+
+    monkeypatch.setattr(uk_tariff, "_pool", no_pool)
+    monkeypatch.setattr(uk_tariff, "_TREES", {})
+    monkeypatch.setattr(uk_tariff, "_workers", lambda: 2)
+    words = ["slate", "mica", "jute", "cork", "felt", "wax", "gum", "lac", "tar", "oak", "ash", "elm", "fir", "yew", "bone", "horn",
+             "ivory", "amber", "coral", "pearl", "shell", "clay", "sand", "lime", "salt", "soda", "alum", "borax", "talc", "chalk",
+             "flint", "jade", "onyx", "opal", "ruby", "agate", "basalt", "marble", "granite", "gneiss"]
+    rule_sets = [{"heading": "6802", "min": "6802000000", "max": "6802999999", "rules": [{"rule": f"Manufacture from worked {w}."}]} for w in words]
+    uk_tariff._preparse(rule_sets)  # falls back: nothing parsed ahead, no error
+    assert uk_tariff._TREES == {}
+    assert uk_tariff.translate_entry("Manufacture from worked mica.")[0] == "manufacture from worked_mica"

@@ -18,7 +18,7 @@ import html
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -921,7 +921,11 @@ def _preparse(rule_sets: list[dict[str, Any]]) -> None:
     templates = sorted({_DIGITS.sub("1", normalise(e)[0]) for rs in rule_sets for e in _entries(rs)} - _TREES.keys())
     if _workers() < 2 or len(templates) < 40:  # a few parses are quicker than starting workers (each builds the grammar, ~1 s)
         return
-    for template, tree in zip(templates, _pool().map(_parse_template, templates, chunksize=8)):
+    try:
+        parsed = list(_pool().map(_parse_template, templates, chunksize=8))
+    except (OSError, NotImplementedError, BrokenExecutor):  # no worker processes here (a locked-down sandbox): one core it is
+        return
+    for template, tree in zip(templates, parsed):
         _TREES[template] = _unpack(tree) if isinstance(tree, tuple) else Untranslatable(tree)
 
 
