@@ -1256,6 +1256,8 @@ def import_uk_tariff(path: str | Path) -> Imported:
             said = definition.split(" = ")[0]
             note = (f"the attribute's name is the importer's: a BOM says \"{said}\": true on each material that is {words} (for 'manufacture from', also at an earlier stage of it)"
                     if definition.endswith(f" where {said}") else "the attribute's name is the importer's; a BOM gives it in the material's attributes")
+            if words in DESCRIBED:  # named within a code: why that code
+                note += f"; the code is the importer's reading of the HS: {DESCRIBED[words][2]}"
             out.append(f"codes {definition}\n    source {_quote(f'{code} PSR: {words}')}\n    inferred {_quote(note)}")
             continue
         if name in named:
