@@ -328,11 +328,19 @@ def test_other_materials_of_the_products_own_heading_are_an_allowance_and_no_oth
         translate_entry(prose)  # a rule set of several headings: "the product's" is not one code
 
 
-def _read_as_ruleset(prose: str, key: str):  # type: ignore[no-untyped-def]
-    """The importer's rule for the prose, and a test ruleset holding it under `key` (to decide BOMs by)."""
-    rule, used = translate_entry(prose)
+def _read_as_ruleset(prose: str, key: str, own: str | None = None):  # type: ignore[no-untyped-def]
+    """The importer's rule for the prose, and a test ruleset holding it under `key` (to decide BOMs by);
+    `own`: the rule set's code, for "the product's heading"."""
+    rule, used = translate_entry(prose, own=own)
     declared = "".join(f"codes {u.split(' | ')[0]}\n" for u in sorted(used) if " = " in u)  # the sets the rule names by what they are
     return rule, ruleset(f'{declared}{key}: {rule}\n    source "PEM {key}"\n')
+
+
+def _verdict(crs, product: str, one_material: dict):  # type: ignore[no-untyped-def]
+    """The verdict on a product of ex-works price 1000 made from that one material, under the test ruleset."""
+    from originrules.engine import check
+
+    return check(make_bom(product, [one_material]), crs).verdict
 
 
 def test_excepted_materials_a_however_lets_in_are_limited_by_their_value_and_the_others_stay_excepted():
@@ -343,10 +351,9 @@ def test_excepted_materials_a_however_lets_in_are_limited_by_their_value_and_the
              "heading 3702 may be used, provided that their total value does not exceed 30% of the ex-works price of the product.")
     rule, crs = _read_as_ruleset(prose, "3704")
     assert rule == "manufacture except 3701 and VNM from 3702 <= 30%"
-    from originrules.engine import check
 
     def film_from(code: str, value: str):  # type: ignore[no-untyped-def]
-        return check(make_bom("370400", [material("1", code, value, "CN")]), crs).verdict
+        return _verdict(crs, "370400", material("1", code, value, "CN"))
 
     assert film_from("370210", "300") == "originating"  # 30%: within the limit
     assert film_from("370210", "310") == "not originating"  # above it
@@ -411,13 +418,11 @@ def test_colour_lakes_may_use_their_own_headings_materials_up_to_20_percent_but_
     # whole exception: 3203 and 3204 passed up to 20% too.)
     prose = ("Manufacture from materials of any heading, except heading 3203, heading 3204 and heading 3205. However, materials of "
              "heading 3205 may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
-    rule = translate_entry(prose, own="3205")[0]
+    rule, crs = _read_as_ruleset(prose, "3205", own="3205")
     assert rule == "manufacture except 3203, 3204 and VNM from 3205 <= 20%"
-    crs = ruleset(f'3205: {rule}\n    source "PEM 3205"\n')
-    from originrules.engine import check
 
     def lake_from(code: str, value: str):  # type: ignore[no-untyped-def]
-        return check(make_bom("320500", [material("1", code, value, "CN")], ex_works="1000"), crs).verdict
+        return _verdict(crs, "320500", material("1", code, value, "CN"))
 
     assert lake_from("320500", "200") == "originating"  # its own heading, at the limit
     assert lake_from("320500", "210") == "not originating"
@@ -466,11 +471,10 @@ def test_materials_of_the_same_description_as_the_product_are_held_to_20_percent
              "description as the product may be used, provided that their total value does not exceed 20% of the ex-works price of the product.")
     rule, crs = _read_as_ruleset(prose, "3002")
     assert rule == "manufacture and VNM from materials_of_the_same_description_as_the_product <= 20%"
-    from originrules.engine import check
 
     def fraction_from(value: str, same_description: bool):  # type: ignore[no-untyped-def]
-        serum = material("serum", "300212", value, "CH", attributes={"materials_of_the_same_description_as_the_product": same_description})
-        return check(make_bom("300212", [serum], ex_works="1000"), crs).verdict
+        attributes = {"materials_of_the_same_description_as_the_product": same_description}
+        return _verdict(crs, "300212", material("serum", "300212", value, "CH", attributes=attributes))
 
     assert fraction_from("200", same_description=True) == "originating"  # 20%: at the limit
     assert fraction_from("210", same_description=True) == "not originating"  # above it
