@@ -254,7 +254,8 @@ def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tupl
     from originrules.store.records import render_record
     from originrules.store.rows import row as record_row
 
-    original = Path(path).read_text(encoding="utf-8") if decision.bom.digest is not None else None
+    # the bytes as read (read_text would turn CRLF into LF, and the text would no longer have its hash)
+    original = Path(path).read_bytes().decode("utf-8") if decision.bom.digest is not None else None
     extra = {"duty_saving": saving.get("saving")} if saving else {}
     row = record_row(decision, "check", render_record(decision, "check"), original, day, used, dt.datetime.now(dt.timezone.utc), **extra)
     store.record([row], {decision.ruleset.sha256: _ruleset_text(decision.ruleset.path)})
@@ -981,7 +982,8 @@ def history(product: str | None, agreement: str | None, db_url: str | None, fmt:
     if _echoed_json(fmt, rows):
         return
     for r in rows:
-        click.echo(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]")
+        hypothetical = f"  WHAT-IF ({'; '.join(r['what_if'])}), not the BOM as declared" if r["what_if"] else ""
+        click.echo(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]{hypothetical}")
 
 
 @main.group()
@@ -990,20 +992,29 @@ def audit() -> None:
 
 
 @audit.command(name="verify")
+@click.option("--anchor", metavar="HASH", help="A chain head printed by an earlier run and kept outside the database: the records up to it must be unchanged.")
 @_db_option
-def audit_verify(db_url: str | None) -> None:
-    """Decide every record again from its stored input and ruleset text; exit 0 only if every
-    one reproduces byte for byte. Those that do not are listed, and the exit code is 4 (1 is
-    kept for "not originating")."""
+def audit_verify(anchor: str | None, db_url: str | None) -> None:
+    """Check every record: its hash chain (nothing edited, deleted, inserted or reordered), its
+    ruleset text's hash, and, decided again from its stored input and ruleset text, every column
+    it shows and its output, byte for byte. Exit 0 only if all hold; otherwise each failing
+    record is named with why, and the exit code is 4 (1 is kept for "not originating").
+
+    The last line gives the chain's head: kept elsewhere (a ticket, an e-mail), it lets a later
+    `audit verify --anchor HASH` prove that no record up to it was rewritten (docs/security.md)."""
     from originrules.store import Store
 
+    if anchor is not None and (len(anchor) != 64 or any(c not in "0123456789abcdef" for c in anchor)):
+        _fail(OriginrulesError(Problem(f"--anchor {anchor[:80]!r} is not a chain head (64 lower-case hex digits)", code="CLI003")))
     try:
-        count, bad = Store(db_url, create=False).verify()
+        count, bad, head = Store(db_url, create=False).verify(anchor)
     except OriginrulesError as e:
         _fail(e)
     for b in bad:
-        click.echo(f"record {b['id']} ({b['decision_id']}): {b['why']}")
-    click.echo(f"{count} records, {count - len(bad)} reproduced, {len(bad)} not")
+        click.echo(f"record {b['id']} ({b['decision_id']}): {b['why']}" if b["id"] is not None else f"chain: {b['why']}")
+    failed = len({b["id"] for b in bad if b["id"] is not None})
+    click.echo(f"{count} records, {count - failed} reproduced, {failed} not")
+    click.echo(f"chain head: {head}" + ("" if not bad else " (NOT verified)"))
     sys.exit(0 if not bad else EXIT_NOT_REPRODUCED)
 
 

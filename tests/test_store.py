@@ -38,7 +38,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     assert PG, "ORIGINRULES_REQUIRE_PG is set but ORIGINRULES_TEST_PG is not: PostgreSQL is not running"
     engine = sa.create_engine(PG)
     with engine.begin() as conn:  # a clean database for each test
-        conn.execute(sa.text("DROP TABLE IF EXISTS records, rulesets, declaration_history, declarations, alembic_version CASCADE"))
+        conn.execute(sa.text("DROP TABLE IF EXISTS record_chain, records, rulesets, declaration_history, declarations, alembic_version CASCADE"))
     engine.dispose()
     return PG
 
@@ -165,6 +165,83 @@ def test_recorded_decisions_are_listed_and_reproduce_byte_for_byte(db: str, tmp_
     engine.dispose()
     tampered = cli("audit", "verify", db=db)
     assert tampered.exit_code == 4 and "record 1 " in tampered.output and "5 reproduced, 1 not" in tampered.output
+
+
+def _three_records(db: str) -> None:
+    """A NOT ORIGINATING car, an originating car and an originating motorcycle, recorded in turn."""
+    assert cli("check", str(EXAMPLES / "car-uk-fail.json"), "-a", "UK", "--date", "2026-11-26", "--record", db=db).exit_code == 1
+    assert cli("check", str(EXAMPLES / "car-uk.json"), "-a", "UK", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+    assert cli("check", str(EXAMPLES / "motorcycle-uae.json"), "-a", "UAE", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+
+
+def _sql(db: str, *statements: str) -> None:
+    engine = sa.create_engine(db)
+    with engine.begin() as conn:
+        for s in statements:
+            conn.execute(sa.text(s))
+    engine.dispose()
+
+
+_COPY = ("INSERT INTO records (decision_id, kind, recorded_at, on_date, agreement, hs_code, product, verdict, input_sha256, ruleset_sha256, assume_origin, "
+         "input, context, output, prev_sha256, entry_sha256) SELECT decision_id, kind, recorded_at, on_date, agreement, hs_code, product, verdict, "
+         "input_sha256, ruleset_sha256, assume_origin, input, context, output, prev_sha256, entry_sha256 FROM records WHERE id = 2")
+TAMPERING = {
+    # a shown column edited behind the register's back: the record is named
+    "verdict": (["UPDATE records SET verdict = 'originating' WHERE id = 1"], "record 1 "),
+    "product": (["UPDATE records SET product = 'Something else' WHERE id = 1"], "record 1 "),
+    "hs_code": (["UPDATE records SET hs_code = '870899' WHERE id = 1"], "record 1 "),
+    "agreement": (["UPDATE records SET agreement = 'UAE' WHERE id = 1"], "record 1 "),
+    "date": (["UPDATE records SET on_date = '2026-01-01' WHERE id = 1"], "record 1 "),
+    "input hash": (["UPDATE records SET input_sha256 = ruleset_sha256 WHERE id = 1"], "record 1 "),
+    # records deleted, in the middle or at the end; a copy inserted
+    "deleted": (["DELETE FROM records WHERE id = 2"], "record 3 "),
+    "deleted last": (["DELETE FROM records WHERE id = 3"], "chain: "),
+    "copy inserted": ([_COPY], "record 4 "),
+    # one record's input and output swapped for another's (both of one agreement, UK)
+    "swapped": (["UPDATE records SET input = (SELECT input FROM records WHERE id = 2), output = (SELECT output FROM records WHERE id = 2) WHERE id = 1"], "record 1 "),
+}
+
+
+@pytest.mark.parametrize("attack", list(TAMPERING))
+def test_audit_verify_finds_every_edited_deleted_inserted_or_swapped_record(db: str, attack: str) -> None:
+    _three_records(db)
+    before = cli("audit", "verify", db=db)
+    assert before.exit_code == 0 and "3 records, 3 reproduced, 0 not" in before.output
+    statements, named = TAMPERING[attack]
+    _sql(db, *statements)
+    after = cli("audit", "verify", db=db)
+    assert after.exit_code == 4 and named in after.output and "NOT verified" in after.output, after.output
+
+
+def test_an_anchor_kept_outside_the_database_catches_a_rewritten_chain(db: str) -> None:
+    from originrules.store.chain import GENESIS, entry_hash
+
+    _three_records(db)
+    head = cli("audit", "verify", db=db).output.split("chain head: ")[1].split()[0]
+    assert cli("audit", "verify", "--anchor", head, db=db).exit_code == 0
+    # an attacker who can write the database edits a verdict and seals the whole chain anew
+    engine = sa.create_engine(db)
+    from originrules.store.schema import record_chain, records
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE records SET output = replace(output, '\"verdict\": \"not originating\"', '\"verdict\": \"not originating \"') WHERE id = 1"))
+        previous = GENESIS
+        for r in conn.execute(sa.select(records).order_by(records.c.id)).all():
+            previous_now = entry_hash(previous, r._mapping)
+            conn.execute(records.update().where(records.c.id == r.id).values(prev_sha256=previous, entry_sha256=previous_now))
+            previous = previous_now
+        conn.execute(record_chain.update().values(head=previous))
+    engine.dispose()
+    rewritten = cli("audit", "verify", "--anchor", head, db=db)
+    assert rewritten.exit_code == 4 and f"no record has the entry hash {head}" in rewritten.output
+
+
+def test_a_recorded_what_if_is_marked_as_such_in_every_view(db: str) -> None:
+    assert cli("check", str(EXAMPLES / "motorcycle-uae-fail.json"), "-a", "UAE", "--record", "--what-if", "1.origin=IN", "--what-if", "1.originating=true", db=db).exit_code in (0, 1)
+    listed = json.loads(cli("history", "--format", "json", db=db).output)
+    assert listed[0]["what_if"] == ["1.origin=IN", "1.originating=true"]
+    assert "WHAT-IF (1.origin=IN; 1.originating=true), not the BOM as declared" in cli("history", db=db).output
+    assert cli("audit", "verify", db=db).exit_code == 0
 
 
 def test_recorded_texts_are_kept_as_written_whatever_they_hold(db: str, tmp_path: Path) -> None:
@@ -319,7 +396,7 @@ def test_a_new_database_is_migrated_to_the_newest_revision(db: str) -> None:
     from originrules.store.db import current, head
 
     store = Store(db)
-    assert store.engine is not None and current(store.engine) == head() == "0002"
+    assert store.engine is not None and current(store.engine) == head() == "0003"
     with store.engine.connect() as conn:
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("declarations")}
     store.engine.dispose()

@@ -94,11 +94,12 @@ class Store:
         with self.transaction() as conn:
             return rec.history(conn, product, agreement)
 
-    def verify(self) -> tuple[int, list[dict[str, Any]]]:
+    def verify(self, anchor: str | None = None) -> tuple[int, list[dict[str, Any]], str]:
+        """(records checked, those that fail and why, the chain's head): see records.verify."""
         if self.engine is None:
-            return 0, []
+            return 0, [], rec.GENESIS
         with self.transaction() as conn:
-            return rec.verify(conn)
+            return rec.verify(conn, anchor)
 
     def impact(self, expiring: list[decl.Declaration], day: dt.date) -> list[dict[str, Any]]:
         """For each expiring declaration, the recorded products that rest on it, decided again

@@ -11,12 +11,25 @@ import sqlalchemy as sa
 
 from originrules.engine import Decision
 from originrules.errors import Problem
+from originrules.store.chain import GENESIS, entry_hash
 from originrules.store.db import StoreError
-from originrules.store.schema import records, rulesets
+from originrules.store.schema import record_chain, records, rulesets
 
 
 def add(conn: sa.Connection, rows: list[dict[str, Any]], texts: dict[str, str]) -> None:
-    """Append records (and the ruleset texts they need) in the caller's transaction."""
+    """Append records (and the ruleset texts they need) in the caller's transaction, each chained
+    by hash to the one before it."""
+    # the chain's head is taken under a write lock first (its row, updated to itself): two
+    # processes recording at once then chain one after the other, never from the same head
+    conn.execute(record_chain.update().where(record_chain.c.id == 1).values(length=record_chain.c.length))
+    head = conn.execute(sa.select(record_chain.c.head, record_chain.c.length).where(record_chain.c.id == 1)).one()
+    previous, length = head.head, head.length
+    sealed = []
+    for r in rows:
+        values = {k: v for k, v in r.items() if k != "_ruleset"}
+        values["prev_sha256"] = previous
+        values["entry_sha256"] = previous = entry_hash(previous, values)
+        sealed.append(values)
     shas = {r["_ruleset"] for r in rows}
     have = {r.sha256 for r in conn.execute(sa.select(rulesets.c.sha256).where(rulesets.c.sha256.in_([s for s, _ in shas])))}
     for sha, path in shas:
@@ -27,9 +40,10 @@ def add(conn: sa.Connection, rows: list[dict[str, Any]], texts: dict[str, str]) 
                 raise StoreError(Problem(f"{path}: a decision under this ruleset cannot be recorded (an overlay, or the file changed since it was read)", code="STO002"))
             conn.execute(_insert_once(conn, rulesets).values(sha256=sha, path=path, text=text))
     if conn.dialect.name == "postgresql":
-        _copy(conn, rows)
+        _copy(conn, sealed)
     else:
-        conn.execute(records.insert(), [{k: v for k, v in r.items() if k != "_ruleset"} for r in rows])
+        conn.execute(records.insert(), sealed)
+    conn.execute(record_chain.update().where(record_chain.c.id == 1).values(head=previous, length=length + len(rows)))
 
 
 _COLUMNS = [c.name for c in records.columns if c.name != "id"]
@@ -64,16 +78,20 @@ def history(conn: sa.Connection, product: str | None = None, agreement: str | No
         q = q.where(records.c.agreement == agreement)
     out = []
     for r in conn.execute(q):
+        context = json.loads(r.context)
         out.append({
             "id": r.id, "decision_id": r.decision_id, "kind": r.kind, "recorded_at": r.recorded_at.isoformat(), "date": r.on_date.isoformat(),
             "agreement": r.agreement, "hs_code": r.hs_code, "product": r.product, "verdict": r.verdict,
-            "input_sha256": r.input_sha256, "ruleset_sha256": r.ruleset_sha256, "declarations": json.loads(r.context)["declarations"],
+            "input_sha256": r.input_sha256, "ruleset_sha256": r.ruleset_sha256, "declarations": context["declarations"],
+            # a record of a what-if is of a hypothetical BOM: every view of it says so
+            "what_if": context.get("what_if", []),
         })
     return out
 
 
-def replay(r: Any, ruleset_text: str, ruleset_path: str) -> str:
-    """Decide a record again from its stored input and ruleset text; the output it would give."""
+def replay(r: Any, ruleset_text: str, ruleset_path: str) -> tuple[Decision, str]:
+    """Decide a record again from its stored input and ruleset text: the decision, and the
+    output it would give."""
     import attrs
 
     from originrules.bom import loads
@@ -86,7 +104,7 @@ def replay(r: Any, ruleset_text: str, ruleset_path: str) -> str:
     bom = attrs.evolve(bom, warnings=tuple(context["warnings"]), what_if=tuple(context["what_if"]))
     crs = compile_ruleset(load_text(ruleset_text, ruleset_path))
     decision = check(bom, crs, assume_origin=r.assume_origin, on=r.on_date)
-    return render_record(decision, r.kind, context.get("line"))
+    return decision, render_record(decision, r.kind, context.get("line"))
 
 
 def render_record(decision: Decision, kind: str, line: int | None = None) -> str:
@@ -100,18 +118,66 @@ def render_record(decision: Decision, kind: str, line: int | None = None) -> str
     return render(decision, "json")
 
 
-def verify(conn: sa.Connection) -> tuple[int, list[dict[str, Any]]]:
-    """(records checked, those that do not reproduce byte for byte)."""
-    texts = {r.sha256: (r.text, r.path) for r in conn.execute(sa.select(rulesets))}
+def verify(conn: sa.Connection, anchor: str | None = None) -> tuple[int, list[dict[str, Any]], str]:
+    """(records checked, those that fail, the chain's head). A record fails when its entry hash
+    or its link to the record before does not hold (edited, deleted, inserted, reordered), when
+    its ruleset text no longer has the hash it is filed under, or when, decided again from its
+    stored input and ruleset text, any column it shows or its output differs."""
+    texts = {}
+    for t in conn.execute(sa.select(rulesets)):
+        texts[t.sha256] = (t.text, t.path, hashlib.sha256(t.text.encode("utf-8")).hexdigest() == t.sha256)
     count, bad = 0, []
+    previous, anchored = GENESIS, anchor is None or anchor == GENESIS
     for r in conn.execute(sa.select(records).order_by(records.c.id)):
         count += 1
-        text, path = texts[r.ruleset_sha256]
-        try:
-            again = replay(r, text, path)
-        except Exception as e:  # noqa: BLE001 - a record that cannot be replayed is a failed verification
-            bad.append({"id": r.id, "decision_id": r.decision_id, "why": f"cannot be decided again: {type(e).__name__}: {e}"})
-            continue
-        if again != r.output:
-            bad.append({"id": r.id, "decision_id": r.decision_id, "why": "decided again, the output differs"})
-    return count, bad
+        why = _why_bad(r, previous, texts)
+        if why:
+            bad.append({"id": r.id, "decision_id": r.decision_id, "why": "; ".join(why)})
+        previous = r.entry_sha256 or previous
+        anchored = anchored or previous == anchor
+    chain = conn.execute(sa.select(record_chain).where(record_chain.c.id == 1)).first()
+    if chain is None or (chain.length, chain.head) != (count, previous):
+        kept = "none" if chain is None else f"{chain.length} records ending {chain.head[:16]}"
+        bad.append({"id": None, "decision_id": None, "why": f"the chain's head says {kept}, the records are {count} ending {previous[:16]}: records were deleted or added at the end"})
+    if not anchored:
+        bad.append({"id": None, "decision_id": None, "why": f"no record has the entry hash {anchor}: the chain up to that anchor was rewritten"})
+    return count, bad, previous
+
+
+#: the columns a record shows, and how each is derived again from the decision made anew
+_SHOWN = {
+    "decision_id": lambda d: d.decision_id,
+    "verdict": lambda d: d.verdict,
+    "agreement": lambda d: d.agreement.code,
+    "hs_code": lambda d: d.bom.product.hs_code,
+    "product": lambda d: d.bom.product.description,
+    "input_sha256": lambda d: d.input_sha256,
+    "ruleset_sha256": lambda d: d.ruleset.sha256,
+}
+
+
+def _why_bad(r: Any, previous: str, texts: dict[str, tuple[str, str, bool]]) -> list[str]:
+    why = []
+    if r.prev_sha256 != previous:
+        why.append("the chain breaks here: the record before it was deleted, or this one was inserted or moved")
+    if r.entry_sha256 != entry_hash(r.prev_sha256 or "", r._mapping):
+        why.append("its entry hash does not match its columns: the record was edited")
+    if r.ruleset_sha256 not in texts:
+        return [*why, f"its ruleset text {r.ruleset_sha256[:16]} is missing from the database"]
+    text, path, intact = texts[r.ruleset_sha256]
+    if not intact:
+        why.append(f"its ruleset text ({path}) no longer has the hash {r.ruleset_sha256[:16]}: the text was edited")
+    data = r.input.encode("utf-8")
+    if r.input_sha256 not in (hashlib.sha256(data.strip()).hexdigest(), hashlib.sha256(data).hexdigest()):  # as read (bom.loads), or canonical
+        why.append("its input no longer has the hash it was decided from")
+    try:
+        decision, again = replay(r, text, path)
+    except Exception as e:  # noqa: BLE001 - a record that cannot be replayed is a failed verification
+        return [*why, f"cannot be decided again: {type(e).__name__}: {e}"]
+    differs = [c for c, derive in _SHOWN.items() if derive(decision) != getattr(r, c)]
+    if differs:
+        why.append("decided again, its " + ", ".join(f"{c} is {derive(decision)!r}, not {getattr(r, c)!r}" for c, derive in _SHOWN.items() if c in differs))
+    if again != r.output:
+        why.append("decided again, the output differs")
+    return why
+

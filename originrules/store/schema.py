@@ -65,4 +65,16 @@ records = sa.Table(
     sa.Column("input", sa.Text, nullable=False),  # the BOM text decided (the file's, or its canonical JSON)
     sa.Column("context", sa.Text, nullable=False),  # JSON: what-if changes, the BOM's warnings, declarations used
     sa.Column("output", sa.Text, nullable=False),  # exactly what was reported
+    # the hash chain (store/chain.py, migration 0003): the entry hash of the record before, and this one's
+    sa.Column("prev_sha256", sa.String(64), nullable=True),
+    sa.Column("entry_sha256", sa.String(64), nullable=True),
+)
+
+#: the chain's head and length, one row: a record deleted from the end is seen too
+record_chain = sa.Table(
+    "record_chain",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("length", sa.Integer, nullable=False),
+    sa.Column("head", sa.String(64), nullable=False),
 )

@@ -250,8 +250,8 @@ async def history_page(request: Request) -> Response:
         store = Store(request.app.state.db, create=False)
         if request.method == "POST":
             await _form(request)
-            count, bad = store.verify()
-            verified = {"count": count, "bad": bad}
+            count, bad, head = store.verify()
+            verified = {"count": count, "bad": bad, "failed": len({b["id"] for b in bad if b["id"] is not None}), "head": head}
         rows = store.history(request.query_params.get("product") or None)
     except OriginrulesError as e:
         return _error_page(request, e)
