@@ -29,6 +29,7 @@ from originrules.hs import normalise
 from originrules.registry import find, load_file, shipped
 from originrules.report import FORMATS  # light: renderers are imported when used
 from originrules.report.model import EXPLAIN_MODES
+from originrules.safetext import one_line, visible
 from originrules.resources import rulesets_dir
 
 # Commands import what they need when they run (renderers, .advice, .tester, .lang.*):
@@ -97,6 +98,11 @@ def run(argv: list[str] | None = None) -> None:
         code = code if isinstance(code, int) else 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_BAD_INPUT)
+        if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
+            # click's answer to a reader that closed the pipe (`| head -1`) is exit 1, which
+            # means "not originating" here: said, and exit 2, like any other failed write
+            click.echo("error: [CLI006] cannot write the output: the pipe was closed by its reader", err=True)
+            code = EXIT_BAD_INPUT
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
@@ -794,11 +800,20 @@ def serve(host: str, port: int, allow_remote: bool, db_url: str | None, workers:
     if not local:
         click.echo(f"WARNING: the workspace listens on {host}: anyone who can reach this computer can use it and its records", err=True)
     click.echo(f"originrules workspace on http://{host}:{port}  (Ctrl-C to stop)", err=True)
+    # the names it answers to: this computer's own, and the one given here (a page on any other
+    # name, one rebinding its DNS to this address included, is refused)
+    hosts = () if host in ("127.0.0.1", "localhost", "::1") else (f"[{host}]" if ":" in host else host,)
     if workers == 1:
-        uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")
-    else:  # each worker process builds the app itself, from the database setting passed down
+        uvicorn.run(create_app(db_url, hosts=hosts), host=host, port=port, log_level="warning")
+    else:  # each worker process builds the app itself, from the settings passed down
+        import secrets
+
+        from originrules.web.app import HOSTS_ENV, SECRET_ENV
+
         if db_url:
             os.environ["ORIGINRULES_DB"] = db_url
+        os.environ[HOSTS_ENV] = ",".join(hosts)
+        os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))  # one CSRF secret for every worker
         uvicorn.run("originrules.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
@@ -831,7 +846,7 @@ def import_table_cmd(table: str, agreement: str, output: str) -> None:
     _write(output, result.text)
     click.echo(f"{output}: {result.translated} of {result.rows} rows translated", err=True)
     for n, phrase in result.untranslated:
-        click.echo(f"  row {n}: not translated: {phrase}", err=True)
+        click.echo(f"  row {n}: not translated: {one_line(phrase)}", err=True)
     sys.exit(3 if result.untranslated else 0)
 
 
@@ -932,13 +947,13 @@ def declarations_expiring(within: int, on: dt.datetime | None, db_url: str | Non
     if _echoed_json(fmt, rows):
         return
     if not rows:
-        click.echo(f"no declaration ends between {day} and {day + dt.timedelta(days=within)}")
+        click.echo(f"no declaration ends between {day} and {day + dt.timedelta(days=min(within, (dt.date.max - day).days))}")
     for d in rows:
-        click.echo(f"{d['reference']}: {d['supplier']}, part {d['part_number']} ({d['agreement']}) ends {d['valid_to']}, in {d['days_left']} days")
+        click.echo(visible(f"{d['reference']}: {d['supplier']}, part {d['part_number']} ({d['agreement']}) ends {d['valid_to']}, in {d['days_left']} days"))
         for p in d["products"]:
             stake = f"; duty at stake {p['duty_at_stake']} per unit" if p["duty_at_stake"] else ""
             lose = "LOSES ORIGIN" if p["loses_origin"] else "keeps its verdict"
-            click.echo(f"    {p['product'] or 'HS ' + p['hs_code']} under {p['agreement']}: {p['verdict_now']} now, {p['verdict_without']} without it: {lose}{stake}")
+            click.echo(f"    {visible(p['product'] or 'HS ' + p['hs_code'])} under {p['agreement']}: {p['verdict_now']} now, {p['verdict_without']} without it: {lose}{stake}")
 
 
 @declarations.command(name="revoke")
@@ -962,7 +977,7 @@ def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     for d in rows:
         revoked = f", revoked {d['revoked_on']}" if d["revoked_on"] else ""
         what = "originating" if d["originating"] else "non-originating"
-        click.echo(f"{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}")
+        click.echo(visible(f"{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}"))
 
 
 @main.command()
@@ -983,7 +998,7 @@ def history(product: str | None, agreement: str | None, db_url: str | None, fmt:
         return
     for r in rows:
         hypothetical = f"  WHAT-IF ({'; '.join(r['what_if'])}), not the BOM as declared" if r["what_if"] else ""
-        click.echo(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]{hypothetical}")
+        click.echo(visible(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]{hypothetical}"))
 
 
 @main.group()

@@ -25,6 +25,7 @@ from originrules.inputs import read_rows, rows_to_boms
 from originrules.lang.check import lint_text
 from originrules.lang.resolve import load_text
 from originrules.report import FORMATS
+from originrules.safetext import unsafe_character
 
 from .conftest import HEADER
 
@@ -154,3 +155,70 @@ def test_any_text_as_a_ruleset_is_a_ruleset_or_our_error(text: str) -> None:
         load_text(text, "fuzz.roo")
     except OriginrulesError:
         pass
+
+
+# ---------------------------------------------------------------- the declarations reader and the web forms
+
+DECLARATION_CELLS = st.one_of(
+    st.text(max_size=14),
+    st.sampled_from(["Pune Castings", "PC-7", "840991", "8409.91", "IN", "india", "true", "false", "maybe", "UAE", "uk", "NOPE",
+                     "2026-01-01", "2026-13-01", "9999-12-31", "0001-01-01", "LTSD-1", "\u202e", "\x00", "a\nb", '"', "=1+1"]),
+)
+DECLARATION_HEADER = "supplier,part_number,hs_code,origin,originating,agreement,valid_from,valid_to,reference"
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(DECLARATION_CELLS, min_size=9, max_size=10), max_size=6), header=st.sampled_from([DECLARATION_HEADER, "supplier,reference", ""]))
+def test_any_declarations_file_is_imported_whole_or_refused_with_a_coded_message(rows: list[list[str]], header: str) -> None:
+    import csv
+    import io
+
+    from originrules.store import Store, StoreError
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if header:
+        buffer.write(header + "\n")
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ltsd.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        store = Store(f"sqlite:///{Path(folder) / 'r.db'}")
+        try:
+            counts = store.import_declarations(str(path))
+        except StoreError as e:
+            assert e.code in ("DEC001", "DEC003")
+            assert store.declarations() == []  # all or nothing
+            counts = None
+        kept = store.declarations()
+        assert store.engine is not None
+        store.engine.dispose()
+    if counts is not None:
+        assert counts["imported"] == len(kept)
+        assert all(unsafe_character(d.supplier + d.part_number + d.reference) is None for d in kept)
+
+
+FORM_TEXT = st.one_of(st.text(max_size=20), st.sampled_from(["", "[", "[]", "5", '["1.value=abc"]', '["product.fob=1200"]', "null", "{}", "true", "-1", "1e999"]))
+FORM_KEYS = st.one_of(st.sampled_from(["m:1:value", "m:1:originating", "m:1:origin", "p:product:fob", "p:product:ex_works", "m:", "p:", "m:1:__class__", "m:x:y:z", "changes", "agreement"]),
+                      st.text(min_size=1, max_size=10).map(lambda k: "m:" + k))
+
+
+@FUZZ
+@given(fields=st.dictionaries(FORM_KEYS, FORM_TEXT, max_size=5), query=st.dictionaries(st.sampled_from(["within", "hs", "agreement", "product", "csrf"]), FORM_TEXT, max_size=3))
+def test_any_form_or_query_the_workspace_is_sent_is_answered_never_a_server_error(fields: dict[str, str], query: dict[str, str]) -> None:
+    import pytest
+
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from originrules.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        client = TestClient(create_app(f"sqlite:///{Path(folder) / 'w.db'}"), base_url="http://127.0.0.1:8000", raise_server_exceptions=False)
+        client.get("/")
+        token = client.cookies["csrf"]
+        for path in ("/declarations", "/rules", "/history"):
+            assert client.get(path, params=query).status_code in (200, 400), (path, query)
+        data = {"bom_json": json.dumps(EXAMPLE), "agreement": "UAE", **fields}
+        answer = client.post(f"/what-if?csrf={token}", data=data)
+        assert answer.status_code in (200, 400), (fields, answer.status_code, answer.text[:300])

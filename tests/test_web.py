@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ ARTIFACTS = Path(os.environ.get("ORIGINRULES_ARTIFACTS", Path(__file__).resolve(
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    return TestClient(create_app(f"sqlite:///{tmp_path / 'web.db'}"))
+    return TestClient(create_app(f"sqlite:///{tmp_path / 'web.db'}"), base_url="http://127.0.0.1:8000")
 
 
 # ---------------------------------------------------------------- the JSON API
@@ -78,8 +79,8 @@ def test_api_rules_and_compare_and_the_openapi_description(client: TestClient) -
 def test_every_page_sends_a_strict_content_security_policy_and_forms_need_their_token(client: TestClient) -> None:
     page = client.get("/")
     assert "default-src 'none'" in page.headers["content-security-policy"] and "script-src 'self'" in page.headers["content-security-policy"]
-    forged = client.post("/check", data={"csrf": "forged", "agreement": "UAE"}, files={"bom": ("b.json", b"{}", "application/json")})
-    assert forged.status_code == 400 and "WEB001" in forged.text
+    forged = client.post("/check?csrf=forged", data={"agreement": "UAE"}, files={"bom": ("b.json", b"{}", "application/json")})
+    assert forged.status_code == 403 and "WEB001" in forged.text
 
 
 def test_user_text_is_escaped_on_every_page(client: TestClient) -> None:
@@ -87,9 +88,157 @@ def test_user_text_is_escaped_on_every_page(client: TestClient) -> None:
     hostile["product"]["description"] = "<script>alert(1)</script>"
     hostile["materials"][0]["description"] = '"><img src=x onerror=alert(1)>'
     token = client.get("/").cookies["csrf"]
-    page = client.post("/check", data={"csrf": token, "agreement": "UAE"}, files={"bom": ("../../etc/passwd", json.dumps(hostile).encode(), "application/json")})
+    page = client.post(f"/check?csrf={token}", data={"agreement": "UAE"}, files={"bom": ("../../etc/passwd", json.dumps(hostile).encode(), "application/json")})
     assert page.status_code == 200
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
+
+
+# ---------------------------------------------------------------- only its user can reach it
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200), ("localhost", 200),
+    ("evil.example", 400), ("evil.example:8000", 400), ("127.0.0.1.evil.example", 400), ("localhost.:8000", 400),
+])
+def test_only_this_computers_own_names_are_answered(client: TestClient, host: str, status: int) -> None:
+    # a page that rebinds its own name to 127.0.0.1 still sends its own name as Host
+    assert client.get("/declarations", headers={"host": host}).status_code == status
+
+
+def test_a_host_given_on_the_command_line_is_answered_too(tmp_path: Path) -> None:
+    app = TestClient(create_app(f"sqlite:///{tmp_path / 'w.db'}", hosts=("workspace.lan",)), base_url="http://workspace.lan:8000")
+    assert app.get("/").status_code == 200
+    assert app.get("/", headers={"host": "other.lan"}).status_code == 400
+
+
+def _token(client: TestClient) -> str:
+    client.get("/")
+    return client.cookies["csrf"]
+
+
+@pytest.mark.parametrize("headers", [{"origin": "http://evil.example"}, {"origin": "null"}, {"origin": "http://localhost:9999"}, {"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}])
+def test_a_post_from_another_sites_page_is_refused_even_with_a_token(client: TestClient, headers: dict[str, str]) -> None:
+    token = _token(client)
+    sent = client.post(f"/history?csrf={token}", headers=headers)
+    assert sent.status_code == 403
+    same = client.post(f"/history?csrf={token}", headers={"origin": "http://127.0.0.1:8000", "sec-fetch-site": "same-origin"})
+    assert same.status_code == 200
+
+
+def test_a_csrf_cookie_planted_by_a_page_on_another_port_is_not_accepted(client: TestClient) -> None:
+    # cookies do not keep ports apart: a page on localhost:9999 can set "csrf" for this one
+    client.cookies.set("csrf", "planted")
+    refused = client.post("/history?csrf=planted")
+    assert refused.status_code == 403 and "WEB001" in refused.text
+    assert client.get("/").cookies["csrf"] != "planted"  # a token of this server's is issued instead
+
+
+def test_bad_query_and_form_fields_are_400_with_a_code_never_500(client: TestClient) -> None:
+    assert client.get("/declarations?within=abc").status_code == 400 and "WEB002" in client.get("/declarations?within=abc").text
+    token = _token(client)
+    bom = (EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8")
+    for fields in ({"changes": "["}, {"changes": "5"}, {"m:1:__class__": "x"}, {"m:": "x"}, {"p:product:nosuchfield": "1"}, {"m:1:value": "abc"}):
+        answer = client.post(f"/what-if?csrf={token}", data={"bom_json": bom, "agreement": "UAE", **fields})
+        assert answer.status_code in (200, 400) and answer.status_code != 500, (fields, answer.status_code)
+        assert answer.status_code == 400 or fields == {"changes": "5"}, fields
+
+
+def test_an_upload_error_names_the_upload_not_the_servers_temporary_path(client: TestClient) -> None:
+    token = _token(client)
+    page = client.post(f"/declarations?csrf={token}", files={"file": ("ltsd.xlsx", b"not a zip", "application/octet-stream")})
+    assert page.status_code == 400 and "not an Excel workbook" in page.text
+    assert "/tmp" not in page.text and "upload.xlsx" not in page.text
+    bad_csv = client.post(f"/check?csrf={token}", data={"agreement": "UAE"}, files={"bom": ("my-bom.csv", b"id,hs_code\n1,zz\n", "text/csv")})
+    assert bad_csv.status_code == 400 and "/tmp" not in bad_csv.text
+
+
+def test_the_what_if_reads_the_workspaces_own_register(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'own.db'}"
+    register = tmp_path / "ltsd.csv"
+    register.write_text("supplier,part_number,hs_code,origin,originating,agreement,valid_from,valid_to,reference\n"
+                        "Pune Castings,PC-7,840991,IN,true,UAE,2020-01-01,2099-12-31,LTSD-7\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["declarations", "import", str(register), "--db", db]).exit_code == 0
+    bom = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    bom["materials"][0].pop("originating", None)
+    bom["materials"][0].update(supplier="Pune Castings", part_number="PC-7")
+    client = TestClient(create_app(db), base_url="http://127.0.0.1:8000")
+    token = _token(client)
+    page = client.post(f"/what-if?csrf={token}", data={"bom_json": json.dumps(bom), "agreement": "UAE", "changes": json.dumps(["product.fob=1090"])})
+    assert page.status_code == 200 and "declaration LTSD-7" in page.text and "undetermined" not in page.text.lower().split("verdict")[1][:200]
+
+
+def _raw(url: str, head: str, body_parts: Iterator[bytes], pause: float = 0.0) -> tuple[bytes, int]:
+    """Send a request by hand (headers, then the body's parts) and read the answer as soon as
+    one comes: (the answer's first bytes, the body bytes sent before it came)."""
+    import select
+
+    host, port = url.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(head.encode("latin-1"))
+        for part in body_parts:
+            if select.select([sock], [], [], pause)[0]:
+                break
+            try:
+                sock.sendall(part)
+            except OSError:
+                break
+            sent += len(part)
+        sock.settimeout(30)
+        try:
+            return sock.recv(4096), sent
+        except OSError:
+            return b"", sent
+
+
+def _chunks(total: int, size: int = 256 * 1024, first: bytes = b"") -> Iterator[bytes]:
+    if first:
+        yield f"{len(first):x}\r\n".encode() + first + b"\r\n"
+    piece = b"a" * size
+    for _ in range(total // size):
+        yield f"{size:x}\r\n".encode() + piece + b"\r\n"
+    yield b"0\r\n\r\n"
+
+
+def test_a_chunked_form_without_its_token_is_refused_before_its_body_is_read(server: str) -> None:
+    host = server.removeprefix("http://")
+    head = f"POST /check HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\nContent-Type: multipart/form-data; boundary=x\r\n\r\n"
+    answer, sent = _raw(server, head, _chunks(1024 * 1024 * 1024), pause=0.01)
+    assert answer.startswith(b"HTTP/1.1 403") and sent < 64 * 1024 * 1024  # not the gigabyte
+
+
+def _session(server: str) -> tuple[str, str]:
+    import urllib.request
+
+    with urllib.request.urlopen(server + "/") as page:
+        cookie = page.headers["set-cookie"].split(";")[0]
+    return cookie, cookie.split("=", 1)[1]
+
+
+def test_a_chunked_body_over_the_limit_is_413_whatever_its_framing(server: str) -> None:
+    cookie, token = _session(server)
+    host = server.removeprefix("http://")
+    head = (f"POST /check?csrf={token} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n\r\n")
+    part = b'--x\r\nContent-Disposition: form-data; name="bom"; filename="b.json"\r\nContent-Type: application/json\r\n\r\n'
+    answer, sent = _raw(server, head, _chunks(64 * 1024 * 1024, first=part))
+    assert answer.startswith(b"HTTP/1.1 413")
+    api = f"POST /api/check?agreement=UAE HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+    assert _raw(server, api, _chunks(64 * 1024 * 1024))[0].startswith(b"HTTP/1.1 413")
+
+
+def test_a_body_that_stalls_times_out_and_a_dropped_client_logs_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with _running(create_app(f"sqlite:///{tmp_path / 'w.db'}", body_timeout=1.0)) as url:
+        cookie, token = _session(url)
+        host = url.removeprefix("http://")
+        head = (f"POST /check?csrf={token} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nContent-Length: 100000\r\n"
+                "Content-Type: multipart/form-data; boundary=x\r\n\r\n")
+        answer, _ = _raw(url, head, iter([b"--x\r\n"]))
+        assert answer.startswith(b"HTTP/1.1 408")
+        with socket.create_connection((host.split(":")[0], int(host.split(":")[1]))) as sock:  # a client that goes away mid-body
+            sock.sendall(head.encode("latin-1") + b"--x\r\nContent-Disposition: form-data; name=\"bom\"")
+        time.sleep(1.5)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], [r.getMessage() for r in caplog.records]
 
 
 def test_serve_binds_this_computer_only_unless_told_otherwise() -> None:
@@ -108,12 +257,19 @@ needs_browser = pytest.mark.skipif(
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
+    with _running(create_app(f"sqlite:///{tmp_path / 'browser.db'}")) as url:
+        yield url
+
+
+@contextmanager
+def _running(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served by uvicorn on a free port of 127.0.0.1, as `originrules serve` does."""
     import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(f"sqlite:///{tmp_path / 'browser.db'}"), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from lark.exceptions import LarkError
 
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
+from originrules.safetext import one_line
 
 
 @attrs.frozen
@@ -76,18 +78,23 @@ def import_table(path: str | Path, agreement: str) -> Imported:
     source = Path(path).name
     rows = _rows(path)
     lines = [
-        f"# Rules of {ag.code} from {source}, imported by `originrules import table` on {dt.date.today()}.",
+        f"# Rules of {ag.code} from {_comment(source)}, imported by `originrules import table` on {dt.date.today()}.",
         "# Each rule's source is the table row and its text as written; check them against the notification.",
         f"extends {ag.code}",
         "",
     ]
     untranslated: list[tuple[int, str]] = []
     problems: list[Problem] = []
+    rows_of: dict[str, int] = {}
     for n, code_text, description, phrase in rows:
         code = normalise(code_text)
         if code is None or len(code) not in (2, 4, 6, 8, 10):
-            problems.append(Problem(f"row {n}: {code_text!r} is not an HS code (2, 4, 6, 8 or 10 digits)", str(path), "IMP001"))
+            problems.append(Problem(f"row {n}: {one_line(code_text)[:40]!r} is not an HS code (2, 4, 6, 8 or 10 digits)", str(path), "IMP001"))
             continue
+        if code in rows_of:  # two rules for one code: which one the overlay means is not ours to pick
+            problems.append(Problem(f"row {n}: HS {code} has a rule already (row {rows_of[code]})", str(path), "IMP001", "keep one row per HS code"))
+            continue
+        rows_of[code] = n
         rule = translate(phrase, ag.value_names)
         if rule is None:
             untranslated.append((n, phrase))
@@ -102,11 +109,11 @@ def import_table(path: str | Path, agreement: str) -> Imported:
 
 
 def _quoted(text: str) -> str:
-    return " ".join(text.replace('"', "'").split())
+    return one_line(text.replace('"', "'"))
 
 
 def _comment(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)  # a newline would end the comment and write a rule of the table's
 
 
 def _rows(path: str | Path) -> list[tuple[int, str, str, str]]:
@@ -122,8 +129,10 @@ def _rows(path: str | Path) -> list[tuple[int, str, str, str]]:
                 raw = list(csv.reader(f))
     except FileNotFoundError:
         raise OriginrulesError(Problem("no such file", str(path), "IMP001")) from None
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as e:
-        raise OriginrulesError(Problem(f"cannot read: {e}", str(path), "IMP001")) from None
+    except zipfile.BadZipFile:
+        raise OriginrulesError(Problem("cannot read: not an Excel workbook (.xlsx is a zip archive; this file is not one)", str(path), "IMP001")) from None
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as e:
+        raise OriginrulesError(Problem(f"cannot read: {one_line(str(e))[:200]}", str(path), "IMP001")) from None
     out = []
     for n, row in enumerate(raw, start=1):
         cells = [str(c).strip() for c in row] + ["", "", ""]

@@ -29,6 +29,8 @@ from lark.exceptions import LarkError, VisitError
 from lark.tree import Meta
 
 from originrules.errors import OriginrulesError, Problem
+from originrules.importers import strict_json
+from originrules.safetext import one_line
 
 # ---------------------------------------------------------------- reading the prose
 
@@ -871,10 +873,15 @@ def _parse(normal: str) -> Tree:
     template = _DIGITS.sub("1", normal)
     tree = _TREES.get(template)
     if tree is None:
+        too_long = _too_long(template)
         try:
+            if too_long:
+                raise Untranslatable(too_long)
             tree = _grammar().parse(template)
         except LarkError as e:
             tree = Untranslatable(str(e).split("\n")[0])
+        except Untranslatable as e:
+            tree = e
         if len(_TREES) < 100_000:
             _TREES[template] = tree
     if isinstance(tree, Untranslatable):
@@ -885,8 +892,25 @@ def _parse(normal: str) -> Tree:
 _POSITIONS = ("start_pos", "end_pos", "line", "column", "end_line", "end_column")
 
 
+MAX_ENTRY = 4_000  # characters of one entry the grammar reads (the longest in the UK's data: 1,273)
+MAX_ARMS = 60  # "or"s in one entry (the most in the UK's data: 10)
+
+
+def _too_long(template: str) -> str | None:
+    """Why an entry is not given to the Earley parser, whose time and memory grow steeply with
+    the length of a text and its alternatives (a hostile entry of 4,000 'or' arms: 50 s, 1.1 GB)."""
+    if len(template) > MAX_ENTRY:
+        return f"the text is {len(template):,} characters long; the importer reads entries of at most {MAX_ENTRY:,}"
+    arms = len(re.findall(r"\bor\b", template))
+    if arms > MAX_ARMS:
+        return f"the text has {arms:,} 'or's; the importer reads entries of at most {MAX_ARMS}"
+    return None
+
+
 def _parse_template(template: str) -> tuple[Any, ...] | str:
     """A worker's parse, as plain tuples: Lark's own pickling drops the positions the writer reads."""
+    if _too_long(template):
+        return _too_long(template) or ""
     try:
         return _pack(_grammar().parse(template))
     except LarkError as e:
@@ -980,10 +1004,14 @@ class Imported:
     report: dict[str, Any]  # rule_sets, translated, untranslated: [{heading, subdivision, prose, reason}]
 
 
+_SCHEME_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}", re.IGNORECASE | re.ASCII)
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
 def key_of(rule_set: dict[str, Any]) -> tuple[int, str, str] | None:
     """(digits, low, high): the 10-digit min/max range as a chapter, heading or subheading range."""
     low, high = str(rule_set.get("min", "")), str(rule_set.get("max", ""))
-    if not (low.isdigit() and high.isdigit() and len(low) == len(high) == 10):
+    if not (_TEN_DIGITS.fullmatch(low) and _TEN_DIGITS.fullmatch(high)):  # ASCII digits: str.isdigit takes '٣' too
         return None
     for digits in (2, 4, 6, 8, 10):
         if set(low[digits:]) <= {"0"} and set(high[digits:]) <= {"9"}:
@@ -1081,7 +1109,9 @@ def translate_rule_set(rule_set: dict[str, Any], cache: dict[tuple[str, str | No
 
 
 def _quote(text: str) -> str:
-    return '"' + " ".join(text.replace('"', "'").replace("\\", "/").split()) + '"'
+    """A text from the data as a .roo string: one line, no quote, no backslash, every control
+    or bidi character written as a visible escape (a newline would end a comment and write rules)."""
+    return '"' + one_line(text.replace('"', "'").replace("\\", "/")) + '"'
 
 
 def _scheme_info(path: Path, code: str) -> dict[str, Any]:
@@ -1089,11 +1119,10 @@ def _scheme_info(path: Path, code: str) -> dict[str, Any]:
     for folder in [path.parent, *path.parents][:4]:
         candidate = folder / "roo_schemes_uk.json"
         if candidate.is_file():
-            try:
-                schemes = json.loads(candidate.read_text(encoding="utf-8")).get("schemes", [])
-            except (OSError, ValueError):
-                return {}
-            return next((s for s in schemes if s.get("scheme_code") == code), {})
+            data = strict_json(candidate, "IMP002")
+            schemes = data.get("schemes", []) if isinstance(data, dict) else []
+            found = next((s for s in schemes if isinstance(s, dict) and s.get("scheme_code") == code), {}) if isinstance(schemes, list) else {}
+            return found
     return {}
 
 
@@ -1224,10 +1253,10 @@ def agreement_id(scheme_code: str) -> str:
 def import_uk_tariff(path: str | Path) -> Imported:
     """Read a rule-set file of the UK Online Trade Tariff and write the ruleset (see the module docstring)."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise OriginrulesError(Problem(f"cannot read the rule-set file: {e}", str(path), "IMP002")) from None
+    data = strict_json(p, "IMP002")
+    if not _SCHEME_CODE.fullmatch(p.stem):
+        # the file's name becomes the agreement's code (UK-<name>) in the ruleset
+        raise OriginrulesError(Problem(f"the file's name {one_line(p.stem)[:80]!r} is not a scheme code (letters, digits, - and _)", str(path), "IMP002", "name the file rule_sets/<scheme>.json"))
     rule_sets = data.get("rule_sets") if isinstance(data, dict) else None
     if not isinstance(rule_sets, list):
         raise OriginrulesError(Problem("not a UK Trade Tariff rule-set file: no list at rule_sets", f"{path}: rule_sets", "IMP002", "the file is rule_sets/<scheme>.json of the trade-tariff-backend"))
@@ -1327,7 +1356,7 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     parties = ", ".join(dict.fromkeys(["GB", *countries])) if countries else "GB"
     meta = f"UK Trade Tariff scheme '{code}'"
     lines = [
-        f"# {title}: rules of origin, imported from the UK Online Trade Tariff (rule set '{code}')",
+        f"# {one_line(title)}: rules of origin, imported from the UK Online Trade Tariff (rule set '{code}')",
         "# by `originrules import uk-tariff` (tools/uk_schemes.py regenerates every scheme). Do not edit by",
         "# hand: a reading to change belongs in originrules/importers/uk_prose.lark.",
         "",
@@ -1340,8 +1369,8 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         lines.append('        inferred "the scheme lists no ISO country codes; only the UK is named"')
     start = info.get("validity_start_date")
     end = info.get("validity_end_date")
-    if isinstance(start, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
-        until = f" until {end}" if isinstance(end, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", end) else ""
+    if isinstance(start, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", start, re.ASCII):
+        until = f" until {end}" if isinstance(end, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", end, re.ASCII) else ""
         lines += [f"    in_force {start}{until}", f"        source {_quote(meta + ': validity_start_date' + (', validity_end_date' if until else ''))}"]
     lines += [
         "    hs_edition 2022",

@@ -124,6 +124,7 @@ def _redundant_arms(lint: _Lint, e: Any) -> None:
             first[t] = k
         elif t not in second:
             second[t] = k
+    said = 0
     for j, arm in enumerate(e.items):
         candidates = []
         if first[texts[j]] < j:
@@ -137,9 +138,21 @@ def _redundant_arms(lint: _Lint, e: Any) -> None:
                 if k is not None:
                     candidates.append((k, "absorbed"))
         if candidates:
+            said += 1
+            if said > MAX_SAID:
+                continue
             k, kind = min(candidates)
-            why = "repeats an earlier arm" if kind == "same" else f"is met only when {texts[k]} is, which already meets the rule"
-            lint.add(arm.span, "warning", "ORL251", f"the 'or' arm {texts[j]} can never matter: it {why}", "remove the arm, or fix the rule")
+            why = "repeats an earlier arm" if kind == "same" else f"is met only when {_short(texts[k])} is, which already meets the rule"
+            lint.add(arm.span, "warning", "ORL251", f"the 'or' arm {_short(texts[j])} can never matter: it {why}", "remove the arm, or fix the rule")
+    if said > MAX_SAID:
+        lint.add(e.span, "warning", "ORL251", f"and {said - MAX_SAID:,} more arms of this 'or' can never matter", "remove them, or fix the rule")
+
+
+MAX_SAID = 20  # redundant arms of one 'or' named one by one; the rest are counted
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _header_sources(lint: _Lint, agreement: tuple[str, Any, list[Any], ast.Span]) -> None:

@@ -470,10 +470,26 @@ def _expected_words(expected: set[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+EXCERPT_WIDTH = 100  # characters of a long line shown around the column
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(text: str) -> list[str]:
+    return text.splitlines() or [""]  # once per text: a file with thousands of problems is split once
+
+
 def excerpt(text: str, line: int, column: int) -> str:
-    lines = text.splitlines() or [""]
+    """The line with a caret under the column; of a long line (a rule of 50,000 arms), only
+    the part around the column."""
+    lines = _lines(text)
     src = lines[line - 1] if 0 < line <= len(lines) else ""
-    return f"  {line:>4} | {src}\n       | {' ' * max(column - 1, 0)}^"
+    caret = max(column - 1, 0)
+    if len(src) > EXCERPT_WIDTH:
+        start = max(0, min(caret - EXCERPT_WIDTH // 2, len(src) - EXCERPT_WIDTH))
+        shown = src[start : start + EXCERPT_WIDTH]
+        src = ("..." if start else "") + shown + ("..." if start + EXCERPT_WIDTH < len(lines[line - 1]) else "")
+        caret = caret - start + (3 if start else 0)
+    return f"  {line:>4} | {src}\n       | {' ' * caret}^"
 
 
 def parse(text: str, filename: str = "<string>") -> list[tuple[str, Any]]:

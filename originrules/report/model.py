@@ -16,11 +16,13 @@ from originrules.compile import Trace
 from originrules.compile import money as plain_money
 from originrules.engine import Decision
 from originrules.numbers import exact_sum
+from originrules.safetext import ESCAPES
 
 # Control characters from a BOM (an ANSI escape sequence in a description could rewrite the
 # terminal of whoever reads the report, or `cat`s a file) are shown as visible escapes in every
 # format; only the new line is ours to use.
-CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+# Bidi overrides and zero-width characters likewise (originrules.safetext).
+CONTROLS = ESCAPES
 
 
 def visible(block: Block) -> Block:

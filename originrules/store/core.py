@@ -42,9 +42,9 @@ class Store:
 
     # -- declarations
     def import_declarations(self, path: str) -> dict[str, int]:
-        rows = decl.read_file(path)  # every row checked before anything is written
+        """Every row of the file, or (any row bad, any two declarations disagreeing) none."""
         with self.transaction() as conn:
-            counts = decl.import_rows(conn, rows, str(path), _now())
+            counts = decl.import_file(conn, path, _now())
         self.analyze()
         return counts
 

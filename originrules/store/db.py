@@ -29,8 +29,16 @@ def default_url() -> str:
 
 
 def url_of(url: str | None) -> str:
-    """--db, else ORIGINRULES_DB, else the SQLite file in the user's data directory."""
-    return url or os.environ.get(ENV) or default_url()
+    """--db, else ORIGINRULES_DB, else the SQLite file in the user's data directory; a URL that
+    names no database, or one that keeps nothing (SQLite in memory), is refused (exit 2)."""
+    url = url or os.environ.get(ENV) or default_url()
+    try:
+        made = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreError(Problem(f"not a database URL: {url[:200]!r}", code="STO001", hint="e.g. sqlite:///decisions.db or postgresql+psycopg://user@host/db")) from None
+    if made.get_backend_name() == "sqlite" and (made.database in (None, "", ":memory:") or "mode=memory" in url):
+        raise StoreError(Problem(f"{url[:200]!r} is a database in memory: it would keep nothing once the command ends", code="STO001", hint="give a file, e.g. sqlite:///decisions.db"))
+    return url
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -154,3 +162,36 @@ def guarded(url: str) -> Iterator[None]:
         raise StoreError(Problem(f"the database {shown} {why}", code="STO001")) from None
     except sa.exc.DatabaseError as e:
         raise StoreError(Problem(f"the database {shown} failed: {str(e.orig or e).splitlines()[0]}", code="STO001")) from None
+
+
+def insert_many(conn: sa.Connection, table: sa.Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Append many rows (tuples of the columns `names`) in the caller's transaction, without
+    SQLAlchemy's per-row work (a register of a million declarations): PostgreSQL by COPY,
+    SQLite by the driver's executemany, each value turned into what the column stores by the
+    column type's own bind processor. The values go as data, never as SQL."""
+    if not rows:
+        return
+    listed = ", ".join(names)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+        return
+    processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names) if p is not None]
+    if processors:
+        rows = [_processed(r, processors) for r in rows]
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({listed}) VALUES ({', '.join('?' * len(names))})", rows)
+
+
+def _processed(row: tuple[Any, ...], processors: list[tuple[int, Any, dict[Any, Any]]]) -> tuple[Any, ...]:
+    """The row with each value as its column stores it. A value is processed once and then
+    looked up: a register has few distinct dates, one import time and two flags."""
+    values = list(row)
+    for i, process, seen in processors:
+        v = values[i]
+        try:
+            values[i] = seen[v]
+        except KeyError:
+            values[i] = seen[v] = process(v)
+    return tuple(values)

@@ -9,24 +9,30 @@ Content-Security-Policy allows scripts and styles from this server only.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import json
+import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from originrules.errors import OriginrulesError, Problem
+from originrules.safetext import one_line
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 20 * 1024 * 1024
@@ -34,44 +40,143 @@ CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' d
 templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
 
 
-class _Guard(BaseHTTPMiddleware):
-    """Size limit, security headers, and a CSRF cookie for every page."""
-
-    async def dispatch(self, request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return PlainTextResponse("request body over 20 MB", status_code=413)
-        token = request.cookies.get("csrf") or secrets.token_urlsafe(24)
-        request.state.csrf = token
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        if "csrf" not in request.cookies:
-            response.set_cookie("csrf", token, httponly=True, samesite="strict")
-        return response
-
-
-async def _body(request: Request) -> bytes:
-    data = b""
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            raise _TooLarge
-    return data
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+BODY_TIMEOUT = 30.0  # seconds a request body may pause between two parts before it is refused (408)
+HOSTS_ENV = "ORIGINRULES_WEB_HOSTS"  # serve --host NAME, passed down to its worker processes
+SECRET_ENV = "ORIGINRULES_WEB_SECRET"  # shared by the worker processes of one `serve`, so a token from one holds in all
 
 
 class _TooLarge(Exception):
     pass
 
 
+class _SlowBody(Exception):
+    pass
+
+
+class _Guard:
+    """Before any route sees a request: the Host must be this computer (or the host given on the
+    command line: a page that rebinds its own name to 127.0.0.1 is refused); a POST must come
+    from this origin (Origin, Sec-Fetch-Site) and, for a form, carry the CSRF token in its URL or
+    an X-CSRF-Token header, checked against the signed cookie before one byte of the body is
+    read. The body is counted while it streams (413 at the limit whatever the framing, chunked
+    included) and a body that stalls times out (408). A client that goes away is no error. Every
+    answer carries the security headers, and a page its signed CSRF cookie."""
+
+    def __init__(self, app: Any, hosts: tuple[str, ...] = (), secret: bytes = b"", body_timeout: float = BODY_TIMEOUT):
+        self.app, self.hosts, self.secret, self.body_timeout = app, {h.lower() for h in (*LOCAL_HOSTS, *hosts)}, secret, body_timeout
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        host = request.headers.get("host", "")
+        if _hostname(host) not in self.hosts:
+            await PlainTextResponse("this workspace answers only at its own address (Host not allowed)", status_code=400)(scope, receive, send)
+            return
+        cookie = request.cookies.get("csrf", "")
+        valid_cookie = _signed(cookie, self.secret)
+        token = cookie if valid_cookie else _new_token(self.secret)
+        scope.setdefault("state", {})["csrf"] = token
+        refused = self._refusal(request, host, cookie if valid_cookie else "")
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        started = False
+
+        async def send_guarded(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                # not "no-referrer": with it a browser sends "Origin: null" on this site's own forms;
+                # same-origin keeps the address (and a form's token in it) from every other site
+                headers["Referrer-Policy"] = "same-origin"
+                if not valid_cookie:
+                    headers.append("Set-Cookie", f"csrf={token}; HttpOnly; Path=/; SameSite=strict")
+            await send(message)
+
+        received = 0
+
+        async def receive_counted() -> Any:
+            nonlocal received
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except asyncio.TimeoutError:
+                raise _SlowBody from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, receive_counted, send_guarded)
+        except (_TooLarge, _SlowBody) as e:
+            if not started:
+                status, text = (413, "request body over 20 MB") if isinstance(e, _TooLarge) else (408, f"the request body stalled for {self.body_timeout:g} s")
+                await PlainTextResponse(text, status_code=status, headers={"Connection": "close"})(scope, receive, send_guarded)
+        except ClientDisconnect:
+            return  # the client went away: nothing to answer, nothing to log
+
+    def _refusal(self, request: Request, host: str, cookie: str) -> Response | None:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return PlainTextResponse("request body over 20 MB", status_code=413)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        origin = request.headers.get("origin")
+        site = request.headers.get("sec-fetch-site")
+        if origin == "null" and site != "same-origin":  # an opaque origin (a sandboxed frame, a data: page) proves nothing
+            return PlainTextResponse("a request from an opaque origin is refused (Origin: null)", status_code=403)
+        if origin not in (None, "null") and origin.lower() not in (f"http://{host}".lower(), f"https://{host}".lower()):
+            return PlainTextResponse("a request from another site's page is refused (Origin)", status_code=403)
+        if (site or "same-origin") not in ("same-origin", "none"):
+            return PlainTextResponse("a request from another site's page is refused (Sec-Fetch-Site)", status_code=403)
+        if not request.url.path.startswith("/api/"):  # a form: its token, before its body
+            sent = request.query_params.get("csrf") or request.headers.get("x-csrf-token", "")
+            if not cookie or not hmac.compare_digest(sent, cookie):
+                return PlainTextResponse("[WEB001] the form's security token is missing or stale: reload the page and try again", status_code=403)
+        return None
+
+
+def _hostname(host: str) -> str:
+    """The Host header's name without its port: 127.0.0.1:8000 -> 127.0.0.1, [::1]:8000 -> [::1]."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _new_token(secret: bytes) -> str:
+    nonce = secrets.token_urlsafe(18)
+    return f"{nonce}.{_mac(nonce, secret)}"
+
+
+def _signed(token: str, secret: bytes) -> bool:
+    """A token this server made: a cookie planted by a page on another port of this computer
+    (cookies do not keep ports apart) is not one."""
+    nonce, _, mac = token.partition(".")
+    return bool(nonce) and hmac.compare_digest(mac, _mac(nonce, secret))
+
+
+def _mac(nonce: str, secret: bytes) -> str:
+    return hmac.new(secret, nonce.encode("ascii", "replace"), "sha256").hexdigest()[:32]
+
+
+async def _body(request: Request) -> bytes:
+    data = b""
+    async for chunk in request.stream():  # counted and timed by _Guard as it streams
+        data += chunk
+    return data
+
+
 async def _form(request: Request) -> Any:
-    """The form, after its CSRF token is checked against the cookie."""
-    form = await request.form(max_part_size=MAX_BODY)
-    sent, cookie = str(form.get("csrf", "")), request.cookies.get("csrf", "")
-    if not cookie or not hmac.compare_digest(sent, cookie):
-        raise OriginrulesError(Problem("the form's security token is missing or stale: reload the page and try again", code="WEB001"))
-    return form
+    """The form (its CSRF token was checked by _Guard before the body was read)."""
+    return await request.form(max_part_size=MAX_BODY)
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
@@ -96,12 +201,24 @@ def _load_upload(name: str, data: bytes) -> Any:
 
     suffix = Path(name or "").suffix.lower()
     if suffix in (".csv", ".xlsx", ".xlsm"):
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"upload{'.csv' if suffix == '.csv' else '.xlsx'}"
-            path.write_bytes(data)
-            bom = load_any(path)
-        return bom
+        with _uploaded(data, ".csv" if suffix == ".csv" else ".xlsx", name) as path:
+            return load_any(path)
     return loads(data, "upload")
+
+
+@contextmanager
+def _uploaded(data: bytes, suffix: str, name: str) -> Iterator[Path]:
+    """An upload as a file under a name of ours in a private temporary folder; a problem found
+    in it names the upload as the user called it, never the server's temporary path."""
+    shown = one_line(Path(name or "upload").name)[:100] or "upload"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            yield path
+        except OriginrulesError as e:
+            raise type(e)([attrs.evolve(p, where=p.where.replace(str(path), shown).replace(folder, "upload"), message=p.message.replace(str(path), shown).replace(folder, "upload"))
+                           for p in e.problems]) from None
 
 
 def _decisions(bom: Any, agreement: str, day: dt.date, db: str | None) -> list[dict[str, Any]]:
@@ -166,23 +283,30 @@ async def what_if_page(request: Request) -> Response:
         form = await _form(request)
         bom = loads(str(form.get("bom_json", "")), "what-if")
         agreement = str(form.get("agreement", ""))
-        changes = [c for c in json.loads(str(form.get("changes") or "[]")) if isinstance(c, str)]
+        listed = json.loads(str(form.get("changes") or "[]"))
+        changes = [c for c in listed if isinstance(c, str)] if isinstance(listed, list) else []
         for key, value in form.multi_items():
             if key.startswith("m:") or key.startswith("p:"):
-                target, field = key[2:].rsplit(":", 1)
+                target, _, field = key[2:].rpartition(":")
                 head = "product" if key.startswith("p:") else target
                 current = _current(bom, head, field)
                 value = str(value).strip()
                 if value != current and value != "":
                     changes.append(f"{head}.{field}={value}")
         changed = what_if(bom, changes) if changes else bom
-        results = _decisions(changed, agreement, dt.date.today(), None)
+        results = _decisions(changed, agreement, dt.date.today(), request.app.state.db)
     except (OriginrulesError, ValueError) as e:
         return _error_page(request, e if isinstance(e, OriginrulesError) else OriginrulesError(Problem(f"what-if: {e}", code="WEB002")))
     return _page(request, "result.html", results=results)
 
 
+_EDITABLE = {"product": ("fob", "ex_works", "hs_code"), "material": ("originating", "value", "hs_code", "origin")}
+
+
 def _current(bom: Any, head: str, field: str) -> str:
+    """A field's value as the form shows it; a field the form does not offer is a bad request."""
+    if field not in _EDITABLE["product" if head == "product" else "material"]:
+        raise OriginrulesError(Problem(f"what-if: {field[:40]!r} is not a field the form can change", code="WEB002"))
     if head == "product":
         value = getattr(bom.product, field)
     else:
@@ -220,7 +344,10 @@ async def declarations_page(request: Request) -> Response:
     from originrules.store import Store
 
     message = None
-    within = int(request.query_params.get("within", "60") or 60)
+    within_text = request.query_params.get("within", "60") or "60"
+    if not within_text.isascii() or not within_text.isdigit() or int(within_text) > 100_000:
+        return _error_page(request, OriginrulesError(Problem(f"within: {within_text[:20]!r} is not a number of days (0 to 100000)", code="WEB002")))
+    within = int(within_text)
     try:
         store = Store(request.app.state.db)
         if request.method == "POST":
@@ -229,9 +356,7 @@ async def declarations_page(request: Request) -> Response:
             if upload is None or not hasattr(upload, "read"):
                 raise OriginrulesError(Problem("choose a declarations file (CSV or Excel)", code="WEB002"))
             suffix = ".xlsx" if (upload.filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"declarations{suffix}"
-                path.write_bytes(await upload.read())
+            with _uploaded(await upload.read(), suffix, upload.filename or "declarations") as path:
                 counts = store.import_declarations(str(path))
             message = f"{counts['imported']} imported, {counts['updated']} updated, {counts['unchanged']} unchanged"
         today = dt.date.today()
@@ -284,8 +409,6 @@ async def api_check(request: Request) -> Response:
         bom = _with_register(loads(await _json_body(request), "request"), crs.agreement.code, dt.date.today(), request.app.state.db)
         decision = check(bom, crs, on=dt.date.today())
         advice = advise(bom, crs, decision=decision) if decision.originating is False else None
-    except _TooLarge:
-        return PlainTextResponse("request body over 20 MB", status_code=413)
     except OriginrulesError as e:
         return _api_error(e, 422 if e.code.startswith("BOM") else 400)
     return Response(render(decision, "json", advice=advice), media_type="application/json")
@@ -315,8 +438,6 @@ async def api_compare(request: Request) -> Response:
         if not importer:
             raise OriginrulesError(Problem("the BOM names no product.importing_country: give ?to=COUNTRY", code="CLI004"))
         return JSONResponse(compare(bom, importer=importer))
-    except _TooLarge:
-        return PlainTextResponse("request body over 20 MB", status_code=413)
     except OriginrulesError as e:
         return _api_error(e, 422 if e.code.startswith("BOM") else 400)
 
@@ -332,7 +453,10 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(json.loads((HERE / "openapi.json").read_text(encoding="utf-8")))
 
 
-def create_app(db: str | None = None) -> Starlette:
+def create_app(db: str | None = None, hosts: tuple[str, ...] = (), body_timeout: float = BODY_TIMEOUT) -> Starlette:
+    """The workspace. `hosts`: names it answers to besides this computer's own (serve --host)."""
+    secret = os.environ.get(SECRET_ENV, "").encode() or secrets.token_bytes(32)
+    hosts = hosts or tuple(h for h in os.environ.get(HOSTS_ENV, "").split(",") if h)
     app = Starlette(
         routes=[
             Route("/", index),
@@ -348,7 +472,7 @@ def create_app(db: str | None = None) -> Starlette:
             Route("/static/report.css", report_css),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
-        middleware=[Middleware(_Guard)],
+        middleware=[Middleware(_Guard, hosts=hosts, secret=secret, body_timeout=body_timeout)],
     )
     app.state.db = db
     return app
