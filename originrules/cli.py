@@ -877,6 +877,8 @@ def import_uk_tariff_cmd(scheme: str, output: str, report_path: str | None) -> N
         _write(report_path, json.dumps(result.report, indent=2, ensure_ascii=False) + "\n")
     r = result.report
     click.echo(f"{output}: {r['agreement']}, {r['translated']} of {r['rule_sets']} rule sets translated ({len(r['untranslated'])} untranslated, {len(r['skipped'])} skipped)", err=True)
+    for missing in r["not_found"]:  # a provision looked for and not found is said aloud: a missing tolerance is a wrong verdict
+        click.echo(f"  not found: {one_line(missing)}", err=True)
 
 
 @main.group()

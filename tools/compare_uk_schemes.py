@@ -174,7 +174,7 @@ _PART_OF: dict[str, Codes] = {
     "prepared or preserved vegetables": None,  # 2002-2005: the whole headings
     "hulls": None,  # 8906: an unfinished vessel is classified as the vessel, so a hull of 8906 is 8906's
     "bones": None,  # 0506: bones and horn-cores
-    "drawn wood": None,  # 4409: wood continuously shaped (drawn) along its edges or faces
+    "drawn wood": cover([("4409", "4409")], ("drawn_wood", "is", None)),  # 4409's drawn wood, which the BOM says: the rest of 4409 may be used
     "yarn": None,  # the yarn headings the list names (5004-5006, 5106-5110 ...)
     "fabric": None,  # the fabric headings the list names
 }
@@ -272,8 +272,8 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         rest = sorted(excepted - allowed)
         arm = all_of(*([one(("manufacture", None, cover([(h, h) for h in rest]), None))] if rest else []), one(("vnm", _codes(m.group(2)), "any", pct)))
         return arm if allowed <= excepted else any_of(one(("manufacture", None, _codes(m.group(1)), None)), arm)
-    if (m := re.fullmatch(r"from (?:materials|wood) of any heading,? except (?:from )?(.+? of " + _C + ")", c)) and (part := _described_codes(m.group(1))):
-        return one(("manufacture", None, part, None))
+    if (m := re.fullmatch(r"from (materials|wood) of any heading,? except (?:from )?(.+? of " + _C + ")", c)) and (part := _described_codes(m.group(2))):
+        return one(("manufacture", _codes("chapter 44") if m.group(1) == "wood" else None, part, None))  # wood is chapter 44, nothing else
     if (m := re.fullmatch(r"(?:from materials of any heading,? except that of the (?:product|good)|(?:in which )?all the materials used (?:are|is) classified within a heading other than that of the (?:product|good))\. however, (.+? of " + _C + ") may not be used", c)) and (part := _described_codes(m.group(1))):
         return one(("shift", 4, part, None))
     if (m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading),? except from (.+)", c)) and (part := _described_codes(m.group(2))):
@@ -402,6 +402,8 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("vnm", None, "materials", Decimal(50)))
     if m := re.fullmatch(r"the (?:product|good) has a regional value content \(rvc\) as calculated under article \d+ of the origin reference document of not less than (\d+)%, whether using the build-up method or build-down method \(rvc ?\d+\)", c):
         return any_of(one(("rvc", "build_up", _pct(m.group(1)))), one(("rvc", "build_down", _pct(m.group(1)))))
+    if m := re.fullmatch(r"your goods contain a regional value content \(rvc\) of at least (\d+(?:\.\d+)?)% of the free on board \(fob\) cost of the goods?", c):
+        return one(("rvc", "build_down", _pct(m.group(1))))  # Japan: (FOB - VNM) / FOB
     if m := re.fullmatch(r"a maximum of (\d+(?:\.\d+)?)% of the ex-works price \(exw\) is made up of non-originating (?:parts|materials) \(maxnom\)", c):
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"the maximum value of non-originating materials \(maxnom\) cannot exceed (\d+(?:\.\d+)?)% of the ex-works price \(exw\) of the (?:product|good)", c):
@@ -429,6 +431,9 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
     if c.startswith("from") and "%" not in c and not re.search(r"\d", c):
         # a list of stages: "from: - raw silk ..., - natural fibres ..., or - paper-making materials"
         stage = "fabric" if "fabric" in c else "yarn" if "yarn" in c else "fibres" if re.search(r"fibres|silk|pulp|paper", c) else None
+        yarns = re.findall(r"\b(?:(coir|jute|sisal|classical ring spun viscose) )?yarns?\b", c)
+        if stage == "yarn" and all(yarns):  # every yarn the list admits is named: those, not any yarn
+            stage = "fibres_or_" + "_or_".join(f"{y.replace(' ', '_')}_yarn" for y in sorted(set(yarns)))
         if stage is None or "provided" in c or "however" in c:  # "however, ... reinforcing fabric ... may be used": not a stage
             raise Unread(c[:80])
         return one(("manufacture", stage, NONE, None))
@@ -559,7 +564,8 @@ def read_rule(expr: ast.Expr, crs: Any) -> DNF:
     if isinstance(expr, ast.Shift):
         return one(("shift", {"CC": 2, "CTH": 4, "CTSH": 6}[expr.test], _ranges(expr.exception), _allowance(expr.allowance)))
     if isinstance(expr, ast.Manufacture):
-        allowed = None if expr.allowed is None else expr.allowed.written if expr.allowed.written in STAGES else _ranges(expr.allowed)
+        named = expr.allowed is not None and (expr.allowed.written or "").startswith("fibres_or_")
+        allowed = None if expr.allowed is None else expr.allowed.written if expr.allowed.written in STAGES or named else _ranges(expr.allowed)
         return one(("manufacture", allowed, _ranges(expr.exception), _allowance(expr.allowance)))
     if isinstance(expr, ast.ValueTest):
         pct = expr.threshold.value()

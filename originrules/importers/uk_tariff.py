@@ -30,6 +30,7 @@ from lark.tree import Meta
 
 from originrules.errors import OriginrulesError, Problem
 from originrules.importers import strict_json
+from originrules.importers.uk_provisions import read as read_provisions
 from originrules.safetext import one_line
 
 # ---------------------------------------------------------------- reading the prose
@@ -46,6 +47,18 @@ def clean(text: str) -> str:
 
 _SUBSTITUTIONS = [
     (r"[\u2010\u2011\u2012\u2013\u2014]", "-"),
+    (r"\bex-\s+works?\b", "ex-works"),  # Kenya's "ex- work price"
+    (r"\bmaterials from any heading\b", "materials of any heading"),
+    (r"\bsub- heading", "subheading"),  # Kenya: a line break in the source
+    (r"\s*\(see note [\d.]+ in part \d+ of this schedule\)", ""),  # DCTS: "sugar (see Note 2.2 in Part 1 of this Schedule)"
+    (r", and in which the value of", ", in which the value of"),  # Singapore, Kenya: "except that of the product, and in which the value ..."
+    # Mexico: "manufacture in which all the materials used are classified within a heading other than
+    # that of the product, except for materials of heading 9033" is CTH except 9033
+    (r"^manufacture in which all the materials used are classified within a (heading|subheading) other than that of the product,? except (?:for )?materials of ((?:sub)?heading \d+)",
+     r"manufacture from materials of any \1, except that of the product and of \2"),
+    (r"except that of the product and except materials of ", "except that of the product and of "),
+    (r"^all fish and crustaceans, molluscs and other aquatic invertebrates (?:are|must be) wholly obtained\.?$", "all goods must be wholly obtained"),
+    (r",? or\.?$", ""),  # Kenya: "except that of the product or." (the alternative's words lost)
     (r"[\u2018\u2019]", "'"),
     (r"\*(and|or)\*", r"\1"),
     (r"\s*per\s?cent\b|\s*percent\b", "%"),
@@ -79,7 +92,7 @@ _SUBSTITUTIONS = [
     # selective introduction of an appropriate dopant, whether or not assembled and / or tested in a
     # country other than those specified in article 3": the process is diffusion (the rest defines it and
     # lets assembly and testing happen elsewhere, which the process test does not ask about)
-    (r"^(?:the operation of|non-originating materials undergo an?) (diffusion)\b.*$", r"\1"),
+    (r"^(?:the operation of|non-originating materials (?:used )?undergo an?) (diffusion)\b.*$", r"\1"),
     # quotation marks around a word ("from 'worked' carving materials"): the word is read; an
     # apostrophe between letters ("the product's") stays
     (r"(?<![a-z])'|'(?![a-z])|\"", ""),
@@ -148,8 +161,12 @@ def _grammar() -> Lark:
 # notes on textiles). So each stage's set holds its own headings, the earlier stages' and every
 # chapter outside 50-63. Headings from the HS 2022 nomenclature, chapters 47-55.
 _OUTSIDE_TEXTILES = "chapters 01-49, chapters 64-97"
-_FIBRES = "5001-5003, 5101-5105, 5201-5203, 5301-5305, 5501-5507"
-_YARN = "5004-5006, 5106-5110, 5204-5207, 5306-5308, 5401-5406, 5508-5511"
+# fibres "not carded or combed or otherwise processed for spinning": not 5105 (wool and animal
+# hair, carded or combed), 5203 (cotton, carded or combed), 5506-5507 (man-made staple fibres,
+# carded, combed or otherwise processed for spinning), which come after that stage and before yarn
+_FIBRES = "5001-5003, 5101-5104, 5201-5202, 5301-5305, 5501-5505"
+_CARDED = "5105, 5203, 5506-5507"
+_YARN = f"5004-5006, 5106-5110, 5204-5207, 5306-5308, 5401-5406, 5508-5511, {_CARDED}"
 _FABRIC = "5007, 5111-5113, 5208-5212, 5309-5311, 5407-5408, 5512-5516, 5602-5603, 5801-5806, 5809-5811, 5901-5907, 6001-6006"
 STAGES: dict[str, tuple[str, str]] = {
     # name: (codes, what the name stands for)
@@ -157,6 +174,27 @@ STAGES: dict[str, tuple[str, str]] = {
     "yarn": (f"{_YARN}, {_FIBRES}, {_OUTSIDE_TEXTILES}", "yarn, or fibres; materials outside chapters 50-63 freely"),
     "fabric": (f"{_FABRIC}, {_YARN}, {_FIBRES}, {_OUTSIDE_TEXTILES}", "fabric, or yarn or fibres; materials outside chapters 50-63 freely"),
 }
+# yarns a list names one by one ("Manufacture from: - coir yarn, - jute yarn, - natural fibres, ...")
+# admit those yarns and the fibres stage, not every yarn: name -> (HS 2022 codes, what they hold)
+NAMED_YARNS: dict[str, tuple[str, str]] = {
+    "coir yarn": ("530810", "5308.10, coir yarn"),
+    "jute yarn": ("5307", "heading 5307, yarn of jute or of other textile bast fibres"),
+    "sisal yarn": ("530890", "5308.90, yarn of other vegetable textile fibres (sisal among them)"),
+    "classical ring spun viscose yarn": ("5510", "heading 5510, yarn of artificial (viscose) staple fibres"),
+}
+
+
+def named_yarn_stage(phrase: str) -> str | None:
+    """'fibres_or_coir_yarn_or_jute_yarn' for a list whose every yarn is named; registered in STAGES."""
+    named = sorted(n for n in NAMED_YARNS if n in phrase)
+    if not named or len(re.findall(r"\byarns?\b", phrase)) != sum(phrase.count(n) for n in named):
+        return None
+    name = "fibres_or_" + "_or_".join(n.replace(" ", "_") for n in named)
+    codes = ", ".join(NAMED_YARNS[n][0] for n in named)
+    STAGES.setdefault(name, (f"{codes}, {STAGES['fibres'][0]}", "; ".join(NAMED_YARNS[n][1] for n in named) + "; or fibres, not carded or combed; materials outside chapters 50-63 freely"))
+    return name
+
+
 _STAGE_WORDS = [
     # (words the stage phrase contains, stage): first match wins, the latest stage first
     (("fabric",), "fabric"),
@@ -230,6 +268,9 @@ DESCRIBED: dict[str, tuple[str, bool, str]] = {
     "potato starch": ("110813", False, "HS 2022 1108.13 (potato starch)"),
     "welded angles, shapes and sections": ("730120", False, "HS 2022 7301.20 (angles, shapes and sections, welded)"),
     "uppers": ("640610", False, "HS 2022 6406.10 (uppers and parts thereof, other than stiffeners)"),
+    # "manufacture from wood of any heading, except drawn wood of heading 4409": the rest of 4409
+    # may be used, the drawn wood the BOM says is so may not
+    "drawn wood": ("4409", True, "HS 2022 heading 4409 (wood continuously shaped along any of its edges, ends or faces), of which drawn wood is a part"),
     # CPTPP and Canada: parts named within a subheading or heading of parts ("a change from any other
     # subheading, except from inner or outer rings or races of subheading 848299": cages may be used)
     "inner or outer rings or races": ("848299", True, "HS 2022 8482.99 (parts of ball or roller bearings, other than balls, needles and rollers)"),
@@ -279,6 +320,30 @@ def _materials_named(words: list[str]) -> str:
     if not found or leftover:
         raise Untranslatable(f"materials named {text!r}")
     return ", ".join(NOUNS[n] for n in found)
+
+
+def _weight_group(words: str) -> str:
+    """One group of a weight limit on several: 'sugar' -> '1701-1702', 'the materials of chapter 4' -> 'chapter 04'."""
+    if m := re.fullmatch(r"(?:the )?(?:non-originating )?materials? of (.+)", words.strip()):
+        return _codes_in_words(m.group(1))
+    return _materials_named(words.split())
+
+
+_CODE_WORDS = re.compile(r"(chapter|heading|subheading) (\d{1,6})(?: to (?:chapter|heading|subheading) (\d{1,6}))?")
+
+
+def _codes_in_words(text: str) -> str:
+    """'heading 1006 and heading 1101 to heading 1108' -> '1006, 1101-1108'; 'chapter 4' -> 'chapter 04'."""
+    out = []
+    for level, low, high in _CODE_WORDS.findall(text):
+        if level == "chapter":
+            out.append(f"chapter {int(low):02d}" if not high else f"chapters {int(low):02d}-{int(high):02d}")
+        else:
+            width = 4 if level == "heading" else 6
+            out.append(low.zfill(width) + (f"-{high.zfill(width)}" if high else ""))
+    if not out or re.sub(r"\b(?:and|or)\b|[,\s]", "", _CODE_WORDS.sub("", text)):
+        raise Untranslatable(f"materials of {text!r}")
+    return ", ".join(out)
 
 
 class Untranslatable(Exception):
@@ -504,7 +569,9 @@ class _Write(Transformer):  # type: ignore[type-arg]
         # "from materials of any heading", "from wood of any heading": the level is the LEVEL token
         level = next(p for p in parts if isinstance(p, Token) and p.type == "LEVEL")
         own = _LEVEL[_level(level)]
-        head, tail = "manufacture", ""
+        kind = next((str(p) for p in parts if isinstance(p, Token) and p.type == "WORD"), None)
+        # "from wood of any heading": the materials are wood (chapter 44), not anything
+        head, tail = ("manufacture from chapter 44" if kind == "wood" else "manufacture"), ""
         for p in parts:
             if isinstance(p, tuple) and p[0] == "own":
                 head = own
@@ -597,6 +664,8 @@ class _Write(Transformer):  # type: ignore[type-arg]
                 break
         if found is None:  # "manufacture from worked slate": the materials the BOM says are so
             return f"manufacture from {self._described(phrase.split(', provided')[0].split(' however')[0].strip(' ,'))}" + tail
+        if found == "yarn":
+            found = named_yarn_stage(phrase) or found
         self.stages.add(found)
         return f"manufacture from {found}" + tail
 
@@ -683,12 +752,26 @@ class _Write(Transformer):  # type: ignore[type-arg]
         codes = parts[-1]
         return f"VNM(materials_weight) from {codes} <= {Decimal(100) - Decimal(_pct(pct).rstrip('%'))}%"
 
-    def weight_codes(self, codes: str, pct: Token) -> str:
+    def weight_codes(self, *parts: Any) -> str:
+        codes = next(p for p in parts if not isinstance(p, Token))
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f"VNM(net_weight) from {codes} <= {_pct(pct)}"
 
-    def weight_nouns(self, *parts: Any) -> str:
-        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT"]
+    @v_args(meta=True)
+    def weight_nouns(self, meta: Any, parts: list[Any]) -> str:
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        parts = [p for p in parts if not (isinstance(p, Token) and p.type == "TOTAL_COMBINED")]
+        phrase = self.text[meta.start_pos : meta.end_pos]
+        m = re.match(r"the (individual |total combined |combined |total )?(?:net )?weight of (?:non-originating )?(.+?) used(?: in production)? does not exceed", phrase)
+        groups = re.split(r",? and (?:of )?(?=sugar\b|the materials\b|materials\b)", m.group(2)) if m else []
+        if groups:
+            # "the individual weight of sugar and of the materials of chapter 4": a limit on each;
+            # "the total combined weight of sugar and the materials of chapter 4": one on them together
+            codes = [_weight_group(g) for g in groups]
+            if m.group(1) == "individual ":  # type: ignore[union-attr]
+                return " and ".join(f"VNM(net_weight) from {c} <= {_pct(pct)}" for c in codes)
+            return f"VNM(net_weight) from {', '.join(codes)} <= {_pct(pct)}"
+        words = [str(p) for p in parts if isinstance(p, Token) and p.type != "PERCENT"]
         return f"VNM(net_weight) from {_materials_named(words)} <= {_pct(pct)}"
 
     def dated_clause(self, body: str, until: str) -> str:
@@ -738,6 +821,16 @@ class _Write(Transformer):  # type: ignore[type-arg]
     def rvc(self, *parts: Any) -> str:
         pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
         return f"RVC >= {_pct(pct)}"
+
+    def vnm_exw_or_fob(self, *parts: Any) -> str:
+        exw, fob = (p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        return f"(VNM(ex_works) <= {_pct(exw)} or VNM(fob) <= {_pct(fob)})"
+
+    def rvc_fob(self, *parts: Any) -> str:
+        pct = next(p for p in parts if isinstance(p, Token) and p.type == "PERCENT")
+        # Japan: "a Regional Value Content (RVC) of at least 55% of the Free on Board (FOB) cost of
+        # the goods": RVC = (FOB - VNM) / FOB, the build-down method on the FOB value
+        return f"RVC(build_down, fob) >= {_pct(pct)}"
 
     def rvc_method(self, pct: Token, method: Token, focus: str | None = None) -> str:
         if focus is not None and str(method) == "focused value":
@@ -885,8 +978,33 @@ def _parse(normal: str) -> Tree:
         if len(_TREES) < 100_000:
             _TREES[template] = tree
     if isinstance(tree, Untranslatable):
-        raise tree
+        raise _in_words(tree, normal)
     return _restore(tree, normal)
+
+
+_KINDS = [  # what kind of text an entry is, for the import report: the first that fits
+    (r"\bweight\b.*\bmaterials?\b|\bmaterials?\b.*\bweight\b", "a weight limit on a group of materials"),
+    (r"regional value content", "a regional value content"),
+    (r"\bhowever\b", "an exception introduced by 'however'"),
+    (r"\bprovided\b", "a process or material with a condition ('provided that ...')"),
+    (r"%", "a value limit"),
+    (r"\bwholly obtained\b", "a wholly-obtained requirement"),
+    (r"\bexcept\b", "an exception to the materials allowed"),
+    (r"\bfrom\b", "a list of materials to start from"),
+]
+
+
+def _in_words(e: Untranslatable, text: str) -> Untranslatable:
+    """A parser's "Unexpected token ... at line 1, column 88" as the words the reader stopped at
+    and the kind of text it is: 'stopped at "value of all the materials used": a value limit'."""
+    message = str(e)
+    kind = next((k for pattern, k in _KINDS if re.search(pattern, text)), "a phrasing the grammar does not know")
+    if m := re.search(r"at line \d+, column (\d+)", message):
+        words = " ".join(text[int(m.group(1)) - 1:].split()[:6])
+        return Untranslatable(f'stopped at "{words}": {kind}')
+    if "end-of-input" in message:
+        return Untranslatable(f"stopped at the end, where more words were expected: {kind}")
+    return e
 
 
 _POSITIONS = ("start_pos", "end_pos", "line", "column", "end_line", "end_column")
@@ -1263,6 +1381,11 @@ def import_uk_tariff(path: str | Path) -> Imported:
     problems = [Problem(f"not a UK Trade Tariff rule set: {why}", f"{path}: {where}", "IMP002") for where, why in _shape_problems(rule_sets)]
     if problems:
         raise OriginrulesError(problems[:20])
+    # a rule set the source lists twice, word for word, is imported once (twice, it would be two
+    # rules for one code, which the ruleset's own lint refuses)
+    unique = list({json.dumps(rs, sort_keys=True): rs for rs in rule_sets}.values())
+    repeated = len(rule_sets) - len(unique)
+    rule_sets = unique
     code = p.stem
     info = _scheme_info(p, code)
     articles = p.parent.parent / "articles" / code
@@ -1276,7 +1399,12 @@ def import_uk_tariff(path: str | Path) -> Imported:
             stages |= used
             first = next((e for e in entries if normalise(e)[1] == described), None) if described != ANY_OTHER else None
             translated.append((rs, None if described is None else _subdivision_name(first, rs), body, why))
-    header = _header(code, info, articles, rule_sets)
+    not_found: list[str] = []
+    if not info:
+        not_found.append(f"scheme metadata: no entry '{code}' in a roo_schemes_uk.json beside or above the file: the ruleset names GB alone as party, no cumulation partner and no dates in force")
+    if not articles.is_dir():
+        not_found.append(f"articles: no folder articles/{code} beside the rule sets: no provision read from them")
+    header = _header(code, info, articles, rule_sets, not_found)
     out = [header]
     named = {name: (codes, meaning) for name, codes, meaning in MATERIALS.values()}
     for name in sorted(stages):
@@ -1296,6 +1424,7 @@ def import_uk_tariff(path: str | Path) -> Imported:
         codes, meaning = STAGES[name]
         out.append(f"codes {name} = {codes}\n    source {_quote('HS 2022 nomenclature; the introductory notes on textiles: ' + meaning)}\n    inferred \"the stage's headings are the importer's reading of the HS, not a list in the scheme\"")
     named_rows = _overlapping(rule_sets)
+    two_bases = _bases(rule_sets) == "ex_works, fob"
     untranslated = []
     skipped = []
     chapter = None
@@ -1327,6 +1456,8 @@ def import_uk_tariff(path: str | Path) -> Imported:
             body = f"untranslated {_quote(text)}"  # the prose is quoted there; the citation names the row
         else:
             cite += f": {text}"
+            if two_bases:
+                body = _explicit_ex_works(body)
         out.append(f"{key}{named}:\n    {body}\n    source {_quote(cite)}")
     for u in untranslated:
         del u["_id"]
@@ -1344,11 +1475,34 @@ def import_uk_tariff(path: str | Path) -> Imported:
         "partly_translated": sum(1 for u in untranslated if u.get("partly")),
         "untranslated": untranslated,
         "skipped": skipped,
+        "not_found": not_found,
+        "listed_twice": repeated,
     }
     return Imported(ruleset, report)
 
 
-def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dict[str, Any]]) -> str:
+def _bases(rule_sets: list[dict[str, Any]]) -> str:
+    """The value bases the scheme's rules speak of."""
+    text = " ".join(prose(r) for r in rule_sets).lower()
+    if "ex-works" not in text and ("value of the good" in text or "regional value content" in text):
+        return "fob"
+    if "free on board (fob)" in text:
+        return "ex_works, fob"  # Japan: MaxNOM on the ex-works price, RVC on the FOB value
+    return "ex_works, transaction_value" if "transaction value or ex-works price" in text else "ex_works"
+
+
+_UNSAID_BASIS = re.compile(r"\bVNM (?=from |<=|<)")
+
+
+def _explicit_ex_works(body: str) -> str:
+    """In a scheme of two bases whose value limits are all of the ex-works price (Japan), each
+    VNM names it: with both bases permitted it would otherwise be met on the FOB value too."""
+    return _UNSAID_BASIS.sub("VNM(ex_works) ", body)
+
+
+def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dict[str, Any]], not_found: list[str]) -> str:
+    """The agreement header: from the scheme's metadata and its articles. What was looked for
+    and not found is appended to `not_found` (the import prints it) and said in the file."""
     title = str(info.get("title") or code)
     ord_ = info.get("ord") or {}
     instrument = f"{ord_.get('ord_title', title)} (version {ord_.get('ord_version', '?')}, {ord_.get('ord_date', '?')})" if ord_ else title
@@ -1384,12 +1538,14 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     lines.append(f"        source {_quote(meta + ': cumulation_methods ' + ', '.join(sorted(methods)) if methods else meta + ': no cumulation methods listed')}")
     text = " ".join(prose(r) for r in rule_sets).lower()
     fob = "ex-works" not in text and ("value of the good" in text or "regional value content" in text)
-    basis = "fob" if fob else ("ex_works, transaction_value" if "transaction value or ex-works price" in text else "ex_works")
+    basis = _bases(rule_sets)
+    spoken = {"fob": "the value of the good", "ex_works, fob": "the ex-works price and, for the regional value content, the free on board (FOB) value",
+              "ex_works, transaction_value": "transaction value or ex-works price"}.get(basis, "ex-works price")
     lines += [
         "    value_name RVC",
         f"        source {_quote(meta + ': product-specific rules (regional value content)')}",
         f"    basis {basis}",
-        f"        source {_quote(meta + (': the rules speak of the value of the good' if fob else ': the rules speak of the ' + ('transaction value or ex-works price' if ',' in basis else 'ex-works price')))}",
+        f"        source {_quote(meta + ': the rules speak of the ' + spoken)}",
     ]
     if fob:
         lines.append('        inferred "the value of the good is taken as the FOB value"')
@@ -1404,7 +1560,43 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     try:
         article = (articles / "tolerances.md").read_text(encoding="utf-8")
     except OSError:
-        article = ""  # no tolerance article: no de_minimis line
+        article = ""
+    if re.search(r"except as provided in paragraphs \d+ to \d+", article, re.IGNORECASE):
+        lines += _own_provisions_tolerances(code, article)  # CPTPP: paragraphs 4 to 7 are goods of their own
+    else:
+        found, missing = read_provisions(articles)
+        not_found.extend(missing)
+        for t in found:
+            lines += [
+                f"    de_minimis {t.percent}% of {t.of}" + (f" for {t.for_chapters}" if t.for_chapters else "")
+                + (f" except {t.except_chapters}" if t.except_chapters else "") + (" within VNM" if t.within else ""),
+                f"        source {_quote(f'articles/{code}/{t.article}: {t.words}')}",
+            ]
+            if t.note:
+                lines.append(f"        inferred {_quote(t.note)}")
+        if missing:
+            lines += [f"    # {one_line(m)}" for m in missing]
+    # material roles, from the articles on accessories, packing and neutral elements where the
+    # scheme has them; the importer does not read their text, so each line is inferred
+    for roles, treatment, article, why in (
+        ("accessory, spare_part, tool", "value_only", "accessories.md", "accessories, spare parts and tools delivered with the product count as part of it: in value, not in the tariff shift"),
+        ("retail_packing", "value_only", "packaging.md", "retail packing classified with the product counts in value, not in the tariff shift"),
+        ("transport_packing", "ignored", "packaging.md", "packing materials and containers for transport are disregarded"),
+        ("indirect", "originating", "neutral-elements.md", "neutral elements need not have their origin determined"),
+    ):
+        lines += [
+            f"    treat {roles} as {treatment}",
+            f"        source {_quote(f'articles/{code}/{article}' if (articles / article).is_file() else meta + ': the usual provision of UK agreements')}",
+            f"        inferred {_quote('the article was not read by the importer; ' + why)}",
+        ]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _own_provisions_tolerances(code: str, article: str) -> list[str]:
+    """CPTPP's tolerance article: a value tolerance "except as provided in paragraphs 4 to 7",
+    whose paragraphs give textile goods a tolerance by weight and withhold it from some goods."""
+    lines: list[str] = []
     by_weight = _weight_tolerance(article) or _apparel_weight_tolerance(article)
     if by_weight is not None:
         pct, chapters, words = by_weight
@@ -1428,29 +1620,4 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
             f"        source {_quote(f'articles/{code}/tolerances.md')}",
             f"        inferred {_quote('read by the importer from: ' + words)}",
         ]
-        if by_weight is not None and not own_provisions and not re.search(r"other products|outside", words, re.IGNORECASE):
-            # the value tolerance holds for every product, the weight one besides it for some
-            # chapters (New Zealand: "(a) the value ... (b) in the case of goods classified under
-            # Chapters 1 to 24 and 50 to 63, the total weight"): for those chapters the two are
-            # alternatives, so the value line is written for them too (a line `for` a chapter
-            # otherwise replaces the general ones)
-            lines += [
-                f"    de_minimis {pct}% of basis for {by_weight[1]}",
-                f"        source {_quote(f'articles/{code}/tolerances.md')}",
-                f"        inferred {_quote('read by the importer, as an alternative to the weight for those chapters, from: ' + words)}",
-            ]
-    # material roles, from the articles on accessories, packing and neutral elements where the
-    # scheme has them; the importer does not read their text, so each line is inferred
-    for roles, treatment, article, why in (
-        ("accessory, spare_part, tool", "value_only", "accessories.md", "accessories, spare parts and tools delivered with the product count as part of it: in value, not in the tariff shift"),
-        ("retail_packing", "value_only", "packaging.md", "retail packing classified with the product counts in value, not in the tariff shift"),
-        ("transport_packing", "ignored", "packaging.md", "packing materials and containers for transport are disregarded"),
-        ("indirect", "originating", "neutral-elements.md", "neutral elements need not have their origin determined"),
-    ):
-        lines += [
-            f"    treat {roles} as {treatment}",
-            f"        source {_quote(f'articles/{code}/{article}' if (articles / article).is_file() else meta + ': the usual provision of UK agreements')}",
-            f"        inferred {_quote('the article was not read by the importer; ' + why)}",
-        ]
-    lines.append("}")
-    return "\n".join(lines)
+    return lines

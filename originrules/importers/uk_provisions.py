@@ -1,0 +1,165 @@
+"""The provisions around a UK scheme's product rules, read from its articles: the general
+tolerance (de minimis) of `tolerances.md` or `sufficiently-worked.md`, in the many ways the
+schemes word it.
+
+    (a) their total value does not exceed 10 per cent of the ex-works price of the product;
+    (a) 15 % of the weight of the product for products falling within Chapters 2 and 4 to 24 ...
+    (b) 15 % of the ex-works price of the product for other products, except for products
+        falling within Chapters 50 to 63 ...
+    in the case of goods in Chapters 1 through 24 and 50 through 63: (i) the total weight ...
+    10 per cent of the ex-works or free on board price ... This paragraph shall not apply to
+    products falling within Chapters 50 to 63.
+
+Each finding keeps the article's words it rests on; what the language cannot say (processed
+fishery products within chapter 16, a rate that differs by exporting party) is said in an
+`inferred` note; an article read and no tolerance found is said too (the import prints it).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import attrs
+
+ARTICLES = ("tolerances.md", "sufficiently-worked.md")
+
+
+@attrs.frozen
+class Tolerance:
+    percent: str  # "10", "7.5"
+    of: str  # "basis" (value) or "net_weight"
+    for_chapters: str | None  # "chapter 02, chapters 04-24": the line applies to these products only
+    except_chapters: str | None  # "chapters 50-63": not to these
+    within: bool  # "shall not allow exceeding any of the percentages of the list": `within VNM`
+    article: str  # the file it is read from
+    words: str  # the article's words it rests on
+    note: str | None = None  # what the line does not say of those words (written as `inferred`)
+
+
+_NUMBERS = {"five": "5", "seven": "7", "eight": "8", "ten": "10", "twelve": "12", "fifteen": "15", "twenty": "20"}
+
+
+def plain(text: str) -> str:
+    """An article's text without markup, one spelling for each way of writing a rate or a basis."""
+    text = re.sub(r"<[^>]+>|\{\{[^}]*\}\}|\$\w+|\*\*", " ", html.unescape(text))
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text).replace("\xa0", " ")
+    text = re.sub(r"\b(" + "|".join(_NUMBERS) + r")\b(?=\s*(?:per ?cent|percent|%))", lambda m: _NUMBERS[m.group(1).lower()], text, flags=re.I)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*(?:per ?cent|percent|%)", r"\1%", text, flags=re.I)
+    text = re.sub(r"\bex\s*-\s*works?\b", "ex-works", text, flags=re.I)
+    return text
+
+
+# a rate and what it is a share of
+_RATE = re.compile(
+    r"(\d+(?:\.\d+)?)% of the (?:total )?(?P<of>(?:net )?weight of the (?:product|good)(?: or ex-works price)?|ex-works price|"
+    r"ex-works or free on board price|transaction value or ex-works price|value of the (?:good|product))", re.I)
+# the products a clause is about: "for products falling within Chapters 2 and 4 to 24"
+_SCOPE = re.compile(
+    r"(?P<neg>except (?:for )?|other than )?(?:for |in the case of )?(?:a |all )?(?:products?|goods?)(?: (?:falling|classified|covered))?"
+    r" (?:within|under|of|in) (?P<list>chapters? \d+(?:\s*(?:,|and|or|to|through|-)\s*(?:chapters?\s*)?\d+)*)", re.I)
+_NOT_TEXTILES = re.compile(
+    r"(?:shall not apply|do(?:es)? not apply|not be applied) to products (?:falling within|of|classified (?:in|under)) chapters 50 (?:to|through|-) 63"
+    r"|tolerance for textile(?: and apparel)? (?:products|goods) of chapters? 50 (?:to|through|-) 63", re.I)
+_WITHIN = re.compile(
+    r"percentages (?:given|for the maximum|specified|set out).{0,200}?(?:not (?:be )?exceeded|are exceeded|exceeds?)"
+    r"|not allow(?: to)? exceed(?:ing)? any of the percentages|exceeds any of the percentages", re.I | re.S)
+_TEXTILE_NOTE = re.compile(r"basic textile|mixed (?:yarn|fabric|product)|made-up|heading 5\d0\d|textile materials|milk solids|by dry weight", re.I)
+
+
+def chapters(words: str) -> str:
+    """'Chapters 2 and 4 to 24' -> 'chapter 02, chapters 04-24'."""
+    parts = []
+    for m in re.finditer(r"(\d+)(?:\s*(?:to|through|-)\s*(\d+))?", words):
+        low, high = int(m.group(1)), int(m.group(2) or m.group(1))
+        parts.append(f"chapter {low:02d}" if low == high else f"chapters {low:02d}-{high:02d}")
+    return ", ".join(parts)
+
+
+def _clauses(text: str) -> list[str]:
+    """The article as clauses: its list items and the parts of a sentence between semicolons."""
+    out = []
+    for line in re.split(r"\n|;|(?<=[:.])\s+(?=\(?(?:[a-h]|i{1,3}|iv|v|\d)[.)]\s)", text):
+        line = " ".join(re.sub(r"^\s*(?:[-*]\s*)?(?:\(?(?:[a-h]|i{1,3}|iv|vi?|\d+)[.)]\s*)*", "", line).split())
+        if line:
+            out.append(line)
+    return out
+
+
+def read(folder: Path) -> tuple[list[Tolerance], list[str]]:
+    """The scheme's general tolerances, and what was looked for and not found."""
+    found: list[Tolerance] = []
+    for name in ARTICLES:
+        path = folder / name
+        try:
+            text = plain(path.read_text(encoding="utf-8"))
+        except OSError:
+            continue
+        found = _read(text, name)
+        if found:
+            return found, []
+    looked = ", ".join(f"articles/{folder.name}/{n}" for n in ARTICLES if (folder / n).is_file()) or f"articles/{folder.name}/ (no such article)"
+    return [], [f"tolerance: no general tolerance found (looked in {looked}): none applied"]
+
+
+def _read(text: str, article: str) -> list[Tolerance]:
+    within = bool(_WITHIN.search(text))
+    no_textiles = bool(_NOT_TEXTILES.search(text))
+    out: list[Tolerance] = []
+    context: str | None = None  # "in the case of goods in Chapters ...:" heading the items below it
+    for clause in _clauses(text):
+        rates = list(_RATE.finditer(clause))
+        scope = [m for m in _SCOPE.finditer(clause) if not re.match(r"\s*16\b", m.group("list").split(" ", 1)[1]) or not m.group("neg")]
+        for_ = next((chapters(m.group("list")) for m in scope if not m.group("neg")), None)
+        except_ = next((chapters(m.group("list")) for m in scope if m.group("neg") and "except" in m.group("neg").lower()), None)
+        if not rates:
+            if for_ and clause.rstrip().endswith(":"):
+                context = for_
+            continue
+        if _TEXTILE_NOTE.search(clause):
+            continue
+        if for_ is None and not re.search(r"other products|products other than", clause, re.I):
+            for_ = context
+        note = []
+        if re.search(r"processed fishery products", clause, re.I):
+            note.append("processed fishery products of chapter 16, which the article leaves out, are not told apart from the chapter's other products")
+        pct_seen = set()
+        for m in rates:
+            pct, of = m.group(1), m.group("of").lower()
+            if len({r.group(1) for r in rates}) > 1 and pct in pct_seen:
+                continue
+            if len({r.group(1) for r in rates}) > 1:
+                # "10% ... for products of the United Kingdom, and 15% ... for products of Côte d'Ivoire"
+                low = min((r.group(1) for r in rates), key=float)
+                if pct != low:
+                    continue
+                note.append("the article gives different rates by the exporting party; the language has no tolerance by party, so the lower is applied to both")
+            pct_seen.add(pct)
+            kinds = ["net_weight", "basis"] if of.endswith("or ex-works price") and "weight" in of else ["net_weight" if "weight" in of else "basis"]
+            for kind in kinds:
+                textiles = except_ or ("chapters 50-63" if no_textiles or re.search(r"chapters 50 (?:to|through) 63", clause, re.I) else None)
+                if for_ and textiles and all(c in ("chapters 50-63",) for c in [textiles]) and not _overlaps(for_, "chapters 50-63"):
+                    textiles = None  # the line is for other chapters already
+                out.append(Tolerance(pct, kind, for_, textiles, within, article, clause, "; ".join(dict.fromkeys(note)) or None))
+    return _alternatives(out)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    def spans(s: str) -> list[tuple[int, int]]:
+        return [(int(m.group(1)), int(m.group(2) or m.group(1))) for m in re.finditer(r"(\d+)(?:-(\d+))?", s)]
+
+    return any(lo1 <= hi2 and lo2 <= hi1 for lo1, hi1 in spans(a) for lo2, hi2 in spans(b))
+
+
+def _alternatives(found: list[Tolerance]) -> list[Tolerance]:
+    """A value tolerance for every product beside a weight one for some chapters (New Zealand:
+    "(a) the value ... (b) in the case of goods classified under Chapters 1 to 24 and 50 to 63,
+    the total weight"): for those chapters the two are alternatives, and a line `for` a chapter
+    replaces the general lines, so the value line is written for them too."""
+    general = [t for t in found if t.for_chapters is None and t.of == "basis" and not re.search(r"other products|products other than", t.words, re.I)]
+    extra = []
+    for t in found:
+        if t.for_chapters and t.of == "net_weight" and not any(u.for_chapters == t.for_chapters and u.of == "basis" for u in found):
+            extra += [attrs.evolve(g, for_chapters=t.for_chapters, except_chapters=None) for g in general]
+    return found + extra
