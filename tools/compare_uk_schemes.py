@@ -65,6 +65,8 @@ def _plain(text: str) -> str:
     text = re.sub(r",? (?:in accordance with|according to) appendix 2a of the origin reference document", "", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<=[a-z])/(?=non-)", " or ", text)  # "non-twisted/non-textured yarns"
     text = re.sub(r"\bex works price", "ex-works price", text)
+    text = re.sub(r"\bex-\s+works?\b", "ex-works", text)  # Kenya: "ex- work price"
+    text = re.sub(r"\s*\(see note [\d.]+ in part \d+ of this schedule\)", "", text, flags=re.IGNORECASE)  # DCTS's pointers to its notes
     text = re.sub(r"\bof the value of the ex-works price", "of the ex-works price", text)  # "non- assembled": a line break in the source
     text = re.sub(r"\b(\d{4})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
     text = re.sub(r"\b(\d{2})\.(\d{2})\b(?!\s*%)", r"\1\2", text)
@@ -237,6 +239,16 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
     """Processes with a value limit, materials named by words, 'however' clauses and the other
     phrasings read since 2026-11 (tried before the older readings in _clause, which some of these
     would otherwise fall into): None where none applies, Unread where one applies but cannot be read."""
+    if m := re.fullmatch(rf"({_NAMED}.*?),? provided (?:that )?the value of (?:all )?(?:the )?non-originating materials used does not exceed {_PCT} of the ex-works price \(exw\) or {_PCT} of the free on board \(fob\) cost of the (?:product|goods?)", c):
+        # Japan: either limit, on its own basis
+        return all_of(_process(m.group(1)), any_of(one(("vnm", None, "any", _pct(m.group(2)))), one(("vnm", None, "any", _pct(m.group(3))))))
+    if (m := re.fullmatch(r"(?:in which )?the (individual |total combined |total |combined )?(?:net )?weight of (?:non-originating )?(.+?) used (?:in production )?does not exceed " + _PCT + r" of the (?:net )?weight of the (?:final )?(?:product|good)", c)) and re.search(r"\band\b|materials of", m.group(2)):
+        # weights on groups of materials: "the individual weight of sugar and of the materials of chapter 4"
+        # (a limit on each), "the total combined weight of sugar and the materials of chapter 4" (one on all)
+        groups = [_codes(g.split(" of ", 1)[1]) if re.match(r"(?:the )?materials of ", g) else _material(g) for g in re.split(r",? and (?:of )?(?=sugar\b|the materials\b|materials\b)", m.group(2))]
+        if m.group(1) == "individual ":
+            return all_of(*(one(("vnm", g, "net_weight", _pct(m.group(3)))) for g in groups))
+        return one(("vnm", cover([pair for g in groups for pair in g[0]]), "net_weight", _pct(m.group(3))))
     if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?(?:the )?(?:non-originating )?(.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
         scope = None if m.group(2) == "materials" else _material(m.group(2))  # "the value of all the materials used": every one
         return all_of(_process(m.group(1)), one(("vnm", scope, "any", _pct(m.group(3)))))
@@ -437,7 +449,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         if stage is None or "provided" in c or "however" in c:  # "however, ... reinforcing fabric ... may be used": not a stage
             raise Unread(c[:80])
         return one(("manufacture", stage, NONE, None))
-    if m := re.fullmatch(r"non-originating materials undergo an? ([a-z\-]+)", c):  # "... undergo a diffusion": that process
+    if m := re.fullmatch(r"non-originating materials (?:used )?undergo an? ([a-z\-]+)", c):  # "... undergo a diffusion": that process
         return one(("process", m.group(1).replace("-", "_")))
     if m := re.fullmatch(r"a? ?(.+), or (.+) is undergone", c):
         items = [i.strip() for i in m.group(1).split(",")] + [m.group(2).strip()]
@@ -594,6 +606,7 @@ def _specific(rule_sets: list[dict[str, Any]], code: str, this: dict[str, Any]) 
 
 def compare_scheme(path: Path, crs: Any = None) -> dict[str, Any]:
     rule_sets = json.loads(path.read_text(encoding="utf-8"))["rule_sets"]
+    rule_sets = list({json.dumps(rs, sort_keys=True): rs for rs in rule_sets}.values())  # one listed twice, word for word, is one
     crs = crs or originrules.find_agreement(agreement_id(path.stem))
     differences, unread = [], 0
     names = _overlapping(rule_sets)
