@@ -394,3 +394,12 @@ def test_import_declarations_and_see_them_listed(server: str, browser, tmp_path:
     browser.get(server + "/history")
     browser.find_element(By.ID, "verify").click()
     assert _text_when(browser, By.ID, "verified") == "0 records, 0 reproduced, 0 not"
+
+
+def test_the_history_page_marks_a_recorded_what_if_as_hypothetical(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    fail = str(EXAMPLES / "motorcycle-uae-fail.json")
+    assert CliRunner().invoke(main, ["check", fail, "-a", "UAE", "--record", "--what-if", "1.origin=IN", "--what-if", "1.originating=true", "--db", db]).exit_code in (0, 1)
+    assert CliRunner().invoke(main, ["check", fail, "-a", "UAE", "--record", "--db", db]).exit_code == 1
+    page = TestClient(create_app(db), base_url="http://127.0.0.1:8000").get("/history").text
+    assert page.count("what-if (1.origin=IN; 1.originating=true): not the BOM as declared") == 1  # the what-if only
