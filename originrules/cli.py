@@ -343,13 +343,20 @@ def _write(path: str, text: str) -> None:
 
 @main.command()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def agreements(fmt: str) -> None:
+@click.option("--party", help="Only the agreements this country (ISO code: IN, GB, AE ...) is a party to.")
+def agreements(fmt: str, party: str | None) -> None:
     """List the shipped agreements: code, aliases, name, parties, entry into force, rules and
-    the share of them translated from the annex prose (the rest are `untranslated` entries)."""
+    the share of them translated from the annex prose (the rest are `untranslated` entries).
+    With --party IN, only those India is a party to (India's agreements, not the UK's schemes
+    with third countries)."""
+    if party is not None and not (len(party) == 2 and party.isascii() and party.isalpha()):
+        _fail(OriginrulesError(Problem(f"--party {party[:20]!r} is not an ISO 3166 alpha-2 country code (IN, GB, AE ...)", code="CLI003")))
     try:
         rows = []
         for code, crs in shipped().items():
             ag = crs.agreement
+            if party is not None and party.upper() not in ag.parties:
+                continue
             rows.append(
                 {
                     "code": code,

@@ -118,6 +118,15 @@ def test_agreements_lists_the_shipped_rulesets():
     assert {"UAE", "UK", "EFTA"} <= codes
 
 
+def test_agreements_of_one_party_leave_out_the_uk_schemes_with_third_countries():
+    india = json.loads(run("agreements", "--party", "in", "--format", "json").output)
+    codes = {a["code"] for a in india}
+    assert {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"} <= codes
+    assert "UK-JAPAN" not in codes and "UK-EU" not in codes
+    assert all("IN" in a["parties"] for a in india)  # the UK's DCTS and GSP schemes name India: they stay
+    assert run("agreements", "--party", "India").exit_code == 2
+
+
 def _installed_executable() -> str | None:
     beside = Path(sys.executable).parent / "originrules"
     return str(beside) if beside.exists() else shutil.which("originrules")
