@@ -110,7 +110,8 @@ def _read(text: str, article: str) -> list[Tolerance]:
     context: str | None = None  # "in the case of goods in Chapters ...:" heading the items below it
     for clause in _clauses(text):
         rates = list(_RATE.finditer(clause))
-        scope = [m for m in _SCOPE.finditer(clause) if not re.match(r"\s*16\b", m.group("list").split(" ", 1)[1]) or not m.group("neg")]
+        # "other than processed fishery products of Chapter 16" narrows within a chapter: not a scope
+        scope = [m for m in _SCOPE.finditer(clause) if not (m.group("neg") and re.match(r"chapters? 16\b", m.group("list")))]
         for_ = next((chapters(m.group("list")) for m in scope if not m.group("neg")), None)
         except_ = next((chapters(m.group("list")) for m in scope if m.group("neg") and "except" in m.group("neg").lower()), None)
         if not rates:
@@ -124,24 +125,19 @@ def _read(text: str, article: str) -> list[Tolerance]:
         note = []
         if re.search(r"processed fishery products", clause, re.I):
             note.append("processed fishery products of chapter 16, which the article leaves out, are not told apart from the chapter's other products")
-        pct_seen = set()
+        if len({r.group(1) for r in rates}) > 1:
+            # "10% ... for products of the United Kingdom, and 15% ... for products of Côte d'Ivoire"
+            low = min((r.group(1) for r in rates), key=float)
+            rates = [next(r for r in rates if r.group(1) == low)]
+            note.append("the article gives different rates by the exporting party; the language has no tolerance by party, so the lower is applied to both")
+        textiles = except_ or ("chapters 50-63" if no_textiles or re.search(r"chapters 50 (?:to|through) 63", clause, re.I) else None)
+        if for_ and textiles == "chapters 50-63" and not _overlaps(for_, textiles):
+            textiles = None  # the line is for other chapters already
         for m in rates:
-            pct, of = m.group(1), m.group("of").lower()
-            if len({r.group(1) for r in rates}) > 1 and pct in pct_seen:
-                continue
-            if len({r.group(1) for r in rates}) > 1:
-                # "10% ... for products of the United Kingdom, and 15% ... for products of Côte d'Ivoire"
-                low = min((r.group(1) for r in rates), key=float)
-                if pct != low:
-                    continue
-                note.append("the article gives different rates by the exporting party; the language has no tolerance by party, so the lower is applied to both")
-            pct_seen.add(pct)
+            of = m.group("of").lower()
             kinds = ["net_weight", "basis"] if of.endswith("or ex-works price") and "weight" in of else ["net_weight" if "weight" in of else "basis"]
             for kind in kinds:
-                textiles = except_ or ("chapters 50-63" if no_textiles or re.search(r"chapters 50 (?:to|through) 63", clause, re.I) else None)
-                if for_ and textiles and all(c in ("chapters 50-63",) for c in [textiles]) and not _overlaps(for_, "chapters 50-63"):
-                    textiles = None  # the line is for other chapters already
-                out.append(Tolerance(pct, kind, for_, textiles, within, article, clause, "; ".join(dict.fromkeys(note)) or None))
+                out.append(Tolerance(m.group(1), kind, for_, textiles, within, article, clause, "; ".join(note) or None))
     return _alternatives(out)
 
 

@@ -1027,8 +1027,8 @@ def _too_long(template: str) -> str | None:
 
 def _parse_template(template: str) -> tuple[Any, ...] | str:
     """A worker's parse, as plain tuples: Lark's own pickling drops the positions the writer reads."""
-    if _too_long(template):
-        return _too_long(template) or ""
+    if why := _too_long(template):
+        return why
     try:
         return _pack(_grammar().parse(template))
     except LarkError as e:
@@ -1536,9 +1536,8 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     kind = "diagonal" if others else "bilateral"
     lines.append(f"    cumulation {kind}" + (f" with {', '.join(others)}" if others else ""))
     lines.append(f"        source {_quote(meta + ': cumulation_methods ' + ', '.join(sorted(methods)) if methods else meta + ': no cumulation methods listed')}")
-    text = " ".join(prose(r) for r in rule_sets).lower()
-    fob = "ex-works" not in text and ("value of the good" in text or "regional value content" in text)
     basis = _bases(rule_sets)
+    fob = basis == "fob"
     spoken = {"fob": "the value of the good", "ex_works, fob": "the ex-works price and, for the regional value content, the free on board (FOB) value",
               "ex_works, transaction_value": "transaction value or ex-works price"}.get(basis, "ex-works price")
     lines += [
