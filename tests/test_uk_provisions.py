@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import originrules
-from originrules.importers import uk_provisions
+from originrules.importers.uk_tariff import provisions as uk_provisions
 from tests.conftest import SHARED, make_bom, material
 
 ARTICLES = SHARED / "corpus" / "uk-roo" / "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/articles"

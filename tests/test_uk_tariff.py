@@ -296,7 +296,7 @@ def test_a_process_description_may_use_every_word_of_the_grammar_but_those_that_
     # missing from it would cut process names short wherever it appears
     import re
 
-    text = (REPO / "originrules" / "importers" / "uk_prose.lark").read_text(encoding="utf-8")
+    text = (REPO / "originrules" / "importers" / "uk_tariff" / "prose.lark").read_text(encoding="utf-8")
     rules = "\n".join(line.split("//")[0] for line in text.splitlines())
     keywords = set(re.findall(r'"([^"\n]+)"', rules))
     free = re.search(r"^_free:(.*?)(?=^\S)", rules, re.DOTALL | re.MULTILINE).group(1)  # type: ignore[union-attr]
@@ -590,7 +590,7 @@ def test_a_parse_from_a_worker_process_keeps_every_position_the_writer_reads():
     # positions process names and described materials are cut from, so the trees travel as tuples
     from lark import Tree
 
-    from originrules.importers import uk_tariff
+    from originrules.importers.uk_tariff import prose as uk_tariff
 
     text = uk_tariff.normalise("Printing accompanied by at least two preparatory or finishing operations, provided that the value of "
                                "the unprinted fabric used does not exceed 47.5% of the ex-works price of the product.")[0]
@@ -605,7 +605,7 @@ def test_a_parse_from_a_worker_process_keeps_every_position_the_writer_reads():
 
 
 def test_an_import_where_no_worker_process_can_start_parses_on_one_core(monkeypatch):  # type: ignore[no-untyped-def]
-    from originrules.importers import uk_tariff
+    from originrules.importers.uk_tariff import prose as uk_tariff
 
     def no_pool():  # type: ignore[no-untyped-def]
         raise OSError("no semaphores in this sandbox")

@@ -1,5 +1,5 @@
 """A second reading of the UK schemes' headers, independent of the importer's
-(originrules/importers/uk_provisions.py and the header writer): it reads each scheme's articles
+(originrules/importers/uk_tariff/provisions.py and the header writer): it reads each scheme's articles
 and metadata its own way and compares, scheme by scheme,
 
 - the tolerance: its rates and what each is a share of (value or weight), and, chapter by

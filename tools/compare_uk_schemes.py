@@ -30,7 +30,9 @@ from originrules.hs import CodeSet
 
 # only how the importer names rows that share a code (the subdivision a BOM chooses by) is
 # taken from it, to find the rule written for each rule set; never how it reads the prose
-from originrules.importers.uk_tariff import _overlapping, _subdivision_name, agreement_id, key_of
+from originrules.importers.uk_tariff.header import agreement_id
+from originrules.importers.uk_tariff.prose import _subdivision_name, key_of
+from originrules.importers.uk_tariff.scheme import _overlapping
 from originrules.lang import ast
 
 RULE_SETS = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from originrules.importers import uk_tariff as _importer
+from originrules.importers.uk_tariff import prose as _importer
 
 INDIA_JSON = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets/india.json"
 

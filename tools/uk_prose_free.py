@@ -1,4 +1,4 @@
-"""Rewrite the `_free` rule of originrules/importers/uk_prose.lark: every keyword of the grammar
+"""Rewrite the `_free` rule of originrules/importers/uk_tariff/prose.lark: every keyword of the grammar
 but those that end a process's name (Lark has no "any token but"). Run after adding a keyword;
 tests/test_uk_tariff.py fails until it is run.
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "originrules" / "importers" / "uk_prose.lark"
+GRAMMAR = Path(__file__).resolve().parent.parent / "originrules" / "importers" / "uk_tariff" / "prose.lark"
 ENDING = {"provided", "manufacture", "production", "until", ".", ";"}  # "." and ";" are ignored anyway
 TERMINALS = "WORD | PROCESS_WORD | GERUND | SHIFT | NUMBER | LEVEL | METHOD | RVC_CODE"
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lark import Lark, LarkError, Tree
 
-from originrules.importers import uk_tariff as importer
+from originrules.importers.uk_tariff import prose as importer
 
 RULE_SETS = "trade-tariff-backend/lib/rules_of_origin/roo_schemes_uk/rule_sets"
 Step = tuple[str, tuple[str, ...]]
@@ -33,7 +33,7 @@ Step = tuple[str, tuple[str, ...]]
 
 def _parser() -> Lark:
     # the importer's grammar, keeping every keyword: a step is a rule with the words it matched
-    grammar = (Path(importer.__file__).resolve().parent / "uk_prose.lark").read_text(encoding="utf-8")
+    grammar = (Path(importer.__file__).resolve().parent / "prose.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="earley", lexer="basic", ambiguity="resolve", keep_all_tokens=True)
 
 
