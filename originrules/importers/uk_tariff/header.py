@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from originrules.importers import strict_json
+from originrules.importers.uk_tariff.provisions import plain, read_sets, read_treatments
 from originrules.importers.uk_tariff.provisions import read as read_provisions
 from originrules.safetext import one_line
 from originrules.importers.uk_tariff.prose import _quote, prose
@@ -99,6 +100,13 @@ def _withheld_goods(text: str) -> list[str]:
     flat = " ".join(text.split())
     return [code for words, codes in _WITHHELD_GOODS if words in flat for code in codes]
 
+def _sentence(path: Path, pattern: str) -> str | None:
+    """The sentence of an article that a pattern finds in it."""
+    text = " ".join(plain(path.read_text(encoding="utf-8")).split())
+    m = re.search(rf"[^.]*{pattern}", text, re.IGNORECASE)
+    return m.group(0).strip()[:300] if m else None
+
+
 def _bases(rule_sets: list[dict[str, Any]]) -> str:
     """The value bases the scheme's rules speak of."""
     text = " ".join(prose(r) for r in rule_sets).lower()
@@ -166,14 +174,17 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
     ]
     if fob:
         lines.append('        inferred "the value of the good is taken as the FOB value"')
-    lines += [
-        "    method build_down = (basis - VNM) / basis",
-        f"        source {_quote(meta + ': the build-down method')}",
-        '        inferred "the usual build-down formula; the article was not read by the importer"',
-        "    method build_up = VOM / basis",
-        f"        source {_quote(meta + ': the build-up method')}",
-        '        inferred "the usual build-up formula; the article was not read by the importer"',
-    ]
+    if "regional value content" in " ".join(prose(r) for r in rule_sets).lower():
+        # no scheme's own article gives the formulas; the tariff's common page names the two methods
+        # (the formulas themselves are images there), so the usual formulas are written, inferred
+        common = articles.parent / "common" / "rvc.md"
+        said = _sentence(common, r"can be calculated using one of two methods[^.]*") if common.is_file() else None
+        source = f"articles/common/rvc.md: {said}" if said else meta + ": the build-down and build-up methods"
+        why = "no article of the scheme states the formula" + ("; the tariff's common page names the methods and gives the formulas as images" if said else "")
+        for name, formula in (("build_down", "(basis - VNM) / basis"), ("build_up", "VOM / basis")):
+            lines += [f"    method {name} = {formula}", f"        source {_quote(source)}", f"        inferred {_quote(f'the usual {name} formula: {why}')}"]
+        if not said:
+            not_found.append("value methods: no article states the build-down and build-up formulas: the usual ones are written, marked inferred")
     try:
         article = (articles / "tolerances.md").read_text(encoding="utf-8")
     except OSError:
@@ -193,19 +204,22 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
                 lines.append(f"        inferred {_quote(t.note)}")
         if missing:
             lines += [f"    # {one_line(m)}" for m in missing]
-    # material roles, from the articles on accessories, packing and neutral elements where the
-    # scheme has them; the importer does not read their text, so each line is inferred
-    for roles, treatment, article, why in (
-        ("accessory, spare_part, tool", "value_only", "accessories.md", "accessories, spare parts and tools delivered with the product count as part of it: in value, not in the tariff shift"),
-        ("retail_packing", "value_only", "packaging.md", "retail packing classified with the product counts in value, not in the tariff shift"),
-        ("transport_packing", "ignored", "packaging.md", "packing materials and containers for transport are disregarded"),
-        ("indirect", "originating", "neutral-elements.md", "neutral elements need not have their origin determined"),
-    ):
-        lines += [
-            f"    treat {roles} as {treatment}",
-            f"        source {_quote(f'articles/{code}/{article}' if (articles / article).is_file() else meta + ': the usual provision of UK agreements')}",
-            f"        inferred {_quote('the article was not read by the importer; ' + why)}",
-        ]
+    # material roles, each from the article on accessories, packing or neutral elements that says it
+    treatments, missing = read_treatments(articles)
+    not_found.extend(missing)
+    for t in treatments:
+        lines.append(f"    treat {t.roles} as {t.as_}")
+        if t.article:
+            lines.append(f"        source {_quote(f'articles/{code}/{t.article}: {t.words}')}")
+            if t.note:
+                lines.append(f"        inferred {_quote(t.note)}")
+        else:
+            lines += [f"        source {_quote(meta + ': the usual provision of UK agreements')}",
+                      f"        inferred {_quote('no article of the scheme says; ' + t.words)}"]
+    sets = read_sets(articles)
+    if sets:  # the language has no provision for sets: said in the file and by the import
+        lines.append(f"    # sets (articles/{code}/sets.md): {one_line(sets)}: not modelled, a set is checked as one product")
+        not_found.append(f"sets: articles/{code}/sets.md gives sets a tolerance of their own; the language has no provision for sets, so a set is checked as one product")
     lines.append("}")
     return "\n".join(lines)
 

@@ -159,3 +159,113 @@ def _alternatives(found: list[Tolerance]) -> list[Tolerance]:
         if t.for_chapters and t.of == "net_weight" and not any(u.for_chapters == t.for_chapters and u.of == "basis" for u in found):
             extra += [attrs.evolve(g, for_chapters=t.for_chapters, except_chapters=None) for g in general]
     return found + extra
+
+
+# ---------------------------------------------------------------- accessories, packing, neutral elements
+
+
+@attrs.frozen
+class Treatment:
+    roles: str  # "accessory, spare_part, tool"
+    as_: str  # value_only | normal | ignored | originating
+    article: str  # the file it is read from, or "" where no article says
+    words: str  # the article's words it rests on, or why it is inferred
+    note: str | None = None  # how the words are read, where they do not name the treatment outright
+
+
+# (roles, the files that may say it, [(sentences that say it, treatment, how they are read or None)]):
+# the first reading whose every pattern finds a sentence, in the first file that has one, wins. A
+# value-only reading needs both halves said: disregarded for the tariff shift, and counted in value.
+_IN_SENTENCE = r"(?:[^.]|\.(?=\s+[a-z]))*"  # "be: a. disregarded ... b. taken": a list item's full stop does not end the sentence
+_SHIFT_DISREGARDED = rf"disregarded{_IN_SENTENCE}tariff classification|tariff classification{_IN_SENTENCE}disregarded"
+_COUNTED_IN_VALUE = rf"(?:taken into account|considered){_IN_SENTENCE}(?:originating or non-originating|value of (?:the relevant )?non-originating)"
+_EXCEPT_VALUE = rf"disregarded in determining the origin{_IN_SENTENCE}except for the purposes of calculating the (?:maximum )?value of non-originating"
+_TREATMENTS: tuple[tuple[str, tuple[str, ...], tuple[tuple[tuple[str, ...], str, str | None], ...]], ...] = (
+    ("accessory, spare_part, tool", ("accessories.md",), (
+        ((_SHIFT_DISREGARDED, _COUNTED_IN_VALUE), "value_only", None),
+        ((_EXCEPT_VALUE,), "value_only", None),
+        ((r"regarded as (?:one|forming a whole) with the",), "value_only",
+         "'regarded as one with the equipment': part of the product, so their value counts among its materials; they need no tariff shift of their own"),
+        ((r"regarded as having the same origin as",), "originating",
+         "'the same origin as the equipment': read as originating (the product's origin is decided by its other materials)"),
+    )),
+    ("retail_packing", ("packaging_retail.md", "packaging.md"), (
+        ((rf"retail sale{_IN_SENTENCE}(?:{_SHIFT_DISREGARDED})", rf"retail sale{_IN_SENTENCE}{_COUNTED_IN_VALUE}"), "value_only", None),
+        ((rf"retail sale{_IN_SENTENCE}{_EXCEPT_VALUE}",), "value_only", None),
+        ((r"packaging is included (?:with|in) the product for classification purposes,? (?:it|such packaging|the packaging) (?:shall|must|is) (?:be )?"
+          r"(?:included for the purposes of determining origin|considered in determining whether all the non-originating materials)",), "normal",
+         "'included for the purposes of determining origin': a material of the product like any other, in value and in the tariff shift"),
+    )),
+    ("transport_packing", ("packaging.md", "packaging_retail.md"), (
+        ((r"(?:packing|packaging)[^.]*(?:for|for the) shipment[^.]*disregarded",), "ignored", None),
+        ((r"any other packaging shall not be included for the purposes of determining origin",), "ignored",
+         "packing not classified with the product, as packing for transport, is left out"),
+    )),
+    ("indirect", ("neutral-elements.md",), (
+        ((r"indirect materials? shall neither be considered originating nor non-originating",), "ignored", None),
+        ((r"not (?:be )?necessary to determine the (?:origin|originating status) of the (?:following|goods)"
+          r"|no account (?:shall|will) be taken of the origin of the following",), "originating",
+         "the elements listed are not examined for origin: read as originating"),
+        ((r"neutral elements[^.]*(?:are to be|shall be) disregarded",), "originating", "disregarded in determining origin: read as originating"),
+        ((r"indirect material (?:shall be|is) (?:considered|treated) (?:to be |as )?(?:an )?originating",), "originating", None),
+    )),
+)
+# where no article says: what UK agreements usually provide (written `inferred`)
+_USUAL = {
+    "accessory, spare_part, tool": ("value_only", "accessories, spare parts and tools delivered with the product count as part of it: in value, not in the tariff shift"),
+    "retail_packing": ("value_only", "retail packing classified with the product counts in value, not in the tariff shift"),
+    "transport_packing": ("ignored", "packing materials and containers for transport are disregarded"),
+    "indirect": ("originating", "neutral elements need not have their origin determined"),
+}
+
+
+def read_treatments(folder: Path) -> tuple[list[Treatment], list[str]]:
+    """How accessories, packing and neutral elements are treated, each from the words of its article;
+    the usual provision, marked inferred, where no article says (and that said in the second list)."""
+    found, missing = [], []
+    for roles, files, patterns in _TREATMENTS:
+        hit = None
+        for name in files:
+            try:
+                text = plain((folder / name).read_text(encoding="utf-8"))
+            except OSError:
+                continue
+            sentences = [" ".join(x.split()) for x in re.split(r"\.\s+(?=[A-Z*$\d#])", text)]
+            for patterns_, as_, note in patterns:
+                said = [next((m for x in sentences if (m := re.search(p, x, re.I))), None) for p in patterns_]
+                if all(said):
+                    hit = Treatment(roles, as_, name, " … ".join(dict.fromkeys(_words_of(m) for m in said if m)), note)
+                    break
+            if hit:
+                break
+        if hit is None:
+            as_, why = _USUAL[roles]
+            looked = ", ".join(f"articles/{folder.name}/{n}" for n in files if (folder / n).is_file()) or "no such article"
+            hit = Treatment(roles, as_, "", why)
+            missing.append(f"{roles}: no provision found (looked in {looked}): the usual one is written, marked inferred ({why})")
+        found.append(hit)
+    return found, missing
+
+
+def _words_of(m: re.Match[str]) -> str:
+    """The clause a match is in: from the clause's start (a sentence, list item or ';') to its full stop, at most 300 characters."""
+    text = m.string
+    start = max([0] + [i + 2 for sep in ("; ", ": ") if (i := text.rfind(sep, 0, m.start())) >= 0])
+    lead = "…" if start < m.start() - 300 else ""
+    start = max(start, text.rfind(" ", 0, m.start() - 300) + 1) if lead else start
+    end = re.search(r"\.(?=\s+[A-Z*#]|\s*$)|;", text[m.end():])
+    words = lead + " ".join(text[start : m.end() + (end.end() if end else 0)].split())
+    return words if len(words) <= 400 else words[:399] + "…"
+
+
+_SETS = re.compile(r"(?:set|sets) as a whole shall be regarded as originating[^.]*?(\d+(?:\.\d+)?)% of the (?:ex-works|free on board|value)[^.]*", re.I)
+
+
+def read_sets(folder: Path) -> str | None:
+    """The sets article's words where it gives a tolerance for sets (the language has no sets provision)."""
+    try:
+        text = " ".join(plain((folder / "sets.md").read_text(encoding="utf-8")).split())
+    except OSError:
+        return None
+    m = _SETS.search(text)
+    return m.group(0)[:300] if m else None

@@ -573,7 +573,33 @@ class _Write(Transformer):  # type: ignore[type-arg]
         # the process is named by its words as the annex writes them, up to a condition
         text = re.split(r",? (?:provided|where) ", self.text[meta.start_pos : meta.end_pos])[0]
         tail = "".join(c for c in children if isinstance(c, str) and not isinstance(c, Token))
-        return f"process({_slug(text)})" + tail
+        names = [f"process({_slug(name)})" for name in _processes(text)]
+        if len(names) == 1:
+            return names[0] + tail
+        # "A accompanied by B or C accompanied by D or printing ..., provided that the value of the
+        # unprinted fabric ...": alternatives, and the condition is the last one's
+        last = names.pop() + tail
+        return "(" + " or ".join([*names, f"({last})" if tail else last]) + ")"
+
+
+_LINK = re.compile(r"\b(?:accompanied by|combined with|preceded by|followed by)\b")
+
+
+def _processes(text: str) -> list[str]:
+    """The processes a phrase joins by "or": a part that links two operations ("yarn dyeing
+    accompanied by weaving") after a part that does already starts a process of its own; any other
+    part ("or by coating", "or flocking", "or finishing operations") belongs to the one before.
+    'weaving accompanied by dyeing or by coating or printing accompanied by at least two ...' ->
+    ['weaving accompanied by dyeing or by coating', 'printing accompanied by at least two ...']"""
+    out: list[str] = []
+    for part in re.split(r",? or (?!by\b|with\b)", text):
+        if out and _LINK.search(part) and _LINK.search(out[-1]):
+            out.append(part)
+        elif out:
+            out[-1] += " or " + part
+        else:
+            out.append(part)
+    return out
 
 
 def _slug(text: str) -> str:
