@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from originrules.engine import Decision, check
 from originrules.errors import OriginrulesError, Problem
 from originrules.inputs import input_format, read_rows, rows_to_boms
 from originrules.registry import find, load_file, on_route
+from originrules.store.rows import batch_record, dumps_line, record_line
 
 SUMMARY_COLUMNS = ("line", "agreement", "hs_code", "verdict", "rule", "rule_source", "reasons", "warnings", "decision_id", "error")
 NOT_COVERED = "not covered"  # the verdict of a BOM whose route no shipped agreement covers
@@ -55,7 +55,7 @@ def _decide(line: int, bom: Bom, crs: CompiledRuleset, explain: bool, assume_ori
     decision = check(bom, crs, explain=True if explain else None, assume_origin=assume_origin)
     if keep is not None:
         keep(decision, line, used)
-    return _record(line, bom, decision, explain)
+    return batch_record(line, bom, decision, explain)
 
 
 def decide_on_route(
@@ -103,29 +103,6 @@ def _bom(line: int, source: str | Bom | OriginrulesError) -> Bom:
     if isinstance(source, OriginrulesError):
         raise source
     return loads(source, f"line {line}") if isinstance(source, str) else source
-
-
-def record_line(line: int, decision: Decision) -> str:
-    """A decision as `batch` writes it (the summary record), one JSON line."""
-    return _dumps(_record(line, decision.bom, decision, False))
-
-
-def _record(line: int, bom: Bom, decision: Decision, explain: bool) -> dict[str, Any]:
-    if explain:
-        return {"line": line, "agreement": decision.agreement.code, **decision.to_dict()}
-    return {
-        "line": line,
-        "agreement": decision.agreement.code,
-        "hs_code": bom.product.hs_code,
-        "originating": decision.originating,
-        "verdict": decision.verdict,
-        "rule": decision.rule.key if decision.rule else None,
-        "rule_source": decision.rule.source if decision.rule else None,
-        # why it does not originate, in short: the failing tests with their figures
-        "reasons": list(decision.reasons) + decision.failures(),
-        "warnings": list(decision.warnings),
-        "decision_id": decision.decision_id,
-    }
 
 
 def records(path: str | Path, fmt: str | None = None) -> tuple[Iterator[tuple[int, str | Bom | OriginrulesError]], int | None]:
@@ -249,7 +226,7 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
         if "product" in record:
             brief["hs_code"] = record["product"]["hs_code"]
             brief["rule_source"] = rule.get("source") if isinstance(rule, dict) else None
-        text = _dumps(record)
+        text = dumps_line(record)
         if "decision_id" in record:
             lines[record["decision_id"]] = text
         out.append((brief, text))
@@ -264,10 +241,6 @@ def _work(item: tuple[int, str | Bom | OriginrulesError]) -> tuple[list[tuple[di
             output = record_line(line, decision) if _WORKER["opts"]["explain"] else lines[decision.decision_id]
             kept.append(row(decision, "batch", output, source, _WORKER["day"], used, now, line=line))
     return out, kept
-
-
-def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 CHUNK = 256  # BOMs a worker decides at a time: one message each way, one write in the parent

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from originrules.compile import semantics as law
+from originrules.compile.scope import Scope
 from originrules.compile.trace import Context, Trace
 from originrules.compile.values import best_headroom, compare_ratio, headroom, money, percent_text, substitute
 from originrules.hs import LEVEL_WORDS, LEVELS
 from originrules.lang import ast
-
-if TYPE_CHECKING:
-    from originrules.compile.compiler import Compiler
 
 Test = Callable[[Context], Trace]
 _FIELD = {"net_weight": "net_weight_kg"}  # a basis whose BOM field is named otherwise
 _BASIS_WORDS = {"fob": "FOB", "ex_works": "ex-works", "transaction_value": "transaction value", "materials": "the value of all materials", "net_weight": "net weight", "materials_weight": "the weight of those materials"}
 
 
-def explain(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:
+def explain(compiler: Scope, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Test:
     if isinstance(expr, ast.And):
         return _and([explain(compiler, i, env) for i in expr.items])
     if isinstance(expr, ast.Or):
@@ -59,7 +57,7 @@ def _or(parts: list[Test]) -> Test:
     return run
 
 
-def _call(compiler: Compiler, call: ast.Call, env: dict[str, ast.Threshold]) -> Test:
+def _call(compiler: Scope, call: ast.Call, env: dict[str, ast.Threshold]) -> Test:
     let = compiler.lets[call.name]
     bound = {p: a.bind(env) for p, a in zip(let.params, call.args)}
     inner = explain(compiler, let.body, bound)
@@ -134,7 +132,7 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Test:
     return run
 
 
-def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Test:
+def _value(compiler: Scope, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Test:
     threshold_pct = node.threshold.bind(env).value()
     op = node.operator
     methods, bases = compiler.choices(node)
@@ -184,7 +182,7 @@ def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold
     return run
 
 
-def _option(compiler: Compiler, q: dict[str, Decimal | None], vnm: Decimal, method: str | None, basis: str, threshold: Decimal, op: str, name: str) -> Trace:
+def _option(compiler: Scope, q: dict[str, Decimal | None], vnm: Decimal, method: str | None, basis: str, threshold: Decimal, op: str, name: str) -> Trace:
     detail: dict[str, Any] = {"method": method, "basis": basis, "threshold": str(threshold), "operator": op}
     head = f"{name}({method}, {basis})" if method else f"{name}({basis})"
     formula, formula_text, names = compiler.formulas[method] if method else (None, "VNM / basis", ())
@@ -226,8 +224,10 @@ def _wo_materials(scope: Any) -> Test:
     text = f"WO from {scope}: every material of {scope} is wholly obtained"
 
     def run(ctx: Context) -> Trace:
-        passed, failing, missing = law.wholly_obtained_materials(ctx, scope)
+        passed, failing, missing, tolerance = law.wholly_obtained_materials(ctx, scope)
         detail: dict[str, Any] = {"failing_materials": failing}
+        if tolerance:
+            detail["de_minimis"] = tolerance
         if passed is None:
             detail["missing"] = missing
         return Trace("wholly_obtained", passed, text, detail=detail)

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from originrules.compile import semantics as law
+from originrules.compile.scope import Scope
 from originrules.compile.trace import Context
 from originrules.compile.values import compare_ratio
 from originrules.lang import ast
 
-if TYPE_CHECKING:
-    from originrules.compile.compiler import Compiler
-
 Verdict = Callable[[Context], "bool | None"]
 
 
-def verdict(compiler: Compiler, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Verdict:
+def verdict(compiler: Scope, expr: ast.Expr, env: dict[str, ast.Threshold]) -> Verdict:
     if isinstance(expr, (ast.And, ast.Or)):
         return _combine([verdict(compiler, i, env) for i in expr.items], isinstance(expr, ast.Or))
     if isinstance(expr, (ast.Shift, ast.Manufacture)):
@@ -79,7 +76,7 @@ def _shift(node: ast.Shift | ast.Manufacture) -> Verdict:
     return run
 
 
-def _value(compiler: Compiler, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
+def _value(compiler: Scope, node: ast.ValueTest, env: dict[str, ast.Threshold]) -> Verdict:
     threshold = node.threshold.bind(env).value()
     op = node.operator
     methods, bases = compiler.choices(node)

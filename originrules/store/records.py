@@ -96,7 +96,7 @@ def replay(r: Any, ruleset_text: str, ruleset_path: str) -> tuple[Decision, str]
 def render_record(decision: Decision, kind: str, line: int | None = None) -> str:
     """What a record keeps as its output: the decision JSON (check), or the batch record line."""
     if kind == "batch":
-        from originrules.batch import record_line
+        from originrules.store.rows import record_line
 
         return record_line(line or 0, decision)
     from originrules.report import render

@@ -43,3 +43,34 @@ def row(
         "output": output,
         "_ruleset": (decision.ruleset.sha256, decision.ruleset.path),
     }
+
+
+# ---------------------------------------------------------------- the batch's record of a decision
+# (here, below both batch.py and store/records.py, which keeps it as a record's output)
+
+
+def dumps_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record_line(line: int, decision: Decision) -> str:
+    """A decision as `batch` writes it (the summary record), one JSON line."""
+    return dumps_line(batch_record(line, decision.bom, decision, False))
+
+
+def batch_record(line: int, bom: Bom, decision: Decision, explain: bool) -> dict[str, Any]:
+    if explain:
+        return {"line": line, "agreement": decision.agreement.code, **decision.to_dict()}
+    return {
+        "line": line,
+        "agreement": decision.agreement.code,
+        "hs_code": bom.product.hs_code,
+        "originating": decision.originating,
+        "verdict": decision.verdict,
+        "rule": decision.rule.key if decision.rule else None,
+        "rule_source": decision.rule.source if decision.rule else None,
+        # why it does not originate, in short: the failing tests with their figures
+        "reasons": list(decision.reasons) + decision.failures(),
+        "warnings": list(decision.warnings),
+        "decision_id": decision.decision_id,
+    }
