@@ -36,6 +36,7 @@ _API = {
     "explain": "originrules.report",
     "duty": "originrules.tariff",
     "compare": "originrules.tariff",
+    "Store": "originrules.store",
 }
 
 __all__ = ["__version__", *_API]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from itertools import combinations
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from originrules.bom import COST_FIELDS, Bom, from_dict
+from originrules.bom import COST_FIELDS, Bom, as_bom, as_date, from_dict
 from originrules.compile import CompiledRuleset
 from originrules.engine import Decision, _insufficient, _split, check, make_context, select_rule
 from originrules.errors import BomError, Problem
@@ -45,14 +46,16 @@ class Advice:
 
 
 def advise(
-    bom: Bom,
+    bom: Bom | Mapping[str, Any],
     agreement: str | CompiledRuleset,
     *,
     assume_origin: bool = False,
     on: dt.date | None = None,
     decision: Decision | None = None,
 ) -> Advice:
-    """`decision`, if given, is this BOM's decision under this agreement: it is not made again."""
+    """`decision`, if given, is this BOM's decision under this agreement: it is not made again.
+    `bom` may be a plain mapping in the file's format (what `json.load` gives); `on` a date or ISO text."""
+    bom, on = as_bom(bom), as_date(on)
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     if decision is None:
         decision = check(bom, crs, assume_origin=assume_origin, explain=False, on=on)
@@ -134,11 +137,12 @@ def _changes(materials: list[Any], ag: Any, bom: Bom) -> tuple[str, ...]:
 _PRODUCT_FIELDS = ("ex_works", "fob")
 
 
-def what_if(bom: Bom, changes: list[str] | tuple[str, ...]) -> Bom:
+def what_if(bom: Bom | Mapping[str, Any], changes: list[str] | tuple[str, ...]) -> Bom:
     """The BOM with changes such as "25.originating=true", "7.value=30.50", "9.hs_code=871410",
     "9.origin=AE", "product.fob=1200", "costs.direct_labour=80" applied and validated again as a
     whole. The result is marked hypothetical: it carries its changes (`Bom.what_if`), and every
-    report of it says so."""
+    report of it says so. `bom` may be a plain mapping in the file's format."""
+    bom = as_bom(bom)
     data = bom.to_dict()
     by_id = {m["id"]: m for m in data["materials"]}
     problems = []

@@ -7,6 +7,7 @@ numeric strings.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -514,6 +515,42 @@ def _plain_material(m: Any) -> Material | None:
     elif type(value) is not Decimal or within_limits(value) is not value or value < 0:
         return None
     return Material(mid, description, hs, value, origin, originating)
+
+
+def exact(data: Any) -> Any:
+    """What `json.load` gives, with its numbers as a BOM file's are read: an int exactly, a float
+    from its shortest repr ("18000.5", never the binary fraction behind it); NaN and infinity are
+    left as they are, for the reader to refuse with their path."""
+    if isinstance(data, dict):
+        return {k: exact(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [exact(v) for v in data]
+    if isinstance(data, bool):
+        return data
+    if isinstance(data, int):
+        return Decimal(data)
+    if isinstance(data, float) and data == data and abs(data) != float("inf"):
+        return Decimal(repr(data))
+    return data
+
+
+def as_bom(bom: Any, source: str = "<mapping>") -> Bom:
+    """A Bom, or a plain mapping in the file's format (as `json.load` gives it) read as the file is."""
+    return bom if isinstance(bom, Bom) else from_dict(exact(bom), source)
+
+
+def as_date(on: Any, name: str = "on") -> dt.date | None:
+    """A date given as a `date` (a datetime's day) or as ISO text ("2026-12-05"); BomError otherwise."""
+    if on is None or (isinstance(on, dt.date) and not isinstance(on, dt.datetime)):
+        return on
+    if isinstance(on, dt.datetime):
+        return on.date()
+    if isinstance(on, str):
+        try:
+            return dt.date.fromisoformat(on.strip())
+        except ValueError:
+            pass
+    raise BomError(Problem(f"expected a date (a datetime.date or text such as 2026-12-05), got {_show(on)}", name, "BOM001"))
 
 
 def from_dict(data: Any, source: str = "<bom>", warnings: tuple[str, ...] = (), digest: str | None = None) -> Bom:

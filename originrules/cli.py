@@ -257,14 +257,10 @@ def _declared(bom: Any, agreement: str, day: dt.date, db_url: str | None, writin
 
 
 def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tuple[str, ...], saving: dict[str, Any] | None) -> None:
-    from originrules.store.records import render_record
-    from originrules.store.rows import row as record_row
-
     # the bytes as read (read_text would turn CRLF into LF, and the text would no longer have its hash)
     original = Path(path).read_bytes().decode("utf-8") if decision.bom.digest is not None else None
     extra = {"duty_saving": saving.get("saving")} if saving else {}
-    row = record_row(decision, "check", render_record(decision, "check"), original, day, used, dt.datetime.now(dt.timezone.utc), **extra)
-    store.record([row], {decision.ruleset.sha256: _ruleset_text(decision.ruleset.path)})
+    store.keep(decision, day, used, original, **extra)
 
 
 def _ruleset_text(cited: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from originrules import __version__
-from originrules.bom import UNKNOWN_ORIGIN, Bom, Material, from_dict
+from originrules.bom import UNKNOWN_ORIGIN, Bom, Material, as_bom, as_date
 from originrules.compile import CompiledRule, CompiledRuleset, Context, RuleRef, Trace
 from originrules.errors import BomError, NotInForce, Problem
 from originrules.hs import LEVEL_WORDS, known, nomenclature
@@ -321,8 +321,8 @@ def check(
     is refused (NotInForce). `bom` may be a Bom or a plain mapping in the file's format, read
     exactly as a file is (BomError with the JSON path of every problem).
     """
-    if not isinstance(bom, Bom):
-        bom = from_dict(bom, "<mapping>")
+    bom = as_bom(bom)
+    on = as_date(on)
     crs = agreement if isinstance(agreement, CompiledRuleset) else find(agreement)
     ag = crs.agreement
     unknown = unknown_codes(bom, ag.hs_edition)

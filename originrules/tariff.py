@@ -297,13 +297,15 @@ def duty(
     exporter: str,
     importer: str,
     year: int | None = None,
-    on: dt.date | None = None,
+    on: dt.date | str | None = None,
     attributes: dict[str, str] | None = None,
     quota_used: Decimal | None = None,
 ) -> Duty:
     """The MFN rate, the preferential rate in that year (in or out of quota) and the margin."""
+    from originrules.bom import as_date
     from originrules.registry import find
 
+    on = as_date(on)  # a date or ISO text
     crs = find(agreement)
     ag = crs.agreement
     exporter, importer = exporter.upper(), importer.upper()
@@ -366,9 +368,11 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
     """Every agreement covering the BOM's route: origin verdict, rule, duty and saving, best first.
     `resolve(bom, agreement code)`, if given, gives the BOM as the declaration register has it
     for that agreement (store.Store.resolve)."""
+    from originrules.bom import as_bom, as_date
     from originrules.engine import check
     from originrules.registry import on_route
 
+    bom, on = as_bom(bom), as_date(on)  # a plain mapping as json.load gives it; a date or ISO text
     exporter = (bom.product.exporting_country or "").upper()
     if not exporter:
         raise DutyError(Problem("the BOM names no product.exporting_country: the route is unknown", code="CLI004"))

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,6 +88,35 @@ class Store:
     def record(self, rows: list[dict[str, Any]], texts: dict[str, str]) -> None:
         with self.transaction() as conn:
             rec.add(conn, rows, texts)
+
+    def check(self, bom: Any, agreement: str, on: dt.date | str | None = None, *, keep: bool = False, **options: Any) -> Any:
+        """Decide a BOM (a Bom or a mapping as `json.load` gives it) with its materials' status from
+        the declarations valid on `on` (a date or ISO text; today if not given), as `originrules
+        check --db` does; `keep=True` records the decision, as `check --record`."""
+        from originrules.bom import as_bom, as_date
+        from originrules.engine import check
+
+        day = as_date(on) or dt.date.today()
+        resolved = self.resolve(as_bom(bom), agreement, day)
+        decision = check(resolved.bom, agreement, on=day, **options)
+        if keep:
+            self.keep(decision, day, resolved.used)
+        return decision
+
+    def keep(self, decision: Any, on: dt.date | str | None = None, used: tuple[str, ...] = (), original: str | None = None, **extra: Any) -> str:
+        """Record a decision (its report as `check --record` writes it, the ruleset's text, the
+        declarations it used); `original`: the BOM file's text as read, when it came from a file.
+        Returns the decision id."""
+        from originrules.bom import as_date
+        from originrules.resources import rulesets_dir
+        from originrules.store.rows import row
+
+        day = as_date(on) or dt.date.today()
+        cited = decision.ruleset.path
+        ruleset = rulesets_dir() / cited.removeprefix("rulesets/") if cited.startswith("rulesets/") else Path(cited)
+        self.record([row(decision, "check", rec.render_record(decision, "check"), original, day, used, _now(), **extra)],
+                    {decision.ruleset.sha256: ruleset.read_text(encoding="utf-8")})
+        return str(decision.decision_id)
 
     def history(self, product: str | None = None, agreement: str | None = None) -> list[dict[str, Any]]:
         if self.engine is None:
