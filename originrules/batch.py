@@ -38,21 +38,23 @@ Keep = Callable[[Decision, int, "tuple[str, ...]"], None]
 
 def decide(
     item: tuple[int, str | Bom | OriginrulesError], crs: CompiledRuleset, *, explain: bool = False, assume_origin: bool = False,
-    resolve: Resolve | None = None, keep: Keep | None = None,
+    resolve: Resolve | None = None, keep: Keep | None = None, on: dt.date | None = None,
 ) -> dict[str, Any]:
-    """(line, JSON text or BOM or its loading error) -> the decision record, or an error record."""
+    """(line, JSON text or BOM or its loading error) -> the decision record, or an error record.
+    `on`: the day it is decided for (an agreement not in force that day is an error record)."""
     line, source = item
     try:
-        return _decide(line, _bom(line, source), crs, explain, assume_origin, resolve, keep)
+        return _decide(line, _bom(line, source), crs, explain, assume_origin, resolve, keep, on)
     except OriginrulesError as e:
         return {"line": line, "agreement": crs.agreement.code, "error": e.render()}
 
 
-def _decide(line: int, bom: Bom, crs: CompiledRuleset, explain: bool, assume_origin: bool, resolve: Resolve | None, keep: Keep | None) -> dict[str, Any]:
+def _decide(line: int, bom: Bom, crs: CompiledRuleset, explain: bool, assume_origin: bool, resolve: Resolve | None, keep: Keep | None,
+            on: dt.date | None = None) -> dict[str, Any]:
     used: tuple[str, ...] = ()
     if resolve is not None:
         bom, used = resolve(bom, crs.agreement.code)
-    decision = check(bom, crs, explain=True if explain else None, assume_origin=assume_origin)
+    decision = check(bom, crs, explain=True if explain else None, assume_origin=assume_origin, on=on)
     if keep is not None:
         keep(decision, line, used)
     return batch_record(line, bom, decision, explain)
@@ -60,7 +62,7 @@ def _decide(line: int, bom: Bom, crs: CompiledRuleset, explain: bool, assume_ori
 
 def decide_on_route(
     item: tuple[int, str | Bom | OriginrulesError], *, explain: bool = False, assume_origin: bool = False,
-    resolve: Resolve | None = None, keep: Keep | None = None,
+    resolve: Resolve | None = None, keep: Keep | None = None, on: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """A BOM decided under every shipped agreement that covers its route (product.exporting_country
     to product.importing_country): one record each, or one record saying no agreement covers it."""
@@ -70,7 +72,7 @@ def decide_on_route(
     except OriginrulesError as e:
         return [{"line": line, "agreement": None, "error": e.render()}]
     p = bom.product
-    on_route = covering(bom)
+    on_route = covering(bom, on)
     if not on_route:
         route = f"{p.exporting_country or '?'} to {p.importing_country or '?'}"
         why = (
@@ -81,21 +83,23 @@ def decide_on_route(
     out = []
     for crs in on_route:
         try:
-            out.append(_decide(line, bom, crs, explain, assume_origin, resolve, keep))
+            out.append(_decide(line, bom, crs, explain, assume_origin, resolve, keep, on))
         except OriginrulesError as e:
             out.append({"line": line, "agreement": crs.agreement.code, "error": e.render()})
     return out
 
 
-def covering(bom: Bom) -> list[CompiledRuleset]:
-    """The shipped agreements whose parties include the BOM's exporting and importing country."""
+def covering(bom: Bom, on: dt.date | None = None) -> list[CompiledRuleset]:
+    """The shipped agreements whose parties include the BOM's exporting and importing country,
+    in force on the day (default: today)."""
     p = bom.product
     if not (p.exporting_country and p.importing_country) or p.exporting_country == p.importing_country:
         return []
-    today = dt.date.today()
+    day = on or dt.date.today()
     return [
         crs for crs in on_route(p.exporting_country, p.importing_country)
-        if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties and (crs.agreement.expires is None or today <= crs.agreement.expires)
+        if p.exporting_country in crs.agreement.parties and p.importing_country in crs.agreement.parties
+        and (crs.agreement.expires is None or day <= crs.agreement.expires) and (crs.agreement.in_force is None or crs.agreement.in_force <= day)
     ]
 
 
@@ -182,9 +186,11 @@ class Summary:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(agreement: str | None, ruleset: str | None, explain: bool, assume_origin: bool, db: str | None = None, record: bool = False) -> None:
+def _init_worker(agreement: str | None, ruleset: str | None, explain: bool, assume_origin: bool, db: str | None = None, record: bool = False,
+                 on: dt.date | None = None) -> None:
     _WORKER["crs"] = load_file(ruleset) if ruleset else find(agreement) if agreement else None
-    _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin}
+    _WORKER["opts"] = {"explain": explain, "assume_origin": assume_origin, "on": on}
+    _WORKER["day"] = on or dt.date.today()  # declarations valid that day; the agreements in force that day
     _WORKER["db"], _WORKER["record"], _WORKER["store"] = db, record, None
 
 
@@ -267,12 +273,13 @@ def run(
     db: str | None = None,
     record: bool = False,
     as_csv: bool = False,
+    on: dt.date | None = None,
 ) -> Iterator[Chunk]:
     """The catalogue decided in chunks, in input order, using `jobs` processes. Without an
     agreement (and ruleset), each BOM is decided under every agreement covering its route. The
     workers write the text (JSON Lines, or CSV summary rows) and count: the parent only writes,
     so two jobs keep two cores busy."""
-    args = (agreement, ruleset, explain, assume_origin, db, record)
+    args = (agreement, ruleset, explain, assume_origin, db, record, on)
     _init_worker(*args)  # fail early, in this process, on a bad agreement
     chunks = ((chunk, as_csv) for chunk in _chunked(items))
     if jobs <= 1:

@@ -88,6 +88,9 @@ class Bom:
     warnings: tuple[str, ...] = ()  # what loading repaired, e.g. a lost leading zero
     digest: str | None = attrs.field(default=None, eq=False)  # SHA-256 of the JSON text it was read from
     what_if: tuple[str, ...] = ()  # the changes made to the BOM as declared: a hypothetical
+    #: what the declarations register said of each material it was asked about, by material id:
+    #: (a valid declaration was used, in words); set by store.declarations.resolve, shown in reports
+    register: dict[str, tuple[bool, str]] = attrs.field(factory=dict, eq=False)
     #: the value of all materials, summed once at load: every check needs it (VOM = total - VNM)
     total: Decimal = attrs.field(init=False)
     #: whether any material is an intermediate with materials of its own

@@ -574,9 +574,10 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
 @click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
 @click.option("--db", "db_url", help="The database of declarations and records (as for check).")
 @click.option("--record", "record_it", is_flag=True, help="Keep every decision in the database (committed in groups of 500: a run stopped midway leaves whole groups only).")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Decide as on this day: the declarations valid then, the agreements in force then (default: today).")
 def batch(
     catalogue: str, agreement: str | None, output: str | None, jobs: int, input_format: str | None, explain: bool, assume_origin: bool, ruleset: str | None,
-    db_url: str | None, record_it: bool,
+    db_url: str | None, record_it: bool, on: dt.datetime | None,
 ) -> None:
     """Check every BOM of a catalogue: one decision per BOM (and agreement), in input order.
 
@@ -625,7 +626,8 @@ def batch(
             writer.write(group, texts)
             del pending[:RECORD_GROUP]
 
-    chunks = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it, as_csv=as_csv)
+    chunks = core.run(items, agreement, ruleset=ruleset, jobs=jobs, explain=explain, assume_origin=assume_origin, db=db_url, record=record_it, as_csv=as_csv,
+                      on=on.date() if on else None)
     bar = click.progressbar(length=count, label="checking", file=sys.stderr) if sys.stderr.isatty() and count else None
     try:
         with _output(output) if output else nullcontext(sys.stdout) as out, bar if bar is not None else nullcontext() as progress:
@@ -920,17 +922,20 @@ def declarations_import(file: str, db_url: str | None) -> None:
 
 
 @declarations.command(name="list")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day each declaration's status is told for (default: today).")
 @_db_option
 @_format_option
-def declarations_list(db_url: str | None, fmt: str) -> None:
-    """Every declaration in the register."""
+def declarations_list(on: dt.datetime | None, db_url: str | None, fmt: str) -> None:
+    """Every declaration in the register, each marked valid, expired, revoked or not yet valid on
+    the date (default: today)."""
     from originrules.store import Store
 
+    day = on.date() if on else dt.date.today()
     try:
         rows = Store(db_url, create=False).declarations()
     except OriginrulesError as e:
         _fail(e)
-    _declaration_rows([d.to_dict() for d in rows], fmt)
+    _declaration_rows([{**d.to_dict(), "status": d.status_on(day)} for d in rows], fmt)
 
 
 @declarations.command(name="expiring")
@@ -982,7 +987,8 @@ def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     for d in rows:
         revoked = f", revoked {d['revoked_on']}" if d["revoked_on"] else ""
         what = "originating" if d["originating"] else "non-originating"
-        click.echo(visible(f"{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}"))
+        status = f"{d['status'].upper()}: " if d.get("status", "valid") != "valid" else ""
+        click.echo(visible(f"{status}{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}"))
 
 
 @main.command()

@@ -249,8 +249,11 @@ def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus
     out = []
     exporter = bom.product.exporting_country
     for m in bom.materials:
+        registered = bom.register.get(m.id)
         if m.materials is not None:
             why = "intermediate: " + ("originates under its own rule" if m.originating else "does not originate under its own rule")
+        elif registered is not None:  # the declarations register decided it: what it said, in its words
+            why = registered[1]
         elif m.originating:
             why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
         elif m.id in assumed:

@@ -76,12 +76,12 @@ ROWS = [
 def test_a_declarations_file_is_imported_and_hostile_names_round_trip(db: str, tmp_path: Path) -> None:
     result = cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
     assert result.exit_code == 0 and "2 imported" in result.output
-    listed = json.loads(cli("declarations", "list", "--format", "json", db=db).output)
+    listed = json.loads(cli("declarations", "list", "--date", "2026-06-01", "--format", "json", db=db).output)
     by_ref = {d["reference"]: d for d in listed}
     assert by_ref["LTSD-8"]["supplier"] == HOSTILE_SUPPLIER and by_ref["LTSD-8"]["part_number"] == HOSTILE_PART
     assert by_ref["LTSD-7"] == {
         "reference": "LTSD-7", "supplier": "Pune Castings", "part_number": "PC-7", "hs_code": "840991", "origin": "IN",
-        "originating": True, "agreement": "UAE", "valid_from": "2026-01-01", "valid_to": "2026-12-31", "revoked_on": None,
+        "originating": True, "agreement": "UAE", "valid_from": "2026-01-01", "valid_to": "2026-12-31", "revoked_on": None, "status": "valid",
     }
 
 
@@ -113,7 +113,8 @@ def test_a_valid_declaration_makes_a_material_originating_and_the_report_names_i
     cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
     out = json.loads(cli("check", str(bom_with_suppliers(tmp_path)), "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
     assert out["materials"]["items"][0]["originating"] is True
-    assert any("declaration LTSD-7 (Pune Castings, part PC-7), valid 2026-01-01 to 2026-12-31" in w for w in out["warnings"])
+    assert out["materials"]["items"][0]["why"] == "declared originating in IN by declaration LTSD-7 (Pune Castings, part PC-7), valid 2026-01-01 to 2026-12-31"
+    assert not any("LTSD-7" in w for w in out["warnings"])  # a valid declaration used is no warning
 
 
 def test_an_expired_revoked_or_foreign_declaration_leaves_the_material_non_originating_and_says_why(db: str, tmp_path: Path) -> None:
@@ -121,11 +122,18 @@ def test_an_expired_revoked_or_foreign_declaration_leaves_the_material_non_origi
     cli("declarations", "import", str(declarations_file(tmp_path, rows)), db=db)
     bom = str(bom_with_suppliers(tmp_path))
     after = json.loads(cli("check", bom, "-a", "UAE", "--date", "2027-01-05", "--format", "json", db=db).output)
-    assert "material 1: non-originating: LTSD-7 expired on 2026-12-31" in after["warnings"]
+    assert "material 1: counted as non-originating: LTSD-7 expired on 2026-12-31" in after["warnings"]
     assert any("are for UK, not UAE" in w for w in after["warnings"])
+    # nobody declared these materials non-originating: the report says why they count so
+    whys = [m["why"] for m in after["materials"]["items"][:2]]
+    assert whys == ["no valid declaration: LTSD-7 expired on 2026-12-31",
+                    f"no valid declaration: the declarations of {HOSTILE_SUPPLIER}, part {HOSTILE_PART} are for UK, not UAE"]
+    text = cli("check", bom, "-a", "UAE", "--date", "2027-01-05", db=db).output
+    crankcase = next(line for line in text.splitlines() if "Crankcase" in line)
+    assert "declared non-originating" not in crankcase and "no valid declaration: LTSD-7 expired" in crankcase
     cli("declarations", "revoke", "LTSD-7", "--date", "2026-06-01", db=db)
     revoked = json.loads(cli("check", bom, "-a", "UAE", "--date", "2026-11-26", "--format", "json", db=db).output)
-    assert "material 1: non-originating: LTSD-7 was revoked on 2026-06-01" in revoked["warnings"]
+    assert "material 1: counted as non-originating: LTSD-7 was revoked on 2026-06-01" in revoked["warnings"]
     assert revoked["materials"]["items"][0]["originating"] is False
 
 
@@ -401,3 +409,38 @@ def test_a_new_database_is_migrated_to_the_newest_revision(db: str) -> None:
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("declarations")}
     store.engine.dispose()
     assert {"ix_declarations_part", "ix_declarations_part_number"} <= indexes
+
+
+def test_batch_decides_as_on_the_date_it_is_given(db: str, tmp_path: Path) -> None:
+    # docs/declarations.md: `batch --date` decides a catalogue with the declarations valid that day
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text(json.dumps(json.loads(bom_with_suppliers(tmp_path).read_text(encoding="utf-8"))) + "\n", encoding="utf-8")
+
+    def crankcase(day: str) -> dict:  # type: ignore[type-arg]
+        out = CliRunner().invoke(main, ["batch", str(catalogue), "-a", "UAE", "--explain", "--date", day, "--db", db])
+        return json.loads(out.output.splitlines()[0])["materials"]["items"][0]
+
+    assert crankcase("2026-06-01")["originating"] is True  # LTSD-7 runs 2026-01-01 to 2026-12-31
+    assert crankcase("2027-01-05")["why"] == "no valid declaration: LTSD-7 expired on 2026-12-31"
+
+
+def test_the_register_listing_marks_each_declaration_expired_revoked_or_valid_on_the_day(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    cli("declarations", "revoke", "LTSD-8", "--date", "2027-02-01", db=db)
+    listed = cli("declarations", "list", "--date", "2027-03-01", db=db).output.splitlines()
+    assert sorted(line.split(": ")[:2] for line in listed) == [["EXPIRED", "LTSD-7"], ["REVOKED", "LTSD-8"]]  # LTSD-7 ended 2026-12-31; LTSD-8 revoked
+    rows = json.loads(cli("declarations", "list", "--date", "2026-06-01", "--format", "json", db=db).output)
+    assert {r["reference"]: r["status"] for r in rows} == {"LTSD-7": "valid", "LTSD-8": "valid"}
+
+
+def test_expiring_lists_a_product_once_however_often_it_was_recorded(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    bom = bom_with_suppliers(tmp_path)
+    cli("check", str(bom), "-a", "UAE", "--date", "2026-11-26", "--record", db=db)
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text(json.dumps(json.loads(bom.read_text(encoding="utf-8"))) + "\n", encoding="utf-8")
+    CliRunner().invoke(main, ["batch", str(catalogue), "-a", "UAE", "--record", "--date", "2026-11-26", "--db", db])  # the same product, another input hash
+    rows = json.loads(cli("declarations", "expiring", "--within", "60", "--date", "2026-11-26", "--format", "json", db=db).output)
+    ltsd7 = next(r for r in rows if r["reference"] == "LTSD-7")
+    assert len(ltsd7["products"]) == 1 and ltsd7["products"][0]["loses_origin"] in (True, False)

@@ -148,7 +148,9 @@ class Store:
             texts = {r.sha256: (r.text, r.path) for r in conn.execute(sa.select(rulesets))}
             latest: dict[tuple[str, str], Any] = {}
             for r in conn.execute(sa.select(records_table).order_by(records_table.c.id)):
-                latest[(r.input_sha256, r.agreement)] = r  # the latest record of each product and agreement
+                # the latest record of each product and agreement: a product recorded by `check`
+                # (the file's text) and by `batch` (its line) has two input hashes but is one product
+                latest[(r.product, r.hs_code, r.agreement)] = r
         compiled: dict[str, Any] = {}
         for d in expiring:
             products = []

@@ -50,6 +50,14 @@ class Declaration(NamedTuple):
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_to and (self.revoked_on is None or day < self.revoked_on)
 
+    def status_on(self, day: dt.date) -> str:
+        """'valid', 'expired', 'revoked' or 'not yet valid' on that day: what a listing marks."""
+        if self.revoked_on is not None and self.revoked_on <= day:
+            return "revoked"
+        if day > self.valid_to:
+            return "expired"
+        return "not yet valid" if day < self.valid_from else "valid"
+
 
 _COLUMNS = [declarations.c[f] for f in Declaration._fields]  # a Declaration's fields, in its order
 
@@ -362,6 +370,7 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
                 found.setdefault((d.supplier, d.part_number), []).append(d)
     notes: list[str] = []
     used: list[str] = []
+    register: dict[str, tuple[bool, str]] = {}
     materials: list[Material] = []
     new = tuple.__new__
     for m in bom.materials:
@@ -383,14 +392,16 @@ def resolve(conn: sa.Connection | None, bom: Bom, agreement: str, day: dt.date) 
             used.append(d.reference)
             origin = d.origin if d.originating or m.origin == UNKNOWN_ORIGIN else m.origin
             materials.append(new(Material, m[:4] + (origin, d.originating) + m[6:]))  # type: ignore[arg-type]  # m with origin and originating set
-            notes.append(
-                f"material {m.id}: declaration {d.reference} ({d.supplier}, part {d.part_number}), valid {_iso(d.valid_from)} to {_iso(d.valid_to)}: "
-                + (f"originating in {d.origin}" if d.originating else f"non-originating in {d.origin}")
-            )
+            said = f"declaration {d.reference} ({d.supplier}, part {d.part_number}), valid {_iso(d.valid_from)} to {_iso(d.valid_to)}"
+            register[m.id] = (True, f"declared {'originating in ' + d.origin if d.originating else 'non-originating'} by {said}")
             continue
         materials.append(new(Material, m[:5] + (False,) + m[6:]))  # type: ignore[arg-type]
-        notes.append(f"material {m.id}: non-originating: {_why_none(m, options, agreement, day, conn is None)}")
-    changed = attrs.evolve(bom, materials=tuple(materials), warnings=bom.warnings + tuple(notes), digest=None)
+        why = _why_none(m, options, agreement, day, conn is None)
+        register[m.id] = (False, f"no valid declaration: {why}")  # not "declared non-originating": nobody declared that
+        notes.append(f"material {m.id}: counted as non-originating: {why}")
+    # a valid declaration used is no warning (the report shows it in the material's status); a
+    # declaration expired, revoked, for another agreement or missing is
+    changed = attrs.evolve(bom, materials=tuple(materials), warnings=bom.warnings + tuple(notes), digest=None, register={**bom.register, **register})
     return Resolved(changed, tuple(notes), tuple(used))
 
 

@@ -87,7 +87,8 @@ def replay(r: Any, ruleset_text: str, ruleset_path: str) -> tuple[Decision, str]
 
     context = json.loads(r.context)
     bom = loads(r.input, "record")
-    bom = attrs.evolve(bom, warnings=tuple(context["warnings"]), what_if=tuple(context["what_if"]))
+    register = {k: (bool(v[0]), str(v[1])) for k, v in context.get("register", {}).items()}
+    bom = attrs.evolve(bom, warnings=tuple(context["warnings"]), what_if=tuple(context["what_if"]), register=register)
     crs = compile_ruleset(load_text(ruleset_text, ruleset_path))
     decision = check(bom, crs, assume_origin=r.assume_origin, on=r.on_date)
     return decision, render_record(decision, r.kind, context.get("line"))

@@ -26,6 +26,8 @@ def row(
     `extra` is kept in the context (the batch line number, a duty saving)."""
     bom = decision.bom
     context = {"what_if": list(bom.what_if), "warnings": list(bom.warnings), "declarations": list(used), **extra}
+    if bom.register:  # what the register said of each material, shown in the report: kept so the record replays
+        context["register"] = {k: list(v) for k, v in bom.register.items()}
     return {
         "decision_id": decision.decision_id,
         "kind": kind,

@@ -360,7 +360,7 @@ async def declarations_page(request: Request) -> Response:
                 counts = store.import_declarations(str(path))
             message = f"{counts['imported']} imported, {counts['updated']} updated, {counts['unchanged']} unchanged"
         today = dt.date.today()
-        rows = [d.to_dict() for d in store.declarations()]
+        rows = [{**d.to_dict(), "status": d.status_on(today)} for d in store.declarations()]
         expiring = store.impact(store.expiring(today, within), today)
     except OriginrulesError as e:
         return _error_page(request, e)
