@@ -991,14 +991,18 @@ def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         click.echo(visible(f"{status}{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}"))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--product", help="Part of the product's description or HS code.")
 @click.option("-a", "--agreement", help="Agreement code.")
 @_db_option
 @_format_option
-def history(product: str | None, agreement: str | None, db_url: str | None, fmt: str) -> None:
-    """Recorded decisions (check --record, batch --record), oldest first."""
+@click.pass_context
+def history(ctx: click.Context, product: str | None, agreement: str | None, db_url: str | None, fmt: str) -> None:
+    """Recorded decisions (check --record, batch --record), oldest first; `history show ID`: one in full."""
     from originrules.store import Store
+
+    if ctx.invoked_subcommand is not None:
+        return
 
     try:
         code = find(agreement).agreement.code if agreement else None
@@ -1010,6 +1014,33 @@ def history(product: str | None, agreement: str | None, db_url: str | None, fmt:
     for r in rows:
         hypothetical = f"  WHAT-IF ({'; '.join(r['what_if'])}), not the BOM as declared" if r["what_if"] else ""
         click.echo(visible(f"{r['recorded_at'][:19]}  {r['agreement']:<9} {r['verdict']:<16} HS {r['hs_code']}  {r['product']}  [{r['decision_id']}]{hypothetical}"))
+
+
+@history.command(name="show")
+@click.argument("decision_id")
+@_db_option
+@_format_option
+def history_show(decision_id: str, db_url: str | None, fmt: str) -> None:
+    """One recorded decision in full: when and as on which day it was decided, the product, the
+    declarations it used, the hashes, and the output exactly as recorded. Exit 2 if there is none."""
+    from originrules.store import Store
+
+    try:
+        record = Store(db_url, create=False).show(decision_id)
+    except OriginrulesError as e:
+        _fail(e)
+    if record is None:
+        _fail(OriginrulesError(Problem(f"no record of decision {visible(decision_id)[:40]!r} (`originrules history` lists them)", code="CLI003")))
+    if _echoed_json(fmt, record):
+        return
+    hypothetical = f"  WHAT-IF ({'; '.join(record['what_if'])}), not the BOM as declared" if record["what_if"] else ""
+    for label, value in (("decision", record["decision_id"]), ("recorded", record["recorded_at"]), ("decided as on", record["on_date"]),
+                         ("agreement", record["agreement"]), ("verdict", record["verdict"] + hypothetical), ("product", f"{record['product']} (HS {record['hs_code']})"),
+                         ("declarations", ", ".join(record["declarations"]) or "none"), ("input", f"sha256 {record['input_sha256']}"),
+                         ("ruleset", f"sha256 {record['ruleset_sha256']}"), ("entry", f"sha256 {record['entry_sha256']}")):
+        click.echo(visible(f"{label + ':':<15}{value}"))
+    click.echo("output as recorded:")
+    click.echo(visible(record["output"]) if record["kind"] != "check" else record["output"])
 
 
 @main.group()

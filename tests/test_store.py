@@ -444,3 +444,17 @@ def test_expiring_lists_a_product_once_however_often_it_was_recorded(db: str, tm
     rows = json.loads(cli("declarations", "expiring", "--within", "60", "--date", "2026-11-26", "--format", "json", db=db).output)
     ltsd7 = next(r for r in rows if r["reference"] == "LTSD-7")
     assert len(ltsd7["products"]) == 1 and ltsd7["products"][0]["loses_origin"] in (True, False)
+
+
+def test_history_show_gives_one_recorded_decision_in_full(db: str, tmp_path: Path) -> None:
+    cli("declarations", "import", str(declarations_file(tmp_path, ROWS)), db=db)
+    assert cli("check", str(bom_with_suppliers(tmp_path)), "-a", "UAE", "--date", "2026-11-26", "--record", db=db).exit_code == 0
+    [listed] = json.loads(cli("history", "--format", "json", db=db).output)
+    shown = cli("history", "show", listed["decision_id"], db=db)
+    assert shown.exit_code == 0
+    assert f"decision:      {listed['decision_id']}" in shown.output and "decided as on: 2026-11-26" in shown.output
+    assert "declarations:  LTSD-7, LTSD-8" in shown.output and '"verdict": "originating"' in shown.output  # the output as recorded
+    record = json.loads(cli("history", "show", listed["decision_id"], "--format", "json", db=db).output)
+    assert record["entry_sha256"] and json.loads(record["output"])["decision_id"] == listed["decision_id"]
+    missing = cli("history", "show", "nosuchdecision", db=db)
+    assert missing.exit_code == 2 and "no record of decision 'nosuchdecision'" in missing.output

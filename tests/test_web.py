@@ -383,14 +383,18 @@ def test_import_declarations_and_see_them_listed(server: str, browser, tmp_path:
     path = tmp_path / "ltsd.csv"
     path.write_text(
         "supplier,part_number,hs_code,origin,originating,agreement,valid_from,valid_to,reference\n"
-        "Pune Castings,PC-7,840991,IN,true,UAE,2026-01-01,2099-12-31,LTSD-7\n",
+        "Pune Castings,PC-7,840991,IN,true,UAE,2026-01-01,2099-12-31,LTSD-7\n"
+        "Pune Castings,PC-6,840991,IN,true,UAE,2020-01-01,2020-12-31,LTSD-6\n",
         encoding="utf-8",
     )
     browser.get(server + "/declarations")
     browser.find_element(By.ID, "declarations-file").send_keys(str(path))
     browser.find_element(By.ID, "import").click()
-    assert _text_when(browser, By.ID, "import-message") == "1 imported, 0 updated, 0 unchanged"
+    assert _text_when(browser, By.ID, "import-message") == "2 imported, 0 updated, 0 unchanged"
     assert "Pune Castings" in _text_when(browser, By.ID, "declarations")
+    # the register marks the declaration that has ended
+    status = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[-1].text for r in browser.find_elements(By.CSS_SELECTOR, "#declarations tbody tr")}
+    assert status == {"LTSD-7": "valid", "LTSD-6": "expired"}
     browser.get(server + "/history")
     browser.find_element(By.ID, "verify").click()
     assert _text_when(browser, By.ID, "verified") == "0 records, 0 reproduced, 0 not"
@@ -403,3 +407,40 @@ def test_the_history_page_marks_a_recorded_what_if_as_hypothetical(tmp_path: Pat
     assert CliRunner().invoke(main, ["check", fail, "-a", "UAE", "--record", "--db", db]).exit_code == 1
     page = TestClient(create_app(db), base_url="http://127.0.0.1:8000").get("/history").text
     assert page.count("what-if (1.origin=IN; 1.originating=true): not the BOM as declared") == 1  # the what-if only
+
+
+# ---------------------------------------------------------------- what an officer files (issue 25, item 6)
+
+
+def test_api_check_decides_as_on_the_date_asked_and_refuses_a_parameter_it_does_not_know(client: TestClient) -> None:
+    body = (EXAMPLES / "motorcycle-uae.json").read_bytes()
+    post = lambda query: client.post(f"/api/check?{query}", content=body, headers={"content-type": "application/json"})  # noqa: E731
+    dated = post("agreement=UAE&date=2026-12-05")
+    cli = CliRunner().invoke(main, ["check", str(EXAMPLES / "motorcycle-uae.json"), "-a", "UAE", "--date", "2026-12-05", "--format", "json"])
+    assert dated.status_code == 200 and dated.text == cli.output
+    before = post("agreement=UAE&date=2021-01-01")  # the CEPA entered into force on 2022-05-01
+    assert before.status_code == 400 and "not in force on 2021-01-01" in before.json()["message"]
+    assert post("agreement=UAE&dat=2021-01-01").status_code == 400  # misspelt: never silently "today"
+    assert post("agreement=UAE&date=05/12/2026").json()["code"] == "WEB002"
+
+
+def test_a_result_downloads_as_json_html_and_carotar_and_is_kept_as_a_record(client: TestClient) -> None:
+    token = _token(client)
+    page = client.post(f"/check?csrf={token}", data={"agreement": "UAE", "date": "2026-12-05"}, files={"bom": ("m.json", (EXAMPLES / "motorcycle-uae-fail.json").read_bytes(), "application/json")})
+    assert page.status_code == 200 and "decided as on 2026-12-05" in page.text
+    assert 'href="/rules?hs=871120&amp;agreement=UAE"' in page.text  # the rule it was decided under
+    bom_json = re.search(r'name="bom_json" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
+    import html as html_module
+
+    form = {"agreement": "UAE", "date": "2026-12-05", "bom_json": html_module.unescape(bom_json)}
+    got = client.post(f"/download?csrf={token}", data={**form, "format": "json"})
+    cli = CliRunner().invoke(main, ["check", str(EXAMPLES / "motorcycle-uae-fail.json"), "-a", "UAE", "--date", "2026-12-05", "--format", "json", "--explain", "full"])
+    assert got.headers["content-disposition"].startswith('attachment; filename="decision-uae-871120-')
+    assert json.loads(got.text)["verdict"] == json.loads(cli.output)["verdict"] == "not originating"
+    assert "<html" in client.post(f"/download?csrf={token}", data={**form, "format": "html"}).text
+    assert "CAROTAR" in client.post(f"/download?csrf={token}", data={**form, "format": "carotar"}).text
+    kept = client.post(f"/keep?csrf={token}", data=form, follow_redirects=False)
+    assert kept.status_code == 303 and kept.headers["location"].startswith("/history/")
+    record = client.get(kept.headers["location"])
+    assert record.status_code == 200 and "UAE: not originating" in record.text and "2026-12-05" in record.text
+    assert client.get("/history/nosuchdecision").status_code == 404

@@ -124,6 +124,13 @@ class Store:
         with self.transaction() as conn:
             return rec.history(conn, product, agreement)
 
+    def show(self, decision_id: str) -> dict[str, Any] | None:
+        """One recorded decision in full (records.show), or None."""
+        if self.engine is None:
+            return None
+        with self.transaction() as conn:
+            return rec.show(conn, decision_id)
+
     def verify(self, anchor: str | None = None) -> tuple[int, list[dict[str, Any]], str]:
         """(records checked, those that fail and why, the chain's head): see records.verify."""
         if self.engine is None:

@@ -75,6 +75,23 @@ def history(conn: sa.Connection, product: str | None = None, agreement: str | No
     return out
 
 
+def show(conn: sa.Connection, decision_id: str) -> dict[str, Any] | None:
+    """One recorded decision in full: what `history` lists, the output as recorded (the decision
+    JSON of a check, the record line of a batch), the input and the entry's hash. The latest
+    record of that decision id (a decision recorded twice is one decision)."""
+    r = conn.execute(sa.select(records).where(records.c.decision_id == decision_id).order_by(records.c.id.desc()).limit(1)).first()
+    if r is None:
+        return None
+    context = json.loads(r.context)
+    return {
+        "id": r.id, "decision_id": r.decision_id, "kind": r.kind, "recorded_at": r.recorded_at.isoformat(), "on_date": r.on_date.isoformat(),
+        "agreement": r.agreement, "hs_code": r.hs_code, "product": r.product, "verdict": r.verdict,
+        "input_sha256": r.input_sha256, "ruleset_sha256": r.ruleset_sha256, "entry_sha256": r.entry_sha256,
+        "declarations": context["declarations"], "what_if": context.get("what_if", []), "warnings": context.get("warnings", []),
+        "output": r.output, "input": r.input,
+    }
+
+
 def replay(r: Any, ruleset_text: str, ruleset_path: str) -> tuple[Decision, str]:
     """Decide a record again from its stored input and ruleset text: the decision, and the
     output it would give."""

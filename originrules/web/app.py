@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -240,7 +240,8 @@ def _decisions(bom: Any, agreement: str, day: dt.date, db: str | None) -> list[d
         decision = check(decided, crs, on=day)
         advice = advise(decided, crs, decision=decision) if decision.originating is False else None
         out.append({
-            "agreement": crs.agreement.code, "verdict": decision.verdict, "html": html_fragment(decision, "auto", advice),
+            # the full explanation: a "no" shows the value tests that were met too, as an officer files it
+            "agreement": crs.agreement.code, "verdict": decision.verdict, "html": html_fragment(decision, "full", advice),
             "advice": advice, "bom": decided, "bom_json": decided.canonical_json(), "what_if": list(decided.what_if),
         })
     return out
@@ -257,7 +258,7 @@ def _with_register(bom: Any, agreement: str, day: dt.date, db: str | None) -> An
 
 
 async def index(request: Request) -> Response:
-    return _page(request, "check.html")
+    return _page(request, "check.html", today=dt.date.today().isoformat())
 
 
 async def check_page(request: Request) -> Response:
@@ -268,10 +269,11 @@ async def check_page(request: Request) -> Response:
             raise OriginrulesError(Problem("choose a BOM file (JSON, CSV or Excel)", code="WEB002"))
         data = await upload.read()
         bom = _load_upload(upload.filename or "", data)
-        results = _decisions(bom, str(form.get("agreement", "")), dt.date.today(), request.app.state.db)
+        day = _day(str(form.get("date") or ""))
+        results = _decisions(bom, str(form.get("agreement", "")), day, request.app.state.db)
     except OriginrulesError as e:
         return _error_page(request, e)
-    return _page(request, "result.html", results=results)
+    return _page(request, "result.html", results=results, day=day.isoformat())
 
 
 async def what_if_page(request: Request) -> Response:
@@ -294,10 +296,11 @@ async def what_if_page(request: Request) -> Response:
                 if value != current and value != "":
                     changes.append(f"{head}.{field}={value}")
         changed = what_if(bom, changes) if changes else bom
-        results = _decisions(changed, agreement, dt.date.today(), request.app.state.db)
+        day = _day(str(form.get("date") or ""))
+        results = _decisions(changed, agreement, day, request.app.state.db)
     except (OriginrulesError, ValueError) as e:
         return _error_page(request, e if isinstance(e, OriginrulesError) else OriginrulesError(Problem(f"what-if: {e}", code="WEB002")))
-    return _page(request, "result.html", results=results)
+    return _page(request, "result.html", results=results, day=day.isoformat())
 
 
 _EDITABLE = {"product": ("fob", "ex_works", "hs_code"), "material": ("originating", "value", "hs_code", "origin")}
@@ -383,11 +386,95 @@ async def history_page(request: Request) -> Response:
     return _page(request, "history.html", rows=rows, verified=verified)
 
 
+def _decided_again(form: Any, db: str | None) -> tuple[Any, dt.date, tuple[str, ...]]:
+    """The decision a result page shows, made again from its form (the BOM as decided, the
+    agreement, the date): for a download or a record of exactly what was shown."""
+    from originrules.bom import loads
+    from originrules.engine import check
+    from originrules.registry import find
+    from originrules.store.declarations import needs_register
+
+    crs = find(str(form.get("agreement", "")))
+    day = _day(str(form.get("date") or ""))
+    bom, used = loads(str(form.get("bom_json", "")), "result"), ()
+    if needs_register(bom):
+        from originrules.store import Store
+
+        resolved = Store(db, create=False).resolve(bom, crs.agreement.code, day)
+        bom, used = resolved.bom, resolved.used
+    return check(bom, crs, on=day), day, used
+
+
+_DOWNLOADS = {"json": ("application/json", "json"), "html": ("text/html; charset=utf-8", "html"), "carotar": ("text/plain; charset=utf-8", "txt")}
+
+
+async def download(request: Request) -> Response:
+    """The decision as a file to keep: its JSON, its self-contained HTML report, or the CAROTAR worksheet."""
+    from originrules.report import render
+
+    try:
+        form = await _form(request)
+        fmt = str(form.get("format", ""))
+        if fmt not in _DOWNLOADS:
+            raise OriginrulesError(Problem(f"format: one of {', '.join(_DOWNLOADS)}", code="WEB002"))
+        decision, _, _ = _decided_again(form, request.app.state.db)
+    except OriginrulesError as e:
+        return _error_page(request, e)
+    media, ext = _DOWNLOADS[fmt]
+    name = f"decision-{decision.agreement.code.lower()}-{decision.bom.product.hs_code}-{decision.decision_id[:12]}.{ext}"
+    return Response(render(decision, fmt, explain="full"), media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+async def keep(request: Request) -> Response:
+    """Keep the decision shown as a record (as `check --record`), then show the record."""
+    from originrules.store import Store
+
+    try:
+        form = await _form(request)
+        decision, day, used = _decided_again(form, request.app.state.db)
+        decision_id = Store(request.app.state.db).keep(decision, day, used)
+    except OriginrulesError as e:
+        return _error_page(request, e)
+    return RedirectResponse(f"/history/{decision_id}", status_code=303)
+
+
+async def record_page(request: Request) -> Response:
+    """One recorded decision in full: what was recorded, and its report as kept."""
+    from originrules.store import Store
+
+    try:
+        record = Store(request.app.state.db, create=False).show(request.path_params["decision_id"])
+    except OriginrulesError as e:
+        return _error_page(request, e)
+    if record is None:
+        return _error_page(request, OriginrulesError(Problem(f"no record {one_line(request.path_params['decision_id'])[:40]!r}", code="WEB002")), 404)
+    return _page(request, "record.html", record=record, decision=json.loads(record["output"]) if record["kind"] == "check" else None)
+
+
 # ---------------------------------------------------------------- the JSON API
 
 
 def _api_error(e: OriginrulesError, status: int = 400) -> JSONResponse:
     return JSONResponse({"code": e.code, "message": e.render()}, status_code=status)
+
+
+def _query(request: Request, *known: str) -> dict[str, str]:
+    """The query's parameters, each one the endpoint knows (an unknown one is a 400, not silently
+    ignored: `?date=` misspelt would otherwise decide as of today)."""
+    unknown = sorted(set(request.query_params) - {*known, "csrf"})
+    if unknown:
+        raise OriginrulesError(Problem(f"unknown query parameter {', '.join(repr(one_line(u)[:40]) for u in unknown)}: this endpoint takes {', '.join(known)}", code="WEB002"))
+    return {k: request.query_params[k] for k in known if k in request.query_params}
+
+
+def _day(text: str | None) -> dt.date:
+    """The decision date: YYYY-MM-DD, else today."""
+    from originrules.bom import as_date
+
+    try:
+        return as_date(text.strip() or None, "date") if text else dt.date.today()  # type: ignore[return-value]
+    except OriginrulesError as e:
+        raise OriginrulesError(Problem(f"date: expected YYYY-MM-DD, got {one_line(text or '')[:40]!r}", code="WEB002")) from e
 
 
 async def _json_body(request: Request) -> bytes:
@@ -405,9 +492,11 @@ async def api_check(request: Request) -> Response:
     from originrules.report import render
 
     try:
-        crs = find(request.query_params.get("agreement", ""))
-        bom = _with_register(loads(await _json_body(request), "request"), crs.agreement.code, dt.date.today(), request.app.state.db)
-        decision = check(bom, crs, on=dt.date.today())
+        query = _query(request, "agreement", "date")
+        crs = find(query.get("agreement", ""))
+        day = _day(query.get("date"))
+        bom = _with_register(loads(await _json_body(request), "request"), crs.agreement.code, day, request.app.state.db)
+        decision = check(bom, crs, on=day)
         advice = advise(bom, crs, decision=decision) if decision.originating is False else None
     except OriginrulesError as e:
         return _api_error(e, 422 if e.code.startswith("BOM") else 400)
@@ -433,11 +522,13 @@ async def api_compare(request: Request) -> Response:
     from originrules.tariff import compare
 
     try:
+        query = _query(request, "to", "date")
+        day = _day(query.get("date"))
         bom = loads(await _json_body(request), "request")
-        importer = request.query_params.get("to") or bom.product.importing_country
+        importer = query.get("to") or bom.product.importing_country
         if not importer:
             raise OriginrulesError(Problem("the BOM names no product.importing_country: give ?to=COUNTRY", code="CLI004"))
-        return JSONResponse(compare(bom, importer=importer))
+        return JSONResponse(compare(bom, importer=importer, on=day))
     except OriginrulesError as e:
         return _api_error(e, 422 if e.code.startswith("BOM") else 400)
 
@@ -465,6 +556,9 @@ def create_app(db: str | None = None, hosts: tuple[str, ...] = (), body_timeout:
             Route("/rules", rules_page),
             Route("/declarations", declarations_page, methods=["GET", "POST"]),
             Route("/history", history_page, methods=["GET", "POST"]),
+            Route("/history/{decision_id}", record_page),
+            Route("/download", download, methods=["POST"]),
+            Route("/keep", keep, methods=["POST"]),
             Route("/api/check", api_check, methods=["POST"]),
             Route("/api/rules/{agreement}/{hs}", api_rules),
             Route("/api/compare", api_compare, methods=["POST"]),
