@@ -444,3 +444,21 @@ def test_a_result_downloads_as_json_html_and_carotar_and_is_kept_as_a_record(cli
     record = client.get(kept.headers["location"])
     assert record.status_code == 200 and "UAE: not originating" in record.text and "2026-12-05" in record.text
     assert client.get("/history/nosuchdecision").status_code == 404
+
+
+@needs_browser
+def test_decide_as_on_a_date_keep_the_result_as_a_record_and_read_it(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server + "/")
+    browser.find_element(By.NAME, "bom").send_keys(str(EXAMPLES / "motorcycle-uae-fail.json"))
+    Select(browser.find_element(By.NAME, "agreement")).select_by_value("UAE")
+    browser.execute_script("document.getElementById('date').value = '2026-12-05';")
+    browser.find_element(By.ID, "decide").click()
+    assert _verdict_when(browser, bool) == "UAE: not originating"
+    assert "decided as on 2026-12-05" in _text_when(browser, By.TAG_NAME, "body")
+    browser.find_element(By.ID, "keep").click()
+    assert _text_when(browser, By.ID, "record-verdict") == "UAE: not originating"
+    assert "2026-12-05" in _text_when(browser, By.ID, "record")
+    assert '"verdict": "not originating"' in _text_when(browser, By.ID, "record-output")
