@@ -236,3 +236,17 @@ def test_the_json_report_is_written_exactly_as_the_standard_librarys_pretty_prin
         assert pretty_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     same()
+
+
+def test_the_text_report_wraps_long_cells_and_never_tells_an_originating_product_to_re_source():
+    # issue 25, item 8: an alternative not met beside one that is needs nothing; a cell is never cut
+    from tests.conftest import make_bom, material, ruleset
+
+    rs = ruleset("87: CTH or VA >= 45%\n")
+    costs = {"direct_labour": "0", "direct_overhead": "0"}
+    bom = make_bom("871120", [material("frame", "871410", "700", "CN", description="A frame " + "with a very long description " * 4)], costs=costs)
+    text = originrules.render(originrules.check(bom, rs), "text", explain="full")
+    assert "…" not in text
+    assert "must re-source" not in text and "not needed (another alternative is met)" in text
+    failing = originrules.render(originrules.check(make_bom("871120", [material("frame", "871120", "700", "CN")], costs=costs), rs), "text", explain="full")
+    assert "must re-source" in failing

@@ -203,8 +203,14 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
                 rows.append((h["test"], "tolerance", f"used {money(h['used'])} of {money(h['limit'])}; {money(h['left'])} left"))
             elif h["kind"] == "could_add":
                 rows.append((h["test"], "met", f"could add {money(h['amount'], p.currency)} of non-originating value"))
+            elif d.originating:  # another alternative is met: nothing must be done
+                rows.append((h["test"], "not met", f"not needed (another alternative is met); alone it would need {money(h['amount'], p.currency)} re-sourced as originating"
+                             + (f" ({h['note']})" if h.get("note") else "")))
             else:
                 rows.append((h["test"], "not met", f"must re-source {money(h['amount'], p.currency)} as originating" + (f" ({h['note']})" if h.get("note") else "")))
+        overall = _overall_headroom(d, rooms, p.currency)
+        if overall:
+            out.append(Paragraph(overall))
         out.append(Table(("test", "result", "headroom"), tuple(rows)))
     if advice is not None:
         out.append(Heading("Advice"))
@@ -251,3 +257,21 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
         )
     )
     return out
+
+
+
+def _overall_headroom(d: Any, rooms: list[dict[str, Any]], currency: str | None) -> str | None:
+    """One line for the whole product. Originating: the least room any met value test leaves
+    (true whether the tests are alternatives or all required). Not originating: the re-sourcing
+    its one failing value test needs (with several, whether they are alternatives or all required
+    decides the answer: the table gives each)."""
+    if d.originating:
+        room = [h for h in rooms if h["kind"] == "could_add"]
+        if not room:
+            return None
+        least = min(room, key=lambda h: h["amount"])
+        return f"Overall: originating; {money(least['amount'], currency)} more non-originating value keeps every value test met (the closest: {least['test']})."
+    need = [h for h in rooms if h["kind"] not in ("could_add", "tolerance") and h.get("amount") is not None]
+    if d.originating is False and len(need) == 1:
+        return f"Overall: not originating; {money(need[0]['amount'], currency)} of non-originating value re-sourced as originating would meet {need[0]['test']}."
+    return None

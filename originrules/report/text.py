@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from originrules.report.model import MARKS, Banner, Block, Facts, Heading, Paragraph, Table, TreeLine, visible
 
 _COLOUR = {True: "green", False: "red", None: "yellow"}
-_MAX_CELL = 60  # characters; longer cells are cut with an ellipsis (the JSON report has them whole)
+_MAX_CELL = 60  # characters; a longer cell wraps onto the lines below, in its column
 
 
 def render_text(blocks: list[Block], colour: bool = False) -> str:
@@ -37,6 +39,9 @@ def render_text(blocks: list[Block], colour: bool = False) -> str:
             widths = [min(max(len(c), *(len(r[i]) for r in b.rows)) if b.rows else len(c), _MAX_CELL) for i, c in enumerate(b.columns)]
             out.append("  " + "  ".join(c.ljust(w) for c, w in zip(b.columns, widths)).rstrip())
             for r in b.rows:
-                cells = [(v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(r, widths)]
-                out.append("  " + "  ".join(cells).rstrip())
+                # a long cell wraps onto the lines below in its column, never cut with "…": the last
+                # words of a headroom or a material's status are the ones that matter
+                wrapped = [textwrap.wrap(v, w, break_long_words=True, break_on_hyphens=False) or [""] for v, w in zip(r, widths)]
+                for i in range(max(map(len, wrapped))):
+                    out.append("  " + "  ".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(wrapped, widths)).rstrip())
     return "\n".join(out) + "\n"
