@@ -303,7 +303,8 @@ def _saving_text(s: dict[str, Any]) -> str:
     lines.append(f"  MFN {s['mfn']}%; under the agreement {s['preferential'] or 'no preference'}{'%' if s['preferential'] else ''} ({s['applied']})")
     if line:
         lines.append(f"  schedule line {line['key']} \"{line['description']}\" at {line['source']}; {line['legal_source']}")
-    lines.append(f"  duty saved per unit: {s['saving'] if s['saving'] is not None else 'unknown'}{cur} on a customs value of {s['customs_value']}{cur}")
+    estimate = f" — AN ESTIMATE: {s['estimate']}" if s.get("estimate") and s["saving"] not in (None, "0.00") else ""
+    lines.append(f"  duty saved per unit: {s['saving'] if s['saving'] is not None else 'unknown'}{cur} on a customs value of {s['customs_value']}{cur}{estimate}")
     lines.extend(f"  note: {n}" for n in s["notes"])
     return "\n".join(lines) + "\n"
 
@@ -701,6 +702,8 @@ def duty_cmd(agreement: str, hs: str, exporter: str | None, importer: str | None
     as_of = f" (as of {data['mfn_as_of']})" if data["mfn_as_of"] else ""
     unknown = f"unknown ({data['notes'][0]})" if data["notes"] else "unknown"
     click.echo(f"  MFN rate:           {data['mfn'] + '%' + as_of if data['mfn'] else unknown}")
+    if data.get("estimate"):
+        click.echo(visible(f"  AN ESTIMATE:        {data['estimate']}"))
     click.echo(f"  preferential rate:  {data['preferential'] + '%' if data['preferential'] else 'none'} ({data['applied']})")
     if data["quota"] is not None:
         click.echo(f"  in quota:           {data['in_quota']}% for {data['quota']} {data['quota_unit']} this year; out of quota: {data['out_quota'] + '%' if data['out_quota'] else 'MFN'}")
@@ -765,10 +768,13 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
     if not rows:
         click.echo(f"no shipped agreement covers this route to {importer.upper()}")
         sys.exit(3)
-    click.echo(f"{'agreement':<10} {'verdict':<16} {'rule':<12} {'MFN':>7} {'rate':>7} {'saving':>12}")
+    click.echo(f"{'agreement':<10} {'verdict':<16} {'rule':<12} {'MFN':>8} {'rate':>8} {'saving':>13}")
     for r in rows:
         mfn = (r.get("duty") or {}).get("mfn")
-        click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {r['rule'] or '-'!s:<12} {str(mfn or '-') + '%':>7} {str(r['rate'] or '-') + '%':>7} {r['saving'] or '-'!s:>12}")
+        mark = "*" if r.get("estimate") else ""  # a figure resting on an inferred or broader line is marked, and why said below
+        click.echo(f"{r['agreement']:<10} {r['verdict']:<16} {r['rule'] or '-'!s:<12} {str(mfn or '-') + '%' + mark:>8} {str(r['rate'] or '-') + '%' + mark:>8} {(r['saving'] or '-') + mark:>13}")
+        if r.get("estimate"):
+            click.echo(visible(f"    * an estimate, not a rate of the schedule: {r['estimate']}"))
         if r.get("duty_error"):
             click.echo(f"    {r['duty_error']}")
         elif mfn is None or r["rate"] is None:

@@ -189,6 +189,21 @@ class Duty:
     quota_used: Decimal | None
     applied: str  # preferential | in_quota | out_quota | mfn
     notes: tuple[str, ...]
+    code: str = ""  # the HS code asked about
+
+    @property
+    def estimate(self) -> str | None:
+        """Why the rates are not a fact of the schedule, or None: they rest on a line the schedule
+        marks inferred, or on a chapter's line standing in for a heading the schedule has no line for."""
+        line = self.line
+        if line is None:
+            return None
+        why = []
+        if line.provenance.inferred:
+            why.append(f"the schedule line {', '.join(str(k.codes) for k in line.keys)} is marked inferred" + (f" ({line.provenance.note})" if line.provenance.note else ""))
+        if len(self.code) > 2 and all(k.codes.digits == 2 for k in line.keys):  # a chapter's line for a heading or subheading
+            why.append(f"the schedule has no line for heading {self.code[:4]}: the line for chapter {', '.join(str(k.codes) for k in line.keys)} is applied")
+        return "; ".join(why) or None
 
     @property
     def margin(self) -> Fraction | None:
@@ -214,6 +229,8 @@ class Duty:
             "quota_unit": line.quota_unit if line else None,
             "quota_used": None if self.quota_used is None else str(self.quota_used),
             "margin": _pct(self.margin),
+            # the rates are an estimate, not a fact of the schedule: why (None: a line of the schedule for this code)
+            "estimate": self.estimate,
             "line": None if line is None else {
                 "key": ", ".join(str(k.codes) for k in line.keys),
                 "description": line.description,
@@ -324,7 +341,7 @@ def duty(
     if year and not on:
         notes.append(f"rates for 1 January {year} (agreement year {n}, counted by {schedule.years}); --date gives another day")
     line = select_line(schedule, hs, attrs_given)
-    base = dict(agreement=ag.code, importer=importer, exporter=exporter, on=day, agreement_year=n, schedule=schedule, quota_used=quota_used)
+    base = dict(agreement=ag.code, importer=importer, exporter=exporter, on=day, agreement_year=n, schedule=schedule, quota_used=quota_used, code=hs)
     if line is None:
         return Duty(line=None, mfn=None, preferential=None, in_quota=None, out_quota=None, quota=None, applied="mfn",
                     notes=(*notes, f"no line of {schedule.path} covers HS {hs}"), **base)
@@ -393,6 +410,7 @@ def compare(bom: Any, *, importer: str, year: int | None = None, on: dt.date | N
         try:
             d = duty(ag.code, bom.product.hs_code, exporter=exporter, importer=importer, year=year, on=on, attributes=attributes)
             row["duty"] = d.to_dict()
+            row["estimate"] = d.estimate  # the rate and saving rest on an inferred or broader line: said wherever shown
             pref = d.preferential if (decision is not None and decision.originating) else None
             row["rate"] = _pct(pref if pref is not None else d.mfn)
             row["saving_percent"] = _pct(d.margin) if pref is not None else "0.00"

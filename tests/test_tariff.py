@@ -216,3 +216,29 @@ def test_schedule_snapshot(schedule, snapshot):  # type: ignore[no-untyped-def]
 def test_every_schedule_value_has_a_source():
     for s in schedules():
         assert all(line.provenance.source for line in s.lines)
+
+
+def test_a_rate_resting_on_an_inferred_or_chapter_line_is_said_to_be_an_estimate_wherever_it_is_shown(tmp_path):
+    # issue 25, item 2: Australia's schedule has one line for chapter 87, its MFN marked inferred; a
+    # gearbox (870840) takes that line: the rate and the saving are estimates, and every view says so
+    import json
+
+    from click.testing import CliRunner
+
+    from originrules.cli import main
+    from originrules.tariff import duty
+
+    gearbox = duty("AUSTRALIA", "870840", exporter="IN", importer="AU", on="2026-12-05")
+    assert "marked inferred" in gearbox.estimate and "no line for heading 8708" in gearbox.estimate
+    assert gearbox.to_dict()["estimate"] == gearbox.estimate
+    text = CliRunner().invoke(main, ["duty", "AUSTRALIA", "870840", "--from", "IN", "--to", "AU"]).output
+    assert "AN ESTIMATE:" in text
+    bom = json.loads((REPO / "examples" / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    bom["product"].update({"hs_code": "870840", "importing_country": "AU"})
+    path = tmp_path / "gearbox.json"
+    path.write_text(json.dumps(bom), encoding="utf-8")
+    compared = CliRunner().invoke(main, ["compare", str(path)]).output
+    australia = next(line for line in compared.splitlines() if line.startswith("AUSTRALIA"))
+    assert australia.rstrip().endswith("*") and "* an estimate, not a rate of the schedule" in compared
+    rows = json.loads(CliRunner().invoke(main, ["compare", str(path), "--format", "json"]).output)
+    assert next(r for r in rows if r["agreement"] == "AUSTRALIA")["estimate"] == gearbox.estimate
