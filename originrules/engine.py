@@ -55,6 +55,8 @@ class Decision:
     assume_origin: bool = False
     intermediates: tuple[tuple[str, Decision], ...] = ()  # (material id, its own decision)
     on: dt.date | None = None  # the decision's date, when one was given (dated rule arms)
+    #: (the rule's alternative reading as written, the verdict under it): decided too when the ruleset records one
+    alternative: tuple[str, bool | None] | None = None
     #: builds the explanation: called once, the first time anything asks for `trace`
     explanation: Callable[[], Trace] | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -73,6 +75,15 @@ class Decision:
         """Deterministic: the same originrules, rule text, BOM and options give the same id."""
         seed = "|".join((__version__, self.ruleset.sha256, self.input_sha256, self.agreement.code, str(self.assume_origin)))
         return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+
+    def alternative_reading(self) -> dict[str, Any] | None:
+        """The decision under the alternative reading the ruleset records for the rule, and
+        whether the verdict would change under it."""
+        if self.alternative is None:
+            return None
+        text, other = self.alternative
+        word = {True: "originating", False: "not originating", None: "undetermined"}[other]
+        return {"rule": text, "verdict": word, "changes": other != self.originating, "note": self.rule.inferred_note if self.rule else None}
 
     def headroom(self) -> list[dict[str, Any]]:
         """For every value test, how much non-originating value could be added (met) or must be
@@ -173,6 +184,7 @@ class Decision:
             "headroom": self._headroom(),  # amounts as exact decimal strings
             "intermediates": [{"material": mid, **sub.to_dict()} for mid, sub in self.intermediates],
             "reasons": list(self.reasons),
+            **({"alternative_reading": self.alternative_reading()} if self.alternative else {}),
             "warnings": list(self.warnings),
             **({"what_if": list(self.bom.what_if)} if self.bom.what_if else {}),  # a hypothetical, not the BOM as declared
         }
@@ -372,6 +384,10 @@ def check(
     passed = chosen.verdict(ctx)
     if insufficient is not None and insufficient.passed is False:
         passed = False  # only insufficient operations, whatever the rule says
+    alternative = None
+    if chosen.alternative is not None:  # the ruleset notes the annex may mean another reading: decided too
+        other = False if insufficient is not None and insufficient.passed is False else chosen.alternative(ctx)
+        alternative = (rule.alternative_text or "", other)
     test = chosen.test
 
     def explanation() -> Trace:
@@ -394,6 +410,7 @@ def check(
         warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
         reasons=reasons,
         explanation=later,
+        alternative=alternative,
         **base,
     )
 

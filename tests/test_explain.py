@@ -250,3 +250,20 @@ def test_the_text_report_wraps_long_cells_and_never_tells_an_originating_product
     assert "must re-source" not in text and "not needed (another alternative is met)" in text
     failing = originrules.render(originrules.check(make_bom("871120", [material("frame", "871120", "700", "CN")], costs=costs), rs), "text", explain="full")
     assert "must re-source" in failing
+
+
+def test_an_inferred_rule_shows_its_note_and_is_decided_under_the_alternative_reading_it_records():
+    # issue 25, item 3: UK 8708 "CTH or a QVC ..." is read as alternatives; the ruleset notes the
+    # lower-case "a QVC" could continue "CTH and", and records that reading: decided too
+    from tests.conftest import make_bom, material
+
+    gearbox = make_bom("870840", [material("casing", "732690", "700", "CN")], exporting_country="IN", importing_country="GB")
+    d = originrules.check(gearbox, "UK")
+    assert d.originating is True  # CTH met
+    assert d.alternative_reading() == {"rule": "CTH and qvc(50%, 55%, 45%)", "verdict": "not originating", "changes": True,
+                                       "note": d.rule.inferred_note}
+    assert "could continue 'CTH and'" in d.rule.inferred_note
+    text = originrules.render(d, "text")
+    assert "The ruleset's note: read as alternatives" in text
+    assert "other reading: CTH and qvc(50%, 55%, 45%): not originating under it — THE VERDICT WOULD CHANGE" in text
+    assert json.loads(originrules.render(d, "json"))["alternative_reading"]["changes"] is True

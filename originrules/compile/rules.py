@@ -29,6 +29,10 @@ class RuleRef:
     inferred: bool
     #: the rule with its sub-rules written out (every alternative in view); None if it has none
     expanded: str | None = None
+    #: why the rule is marked inferred, in the ruleset's words (shown with the decision)
+    inferred_note: str | None = None
+    #: another reading of the annex the ruleset records (`alternative EXPR`): decided too
+    alternative: str | None = None
 
     @classmethod
     def of(cls, ruleset: ast.Ruleset, rule: ast.Rule) -> RuleRef:
@@ -46,6 +50,8 @@ class RuleRef:
             rule.subdivision,
             rule.provenance.inferred,
             expanded,
+            rule.provenance.note if rule.provenance.inferred else None,
+            rule.alternative_text,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +62,7 @@ class CompiledRule:
     """A rule and its two compiled forms. Each is compiled once, when first used: a check of
     one product needs one rule of an annex of hundreds."""
 
-    __slots__ = ("_compiler", "_test", "_verdict", "maxnom", "partial", "ref", "rule", "shift_digits")
+    __slots__ = ("_alternative", "_compiler", "_test", "_verdict", "maxnom", "partial", "ref", "rule", "shift_digits")
 
     def __init__(self, rule: ast.Rule, compiler: Compiler, ref: RuleRef, partial: bool, maxnom: Decimal | None, shift_digits: int):
         self.rule = rule
@@ -67,6 +73,14 @@ class CompiledRule:
         self._compiler = compiler
         self._test: Test | None = None
         self._verdict: Verdict | None = None
+        self._alternative: Verdict | None = None
+
+    @property
+    def alternative(self) -> Verdict | None:
+        """The verdict under the rule's alternative reading (`alternative EXPR`), if it has one."""
+        if self._alternative is None and self.rule.alternative is not None:
+            self._alternative = self._compiler.verdict(self.rule.alternative)
+        return self._alternative
 
     @property
     def test(self) -> Test:

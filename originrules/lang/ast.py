@@ -22,6 +22,10 @@ from originrules.hs import CodeRange, CodeSet
 MATERIALS = "materials"
 # `VNM(net_weight) from 1701 <= 20%`: the non-originating materials' net weight against the product's
 NET_WEIGHT = "net_weight"
+# a tolerance's share of the net weight of all the basic textile materials used (the PEM notes on
+# products of mixed textile materials: "10% or less of the total weight of all the basic textile
+# materials used"); the basic textile materials are read as those of chapters 50-55 and heading 5605
+TEXTILE_WEIGHT = "textile_weight"
 # `VNM(materials_weight) from 2401 <= 30%`: against the weight of all the materials of those codes
 MATERIALS_WEIGHT = "materials_weight"
 WEIGHT_BASES = (NET_WEIGHT, MATERIALS_WEIGHT)
@@ -277,6 +281,7 @@ class DeMinimis:
     provenance: Provenance
     span: Span
     below: bool = False  # `below 7%`: "less than 7% by weight", the limit itself not reached
+    covers_wo: bool = False  # `covering WO`: it also lets through materials a rule requires to be wholly obtained
 
 
 @attrs.frozen
@@ -330,6 +335,8 @@ class Rule:
     provenance: Provenance
     span: Span
     file: str | None = None  # the file it is written in, when not the ruleset's own (an overlay)
+    alternative: Expr | None = None  # `alternative EXPR`: another reading of the annex, decided too
+    alternative_text: str | None = None  # that reading as written
 
     @property
     def is_general(self) -> bool:

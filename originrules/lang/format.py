@@ -118,6 +118,7 @@ def dump(rs: ast.Ruleset) -> str:
             "except": codes_text(d.except_codes),
             "within_maxnom": d.within_maxnom,
             "below": d.below,
+            "covering_wo": d.covers_wo,
             **_prov(d.provenance),
         }
         for d in ag.de_minimis
@@ -132,6 +133,7 @@ def dump(rs: ast.Ruleset) -> str:
             "description": r.description,
             "subdivision": r.subdivision,
             "body": expr_text(r.body),
+            **({"alternative": expr_text(r.alternative)} if r.alternative is not None else {}),
             "line": r.span.line,
             **_prov(r.provenance),
         }
@@ -227,7 +229,7 @@ def _header_item(item: Any) -> tuple[list[str], int]:
         pct, of, *opts = values[1:] if below else values
         body = f"de_minimis {'below ' if below else ''}{str(pct).replace(' ', '')} of {of}"
         for name, v in opts:
-            body += f" within {v}" if name == "within" else f" {name} {_codes_written(v)}"
+            body += f" {name} {v}" if name in ("within", "covering") else f" {name} {_codes_written(v)}"
     elif kw == "wo_de_minimis":
         body = f"wo_de_minimis {str(values[0]).replace(' ', '')} of {values[1]}"
     elif kw == "cumulation":
@@ -307,7 +309,8 @@ def _statement(kind: str, node: Any) -> list[str]:
     keys = "general" if not node.keys else ", ".join(("ex " if k.ex else "") + str(k.codes) for k in node.keys)
     head = keys + (f' "{node.description}"' if node.description is not None else "")
     head += f' subdivision "{node.subdivision}"' if node.subdivision is not None else ""
-    return [f"{head}: {raw_text(node.body)}", *_provenance_lines(node.provenance, "    ")]
+    alternative = [f"    alternative {raw_text(node.alternative)}"] if node.alternative is not None else []
+    return [f"{head}: {raw_text(node.body)}", *_provenance_lines(node.provenance, "    "), *alternative]
 
 
 _COMMENTS: list[Token] = []

@@ -163,6 +163,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def dm_within(self, name: Token) -> tuple[str, str]:
         return ("within", str(name))
 
+    def dm_covering(self, name: Token) -> tuple[str, str]:
+        return ("covering", str(name))
+
     def dm_except(self, codes: CodeSet) -> tuple[str, CodeSet]:
         return ("except", codes)
 
@@ -331,11 +334,16 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def rule_def(self, meta: Any, children: list[Any]) -> tuple[str, ast.Rule]:
         keys, *rest = children
         named = dict(c for c in rest if isinstance(c, tuple) and len(c) == 2 and c[0] in ("description", "subdivision"))
-        body, prov = [c for c in rest if not (isinstance(c, tuple) and len(c) == 2 and c[0] in named)]
+        other = next((c for c in rest if isinstance(c, tuple) and len(c) == 3 and c[0] == "alternative"), None)
+        body, prov = [c for c in rest if not (isinstance(c, tuple) and ((len(c) == 2 and c[0] in named) or c is other))]
         rule = ast.Rule(
-            keys, named.get("description"), named.get("subdivision"), body, self._body_text(body), prov, _span(meta)
+            keys, named.get("description"), named.get("subdivision"), body, self._body_text(body), prov, _span(meta),
+            alternative=other[1] if other else None, alternative_text=other[2] if other else None,
         )
         return ("rule", rule)
+
+    def alternative(self, expr: Any) -> tuple[str, Any, str]:
+        return ("alternative", expr, self._body_text(expr))
 
     def _body_text(self, body: Any) -> str:
         """The body as written, with parentheses around the whole of it, on one line."""

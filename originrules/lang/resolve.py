@@ -18,6 +18,7 @@ from originrules.lang.ast import (  # bases a VNM test may name beyond the agree
     MATERIALS,
     MATERIALS_WEIGHT,
     NET_WEIGHT,
+    TEXTILE_WEIGHT,
     process_name,
 )
 from originrules.lang.parser import excerpt, parse, parse_date
@@ -123,16 +124,19 @@ class _Resolver:
             below = p.value[0] == ("below", True)
             pct_tok, of, *opts = p.value[1:] if below else p.value
             pct = self.number(pct_tok, p.span)
-            if str(of) not in ("basis", *BASES, NET_WEIGHT):
-                self.problem(p.span, f"de_minimis is a share of basis, fob, ex_works, transaction_value or net_weight, not {of}", "ORL217")
+            if str(of) not in ("basis", *BASES, NET_WEIGHT, TEXTILE_WEIGHT):
+                self.problem(p.span, f"de_minimis is a share of basis, fob, ex_works, transaction_value, net_weight or textile_weight, not {of}", "ORL217")
             if not Decimal(0) <= pct <= Decimal(100):
                 self.problem(p.span, f"de_minimis of {pct}% is outside 0-100%", "ORL218")
             o = dict(opts)
             if o.get("within", MAXNOM) != MAXNOM:
                 self.problem(p.span, f"de_minimis can be kept within {MAXNOM}, not {o['within']}", "ORL219", f"write: within {MAXNOM}")
+            if o.get("covering", "WO") != "WO":
+                self.problem(p.span, f"de_minimis can cover WO (the materials a rule requires wholly obtained), not {o['covering']}", "ORL219", "write: covering WO")
             de_minimis.append(
                 ast.DeMinimis(
-                    pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), "within" in o, p.provenance, p.span, below=below
+                    pct, str(of), o.get("for", CodeSet()), o.get("except", CodeSet()), "within" in o, p.provenance, p.span, below=below,
+                    covers_wo="covering" in o,
                 )
             )
         value_names = tuple((one("value_name") or ((),))[0])
@@ -373,7 +377,8 @@ def resolve(statements: list[tuple[str, Any]], text: str, filename: str) -> tupl
         for let in raw_lets
     }
     rules = [
-        ast.Rule(rule.keys, rule.description, rule.subdivision, r.expr(rule.body, ag, names, ()), rule.text, rule.provenance, rule.span)
+        ast.Rule(rule.keys, rule.description, rule.subdivision, r.expr(rule.body, ag, names, ()), rule.text, rule.provenance, rule.span,
+                 alternative=None if rule.alternative is None else r.expr(rule.alternative, ag, names, ()), alternative_text=rule.alternative_text)
         for _, rule in (s for s in statements if s[0] == "rule")
     ]
     _check_keys(r, rules)

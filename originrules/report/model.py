@@ -181,7 +181,12 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
         if r.legal_source:
             facts.append(("legal source", r.legal_source))
         if r.inferred:
-            facts.append(("caution", "this rule is marked inferred in the ruleset: check it against the annex"))
+            facts.append(("caution", "this rule is marked inferred in the ruleset: check it against the annex"
+                          + (f". The ruleset's note: {r.inferred_note}" if r.inferred_note else "")))
+        other = d.alternative_reading()
+        if other:
+            facts.append(("other reading", f"{other['rule']}: {other['verdict']} under it"
+                          + (" — THE VERDICT WOULD CHANGE" if other["changes"] else " (the same verdict)")))
     for reason in d.reasons:
         facts.append(("why undetermined" if d.originating is None else "reason", reason))
     for c in d.choices:
