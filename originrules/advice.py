@@ -33,6 +33,9 @@ class Advice:
     complete: bool = True  # False: the search limit was reached; the set is the best found
     #: the what-if changes that realise the advice (what_if() and `check --what-if` take them)
     what_if: tuple[str, ...] = ()
+    #: of `materials`, those that need only paperwork (a declaration obtained or renewed), and those re-sourced
+    paperwork: tuple[str, ...] = ()
+    resourced: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,8 @@ class Advice:
             "message": self.message,
             "complete": self.complete,
             "what_if": list(self.what_if),
+            "paperwork": list(self.paperwork),
+            "resourced": list(self.resourced),
         }
 
 
@@ -89,33 +94,64 @@ def advise(
             f"No set of materials exists: even with every material originating, rule {chosen.ref.key} ({chosen.rule.text}) "
             "is not met; it needs more than sourcing (for example wholly obtained goods, a specific process, or data the BOM lacks).",
         )
+    # what each fix costs the exporter, cheapest first: a material already bought from a party
+    # needs only its supplier's declaration (or a declaration renewed); one from outside the zone
+    # must be re-sourced. So: the fewest re-sourcings (then the least value re-sourced), with any
+    # paperwork they need; then only the paperwork that is needed.
+    # (not one declared non-originating: its supplier has said it is not)
+    paperwork = tuple(i for i in everything if non_originating[i].origin in ag.zone
+                      and (non_originating[i].originating is None or (bom.register.get(non_originating[i].id) or (True, ""))[0] is False))
+    foreign = tuple(i for i in everything if i not in paperwork)
     tried = 0
-    for k in range(1, len(non_originating) + 1):
-        best: tuple[Decimal, tuple[int, ...]] | None = None
-        for combo in combinations(everything, k):
+    best: tuple[Decimal, tuple[int, ...]] | None = None
+    for k in range(0, len(foreign) + 1):
+        for combo in combinations(foreign, k):
             tried += 1
             if tried > SEARCH_LIMIT:
                 break
             total = exact_sum(non_originating[i].value for i in combo)
-            if (best is None or total < best[0]) and qualifies(combo):
+            if (best is None or total < best[0]) and qualifies(paperwork + combo):
                 best = (total, combo)
         if best is not None or tried > SEARCH_LIMIT:
-            if best is None:  # search exhausted: fall back to the most valuable materials first
-                order = sorted(everything, key=lambda i: -non_originating[i].value)
-                combo = next(tuple(order[:j]) for j in range(1, len(order) + 1) if qualifies(tuple(order[:j])))
-                best = (exact_sum(non_originating[i].value for i in combo), combo)
-            total, combo = best
-            chosen_materials = [non_originating[i] for i in combo]
-            names = ", ".join(f"{m.id} ({m.description or 'no description'}, {m.value:,.2f})" for m in chosen_materials)
-            complete = tried <= SEARCH_LIMIT
-            message = (
-                f"Re-source {len(combo)} material{'s' if len(combo) > 1 else ''} as originating (from a party, with an origin "
-                f"declaration): {names}; {total:,.2f}{currency} in all. The product would then originate under rule {chosen.ref.key}."
-            )
-            if not complete:
-                message += " (The search was cut short; a smaller set may exist.)"
-            return Advice(True, tuple(m.id for m in chosen_materials), total, message, complete, _changes(chosen_materials, ag, bom))
-    raise AssertionError("unreachable: flipping everything qualifies")  # pragma: no cover
+            break
+    if best is None:  # search exhausted: fall back to the most valuable foreign materials first
+        order = sorted(foreign, key=lambda i: -non_originating[i].value)
+        combo = next(tuple(order[:j]) for j in range(len(order) + 1) if qualifies(paperwork + tuple(order[:j])))
+        best = (exact_sum(non_originating[i].value for i in combo), combo)
+    resourced = best[1]
+    needed = list(paperwork)
+    for i in sorted(paperwork, key=lambda i: non_originating[i].value):  # drop the paperwork that is not needed, smallest first
+        if qualifies(tuple(j for j in needed if j != i) + resourced):
+            needed.remove(i)
+    complete = tried <= SEARCH_LIMIT
+    declare = [non_originating[i] for i in needed]
+    move = [non_originating[i] for i in resourced]
+    parts = []
+    if declare:
+        renew = [m for m in declare if (bom.register.get(m.id) or (True, ""))[0] is False and "expired" in bom.register[m.id][1]]
+        fresh = [m for m in declare if m not in renew]
+        if fresh:
+            parts.append(f"obtain origin declarations from the suppliers of {len(fresh)} material{'s' if len(fresh) > 1 else ''} already bought from a party: {_named(fresh)}")
+        if renew:
+            parts.append("renew the expired declaration" + ("s" if len(renew) > 1 else "") + " of " + "; ".join(f"{_named([m])} ({bom.register[m.id][1].removeprefix('no valid declaration: ')})" for m in renew))
+    if move:
+        total = exact_sum(m.value for m in move)
+        parts.append(f"re-source {len(move)} material{'s' if len(move) > 1 else ''} as originating (from a party, with an origin declaration): {_named(move)}; {total:,.2f}{currency} in all")
+    message = "; then ".join(parts)
+    message = message[:1].upper() + message[1:] + f". The product would then originate under rule {chosen.ref.key}."
+    if declare and move:
+        message += " Paperwork first: the declarations cost less than re-sourcing."
+    if not complete:
+        message += " (The search was cut short; a smaller set may exist.)"
+    flipped = declare + move
+    return Advice(True, tuple(m.id for m in flipped), exact_sum(m.value for m in flipped), message, complete, _changes(flipped, ag, bom),
+                  tuple(m.id for m in declare), tuple(m.id for m in move))
+
+
+def _named(materials: list[Any]) -> str:
+    return ", ".join(f"{m.id} ({m.description or 'no description'}, {m.value:,.2f})" for m in materials)
+
+
 
 
 _FIELDS = ("originating", "value", "hs_code", "origin")

@@ -13,6 +13,7 @@ import originrules
 from originrules.errors import BomError
 from tests.conftest import REPO, make_bom, material, ruleset
 from tests.test_examples import ROWS
+from tests.test_store import db  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
 
 def example(name: str):  # type: ignore[no-untyped-def]
@@ -267,3 +268,30 @@ def test_an_inferred_rule_shows_its_note_and_is_decided_under_the_alternative_re
     assert "The ruleset's note: read as alternatives" in text
     assert "other reading: CTH and qvc(50%, 55%, 45%): not originating under it — THE VERDICT WOULD CHANGE" in text
     assert json.loads(originrules.render(d, "json"))["alternative_reading"]["changes"] is True
+
+
+def test_the_advisor_asks_for_paperwork_before_re_sourcing():
+    # issue 25, item 5: four parts bought in India with no declaration held qualify the product once
+    # their suppliers declare them; re-sourcing the Chinese housing is the dearer fix
+    from tests.conftest import make_bom, material, ruleset
+
+    rs = ruleset("87: VA(build_down, fob) >= 45%\n")
+    parts = [material(f"in{i}", "840991", "100", "IN") for i in range(4)]  # origin India, originating not declared
+    housing = material("housing", "840991", "450", "CN", False)
+    advice = originrules.advise(make_bom("871120", [*parts, housing], fob="1000"), rs)
+    assert advice.resourced == () and set(advice.paperwork) <= {"in0", "in1", "in2", "in3"} and advice.paperwork
+    assert advice.message.startswith("Obtain origin declarations from the suppliers of")
+
+
+def test_the_advisor_says_to_renew_an_expired_declaration(db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from originrules.bom import as_date
+    from tests.test_store import ROWS, declarations_file
+
+    store = originrules.Store(db)
+    store.import_declarations(str(declarations_file(tmp_path, ROWS[:1])))  # LTSD-7: Pune Castings PC-7, 2026-01-01 to 2026-12-31
+    crankcase = material("1", "840991", "600", "IN", supplier="Pune Castings", part_number="PC-7")
+    bom = make_bom("871120", [crankcase, material("2", "840991", "100", "CN", False)], fob="1000", importing_country="AE")
+    resolved = store.resolve(bom, "UAE", as_date("2027-01-05")).bom
+    advice = originrules.advise(resolved, ruleset("87: VA(build_down, fob) >= 45%\n"))
+    assert advice.paperwork == ("1",) and advice.resourced == ()
+    assert advice.message.startswith("Renew the expired declaration of 1 (") and "LTSD-7 expired on 2026-12-31" in advice.message
