@@ -160,3 +160,52 @@ def test_uae_a_wholly_obtained_good_may_hold_1_percent_non_originating():
     assert originrules.check(over, "UAE").originating is False
     # the general test agreement has no such allowance
     assert originrules.check(within, ruleset("01: WO\n")).originating is False
+
+
+# ---------------------------------------------------------------- tolerances the UK articles give
+
+_UK_HEADER = """
+agreement TST "Test agreement" {
+    parties     GB, VN                source "test"
+    in_force    2021-01-01            source "test"
+    cumulation  bilateral             source "test"
+    value_name  RVC                   source "test"
+    basis       ex_works              source "test"
+    de_minimis  10% of basis except chapters 50-63 covering WO   source "test"
+    de_minimis  10% of textile_weight for chapters 50-63         source "test"
+}
+"""
+
+
+def test_a_tolerance_covering_wo_lets_through_materials_a_rule_requires_wholly_obtained():
+    # Vietnam, sufficiently-worked.md 5: "the tolerance provided for in paragraphs 3 and 4 applies to the
+    # sum of all the materials which are used in the manufacture of a product for which Annex II ...
+    # requires that such materials be wholly obtained"
+    rs = ruleset("1602: WO from chapter 02\n", _UK_HEADER)
+    beef = material("beef", "020130", "900", "VN", True, wholly_obtained=True)
+
+    def sausage(imported: str) -> bool | None:
+        pork = material("pork", "020319", imported, "BR", False)
+        return originrules.check(make_bom("160249", [beef, pork], fob="1000", ex_works="1000", exporting_country="VN", importing_country="GB"), rs).originating
+
+    assert sausage("100") is True  # 10% of the ex-works price: within
+    assert sausage("101") is False  # beyond
+    without = ruleset("1602: WO from chapter 02\n", _UK_HEADER.replace(" covering WO", ""))
+    pork = material("pork", "020319", "50", "BR", False)
+    assert originrules.check(make_bom("160249", [beef, pork], exporting_country="VN", importing_country="GB"), without).originating is False
+
+
+def test_the_mixed_textile_tolerance_is_ten_per_cent_of_the_weight_of_all_the_basic_textile_materials():
+    # DCTS Note 4.1: "the conditions ... are not required to be applied to any basic textile materials
+    # used in the manufacture of the good and which, taken together, represent 10% or less of the total
+    # weight of all the basic textile materials used"
+    rs = ruleset("5208-5212: manufacture from 5201-5203\n", _UK_HEADER)
+
+    def fabric(nylon_kg: str, nylon_hs: str = "540211") -> bool | None:
+        cotton = material("cotton", "520100", "600", "IN", False, net_weight_kg="9")
+        nylon = material("nylon", nylon_hs, "300", "CN", False, net_weight_kg=nylon_kg)  # filament yarn: not from 5201-5203
+        return originrules.check(make_bom("520811", [cotton, nylon], exporting_country="VN", importing_country="GB"), rs).originating
+
+    assert fabric("1") is True  # 1 kg of 10 kg of textile materials: 10%
+    assert fabric("1.2") is False  # 1.2 of 10.2: 11.8%
+    assert fabric("0.5", nylon_hs="391990") is False  # not a basic textile material: the note does not cover it

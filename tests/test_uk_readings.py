@@ -86,3 +86,18 @@ def test_the_import_report_says_in_words_where_the_reader_stopped_and_what_kind_
     assert reason.startswith('stopped at "') and reason.endswith("a weight limit on a group of materials") and "column" not in reason
     # no metadata and no articles beside it: said aloud, never a silent "parties GB"
     assert "not found: scheme metadata" in result.output and "not found: articles" in result.output
+
+
+def test_alternative_processes_joined_by_or_are_alternatives_and_the_proviso_is_the_last_ones():
+    # Singapore 5208-5212: "Weaving accompanied by dyeing or by coating or yarn dyeing accompanied by
+    # weaving or printing accompanied by at least two preparatory or finishing operations ..., provided
+    # that the value of the unprinted fabric used does not exceed 47.5% of the ex-works price" (was one
+    # process named by the whole sentence, with the printing proviso on all of it)
+    def woven(process: str, greige: str) -> bool | None:
+        fabric = material("greige", "520811", greige, "CN", False)  # unprinted cotton fabric
+        return _decide("UK-SINGAPORE", "SG", "520851", [fabric], processes=[process])
+
+    assert woven("weaving_accompanied_by_dyeing_or_by_coating", "600") is True  # no value limit on this process
+    assert woven("yarn_dyeing_accompanied_by_weaving", "600") is True
+    assert woven("printing_accompanied_by_at_least_two_preparatory_or_finishing_operations", "400") is True  # 40%: within 47.5%
+    assert woven("printing_accompanied_by_at_least_two_preparatory_or_finishing_operations", "600") is False  # 60%: beyond

@@ -102,14 +102,17 @@ def test_every_schemes_header_agrees_with_a_second_reading_of_its_articles():
     assert sum(r["tolerance_read"] for r in reports) == 39  # all but the two DCTS schemes and GSP, whose articles give none
 
 
-def test_the_header_check_notices_a_changed_rate_a_lost_weight_line_and_textiles_let_in():
+def test_the_header_check_notices_a_changed_rate_a_lost_weight_line_textiles_let_in_and_the_notes_tolerances():
     tool = _headers()
     text = (REPO / "rulesets" / "uk-vietnam.roo").read_text(encoding="utf-8")
-    assert "    de_minimis 10% of basis except chapters 50-63 within VNM\n" in text
+    line = "    de_minimis 10% of basis except chapters 50-63 within VNM covering WO\n"
+    assert line in text
     for changed, what in (
-        (text.replace("    de_minimis 10% of basis except chapters 50-63 within VNM\n", "    de_minimis 15% of basis except chapters 50-63 within VNM\n"), "tolerance by value"),
-        (text.replace("    de_minimis 10% of basis except chapters 50-63 within VNM\n", "    de_minimis 10% of basis within VNM\n"), "tolerance by value"),
+        (text.replace(line, line.replace("10%", "15%")), "tolerance by value"),
+        (text.replace(line, line.replace(" except chapters 50-63", "")), "tolerance by value"),
         (text.replace("    de_minimis 10% of net_weight for", "    de_minimis 10% of basis for", 1), "tolerance by weight"),
+        (text.replace(line, line.replace(" covering WO", "")), "tolerance covering wholly obtained"),
+        (text.replace("    de_minimis 10% of textile_weight", "    de_minimis 15% of textile_weight", 1), "mixed textile tolerance"),
     ):
         ag = compile_ruleset(load_text(changed, "rulesets/uk-vietnam.roo")).agreement
         assert any(d.startswith(what) for d in tool.compare_scheme(CORPUS, "vietnam", ag)["differences"]), what

@@ -112,16 +112,43 @@ def header_tolerance(ag: Any) -> dict[str, dict[int, str]]:
     out: dict[str, dict[int, str]] = {"value": {}, "weight": {}}
     for c in CHAPTERS:
         code = f"{c:02d}"
-        lines = [d for d in ag.de_minimis if d.for_codes and d.for_codes.contains(code + "01")]
+        lines = [d for d in ag.de_minimis if d.for_codes and d.of != "textile_weight" and d.for_codes.contains(code + "01")]
         lines = lines or [d for d in ag.de_minimis if not d.for_codes]
         for d in lines:
-            if d.except_codes and d.except_codes.contains(code + "01"):
-                continue
+            if d.of == "textile_weight" or (d.except_codes and d.except_codes.contains(code + "01")):
+                continue  # the textile notes' tolerance is compared on its own (read_textile_rate)
             kind = "weight" if d.of == "net_weight" else "value"
             pct = format(d.percent.normalize(), "f")
             if c not in out[kind] or Decimal(pct) < Decimal(out[kind][c]):
                 out[kind][c] = pct
     return out
+
+
+def read_covers_wo(folder: Path) -> bool:
+    """Does the tolerance article extend the tolerance to materials a rule requires wholly obtained?
+    Read by sentence: one naming the tolerance (or its paragraphs), "apply" and a rule requiring
+    materials to be wholly obtained."""
+    for name in ("tolerances.md", "sufficiently-worked.md"):
+        for sentence in re.split(r"(?<=\.) ", _text(folder / name)):
+            if "wholly obtained" in sentence and re.search(r"\brequir", sentence) and re.search(r"tolerance|paragraph", sentence) and re.search(r"\bappl(?:y|ies)\b", sentence) and "shall not apply to products wholly" not in sentence:
+                return True
+    return False
+
+
+def read_textile_rate(notes: Path, scheme: str, rule_sets: list[dict[str, Any]]) -> str | None:
+    """The introductory notes' share for products of mixed textile materials ("represent 10% or less
+    of the total weight of all the basic textile materials used"), where the list's rules of
+    chapters 50-63 can apply it: some refer to that note (by its number, the heading it stands
+    under, or by "a mixture of textile materials"), or the rule texts refer to no note at all."""
+    for path in (notes / f"{scheme}_intro.md", notes / f"{scheme.replace('-', '_')}_intro.md"):
+        text = _text(path)
+        if m := re.search(r"(\d+(?:\.\d+)?) pct or less of the total weight of all the basic textile materials", text):
+            number = re.findall(r"#+ ?note (\d+)", text[: m.start()])  # the heading it stands under
+            texts = [" ".join(str(r.get("rule", "")) for r in rs.get("rules") or []).lower() for rs in rule_sets]
+            textile = [t for rs, t in zip(rule_sets, texts) if str(rs.get("min", ""))[:2].isdigit() and "50" <= str(rs.get("min", ""))[:2] <= "63"]
+            refer = any("mixture of textile materials" in t or (number and re.search(rf"\bnote {number[-1]}\b(?!\.\d)", t)) for t in textile)
+            return m.group(1) if refer or not any(re.search(r"\bnote \d", t) for t in texts) else None
+    return None
 
 
 # ---------------------------------------------------------------- bases, parties, cumulation
@@ -170,6 +197,14 @@ def compare_scheme(corpus: Path, scheme: str, ag: Any = None) -> dict[str, Any]:
             if read[kind] != shipped[kind]:
                 only = sorted(set(read[kind].items()) ^ set(shipped[kind].items()))
                 differences.append(f"tolerance by {kind} ({read['article']}): read and shipped differ at chapter:rate {only[:8]}")
+    covers = read_covers_wo(base / "roo_schemes_uk" / "articles" / scheme)
+    shipped_covers = {d.covers_wo for d in ag.de_minimis if d.of != "textile_weight"}  # every line of the article's tolerance
+    if read is not None and shipped_covers != {covers}:
+        differences.append(f"tolerance covering wholly obtained materials: read {covers}, shipped {sorted(shipped_covers)}")
+    rate = read_textile_rate(base / "roo_schemes_uk" / "introductory_notes", scheme, rule_sets)
+    textile = sorted({format(d.percent.normalize(), "f") for d in ag.de_minimis if d.of == "textile_weight"})
+    if ([rate] if rate else []) != textile:
+        differences.append(f"mixed textile tolerance: read {rate}, shipped {textile}")
     bases = read_bases(rule_sets)
     if bases != set(ag.bases):
         differences.append(f"bases: read {sorted(bases)}, shipped {sorted(ag.bases)}")

@@ -59,6 +59,14 @@ def _plain(text: str) -> str:
     text = re.sub(r"(?<=[a-z]) however,? ", ". however, ", text)  # "other than that of the product however, ...": the full stop lost
     text = re.sub(r"\bun embroidered\b", "unembroidered", text)
     text = re.sub(r"\bof the (?:final|finished) (product|good)\b", r"of the \1", text)
+    text = re.sub(r"\bof the weight of final product\b", "of the weight of the product", text)
+    text = re.sub(r"(?i),? taken together,? ", " ", text)
+    text = re.sub(r"(?i)\bex-work price\b", "ex-works price", text)
+    text = re.sub(r"\. However (?=materials)", ". however, ", text)
+    text = re.sub(r"(?i)^calcinations\b", "calcination", text)
+    text = re.sub(r"(?i)\bhowever, non-originating materials of the same (heading|subheading) as the\b", r"however, materials of the same \1 as the", text)  # "materials of 8501 or 8503, taken together, are only used up to ...": together is how a value limit counts them
+    text = re.sub(r"(?i)\bthe value of the materials classified within\b(?=[^.]*are only used up to a value)", "the materials classified within", text)
+    text = re.sub(r"(?i)^manufacturing in which\b", "manufacture in which", text)
     text = re.sub(r"(\d)%of\b", r"\1% of", text)
     text = re.sub(r"\bnon-originating material of any heading\b", "non-originating materials of any heading", text)
     text = re.sub(r"['\"]([a-z]+)['\"]", r"\1", text)  # "from 'worked' carving materials"
@@ -228,8 +236,22 @@ def _material(phrase: str) -> Codes:
     return cover([("01", "97")], (_slug(words), "is", None))
 
 
-def _process(words: str) -> DNF:
-    return one(("process", _slug(words)))
+_JOINS = re.compile(r"\b(?:accompanied by|combined with|preceded by|followed by)\b")
+
+
+def _process(words: str, condition: DNF | None = None) -> DNF:
+    """A process named by its words; where the words join several by "or", each one that links
+    two operations of its own starts an alternative ("weaving accompanied by dyeing or by coating
+    or printing accompanied by ..."): the parts without a link go with the alternative before
+    them (or, leading, the one after). A condition ("provided that ...") is the last one's."""
+    parts = re.split(r",? or (?!by\b|with\b)", words)
+    linked = [i for i, part in enumerate(parts) if _JOINS.search(part)]
+    starts = [0, *linked[1:]] if len(linked) > 1 else [0]
+    names = [" or ".join(parts[a:b]) for a, b in zip(starts, [*starts[1:], len(parts)])]
+    alternatives = [one(("process", _slug(n))) for n in names]
+    if condition is not None:
+        alternatives[-1] = all_of(alternatives[-1], condition)
+    return any_of(*alternatives)
 
 
 _PCT = r"(\d+(?:\.\d+)?)%"
@@ -243,7 +265,7 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
     would otherwise fall into): None where none applies, Unread where one applies but cannot be read."""
     if m := re.fullmatch(rf"({_NAMED}.*?),? provided (?:that )?the value of (?:all )?(?:the )?non-originating materials used does not exceed {_PCT} of the ex-works price \(exw\) or {_PCT} of the free on board \(fob\) cost of the (?:product|goods?)", c):
         # Japan: either limit, on its own basis
-        return all_of(_process(m.group(1)), any_of(one(("vnm", None, "any", _pct(m.group(2)))), one(("vnm", None, "any", _pct(m.group(3))))))
+        return _process(m.group(1), any_of(one(("vnm", None, "any", _pct(m.group(2)))), one(("vnm", None, "any", _pct(m.group(3))))))
     if (m := re.fullmatch(r"(?:in which )?the (individual |total combined |total |combined )?(?:net )?weight of (?:non-originating )?(.+?) used (?:in production )?does not exceed " + _PCT + r" of the (?:net )?weight of the (?:final )?(?:product|good)", c)) and re.search(r"\band\b|materials of", m.group(2)):
         # weights on groups of materials: "the individual weight of sugar and of the materials of chapter 4"
         # (a limit on each), "the total combined weight of sugar and the materials of chapter 4" (one on all)
@@ -253,13 +275,14 @@ def _second(c: str, own: tuple[str, ...] | None) -> DNF | None:
         return one(("vnm", cover([pair for g in groups for pair in g[0]]), "net_weight", _pct(m.group(3))))
     if m := re.fullmatch(rf"({_NAMED}.*?),? (?:provided (?:that )?|where )the (?:total )?value of (?:all )?(?:the )?(?:non-originating )?(.+?)(?: used)? does not exceed {_PCT} {_OF_PRICE}", c):
         scope = None if m.group(2) == "materials" else _material(m.group(2))  # "the value of all the materials used": every one
-        return all_of(_process(m.group(1)), one(("vnm", scope, "any", _pct(m.group(3)))))
+        return _process(m.group(1), one(("vnm", scope, "any", _pct(m.group(3)))))
     if m := re.fullmatch(rf"(?:by )?({_NAMED}.*?)(?: in which the value of all the materials used does not exceed {_PCT} {_OF_PRICE}|(?<=treatment) from (.+))?", c):
-        out = _process(re.sub(r"^the operation of diffusion.*", "diffusion", m.group(1)))
+        words = re.sub(r"^the operation of diffusion.*", "diffusion", m.group(1))
+        out = _process(words)
         if m.group(2):
-            return all_of(out, one(("vnm", None, "any", _pct(m.group(2)))))
+            return _process(words, one(("vnm", None, "any", _pct(m.group(2)))))
         if m.group(3):
-            return all_of(out, one(("manufacture", _material(m.group(3)), NONE, None)))
+            return _process(words, one(("manufacture", _material(m.group(3)), NONE, None)))
         return out
     if m := re.fullmatch(r"from materials of any heading,? including other materials of (" + _C + r")(?:\. (?:however, )?(?:the )?(.+?) may (?:also )?be used,? provided (?:that )?their (?:total )?value does not exceed " + _PCT + " " + _OF_PRICE + ")?", c):
         if m.group(2) is None:
@@ -392,6 +415,8 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
             else:
                 alternatives.append(one(("rvc", it.group(2).replace("-", "_"), pct)))
         return any_of(*alternatives)
+    if m := re.fullmatch(r"(cc|cth|ctsh),? however, materials of the same (?:heading|subheading) as the (?:product|good) may be used, provided (?:that )?their (?:total )?value does not exceed (\d+(?:\.\d+)?)% of the ex-works price of the (?:product|good)", c):
+        return one(("shift", _LEVEL[m.group(1)], NONE, _pct(m.group(2))))
     if m := re.fullmatch(r"(cc|cth|ctsh),? except from non-originating materials of (" + _C + r")", c):
         return one(("shift", _LEVEL[m.group(1)], _codes(m.group(2)), None))
     if m := re.fullmatch(r"from materials of any (heading|subheading), except that of the (?:product|good),? and (?:of )?(" + _C + r")", c):
@@ -424,9 +449,18 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return one(("vnm", None, "any", _pct(m.group(1))))
     if m := re.fullmatch(r"the (?:total |net )?weight of non-originating materials? of (" + _C + r")(?: used)? (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
         return one(("vnm", _codes(m.group(1)), "net_weight", _pct(m.group(2))))
+    # "the individual weight of sugar and of the materials of chapter 4 used does not exceed 20% of the
+    # weight of the product": each group alone; "the total combined weight of ...": the groups together
+    if m := re.fullmatch(r"the (individual|total combined) weight of (sugar|the materials of chapter \d+) and (?:of )?(sugar|the materials of chapter \d+) used does not exceed (\d+(?:\.\d+)?)% of the weight of the (?:product|good)", c):
+        groups = [cover({("1701", "1702")}) if g == "sugar" else _codes(g.removeprefix("the materials of ")) for g in m.group(2, 3)]
+        if m.group(1) == "individual":
+            return all_of(*(one(("vnm", g, "net_weight", _pct(m.group(4)))) for g in groups))
+        return one(("vnm", cover(groups[0][0] | groups[1][0]), "net_weight", _pct(m.group(4))))
     if m := re.fullmatch(r"the (?:total |net )?weight of non-originating sugar used (?:in production )?does not exceed (\d+(?:\.\d+)?)% of the (?:net )?weight of the (?:product|good)", c):
         return one(("vnm", cover({("1701", "1702")}), "net_weight", _pct(m.group(1))))  # sugar: headings 1701-1702
     if m := re.fullmatch(r"(?:in which )?all the materials of (" + _C + r") used (?:are|must be|shall be) wholly obtained(?: in the country or territory)?", c):
+        return one(("wo", _codes(m.group(1))))
+    if m := re.fullmatch(r"(?:in which )?all the olive oils of (" + _C + r") are wholly obtained", c):  # Canada 1509-1510: the materials of those headings
         return one(("wo", _codes(m.group(1))))
     if re.fullmatch(r"all (?:the )?(?:animals|goods|cereals) (?:of chapter \d+ )?(?:are|must be|shall be) wholly obtained", c):
         return one(("wo", None))
@@ -458,7 +492,7 @@ def _clause(c: str, own: tuple[str, ...] | None = None) -> DNF:
         return any_of(*(one(("process", re.sub(r"[^a-z0-9]+", "_", re.sub(r"^an? ", "", i)).strip("_"))) for i in items))
     if re.match(r"^(?:[a-z\-]+ )?[a-z\-]*(?:ing|tion|sion|process\(es\))\b", c) and "%" not in c and "provided" not in c and not c.startswith(("a change", "manufacture", "the ", "all ")):
         # a specific process, named by its words: "weaving, combined with making-up"
-        return one(("process", re.sub(r"[^a-z0-9]+", "_", c).strip("_")))
+        return _process(c)
     if m := re.fullmatch(r"a change (?:to .+? )?from any other (chapter|heading|subheading)(?: (?:within|in) (?:that|this) (?:chapter|heading))?(?:,? except from (" + _C + r"))?", c):
         excepted = _codes(m.group(2)) if m.group(2) else NONE
         return one(("shift", _LEVEL[m.group(1)], excepted, None))
@@ -494,6 +528,8 @@ def read_entry(text: str, own: tuple[str, ...] | None = None) -> DNF:
         body = all_of(_clause(m.group(1), own), _clause(m.group(2), own))
     elif re.match(r"^(manufacture|production)( in which)?: ?- ", t) or re.match(r"^manufacture in which: - ", t):
         body = all_of(*(_clause(p, own) for p in _split_and(t)))
+    elif m := re.match(r"^manufacture (from materials of any (?:heading|subheading), except that of the (?:product|good)),? in which: - ", t):
+        body = all_of(_clause(m.group(1), own), *(_clause(p, own) for p in _split_and(t)))
     elif m := re.match(r"^(cc|cth|ctsh|a change from any other (?:chapter|heading|subheading)),? provided that: - ", t):
         # "cth, provided that: - A, and - B": the shift and each condition
         body = all_of(_clause(m.group(1), own), *(_clause(p, own) for p in _split_and(t)))

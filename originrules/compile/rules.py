@@ -153,9 +153,11 @@ class CompiledRuleset:
         10% by value"); a product in an `except` list gets none of that line."""
         if code not in self._tolerances:
             de_minimis = self.agreement.de_minimis
-            specific = [d for d in de_minimis if d.for_codes and d.for_codes.contains(code)]
+            # the notes' tolerance for mixed textile materials stands beside the article's, never instead of it
+            textile = [d for d in de_minimis if d.of == ast.TEXTILE_WEIGHT and d.for_codes.contains(code)]
+            specific = [d for d in de_minimis if d.for_codes and d.of != ast.TEXTILE_WEIGHT and d.for_codes.contains(code)]
             general = [d for d in de_minimis if not d.for_codes]
-            self._tolerances[code] = tuple(d for d in (specific or general) if not (d.except_codes and d.except_codes.contains(code)))
+            self._tolerances[code] = tuple(d for d in (specific or general) + textile if not (d.except_codes and d.except_codes.contains(code)))
         return self._tolerances[code]
 
 

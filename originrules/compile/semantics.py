@@ -13,7 +13,7 @@ from typing import Any
 from originrules.bom import Material
 from originrules.compile.trace import Context
 from originrules.compile.values import HUNDRED, Formula, Ratio, money, percent_of
-from originrules.hs import LEVELS, CodeSet
+from originrules.hs import LEVELS, CodeRange, CodeSet
 from originrules.lang import ast
 from originrules.numbers import EXACT, exact_sum
 
@@ -157,6 +157,8 @@ def _tolerate(ctx: Context, dm: ast.DeMinimis | None, failing: list[Material], u
         info["reason"] = "the rule withholds tolerance from " + ", ".join(m.id for m in blocked)
         return False, info
     candidates = failing + unknown
+    if dm.of == TEXTILE_WEIGHT:
+        return _tolerate_textiles(ctx, dm, candidates, bool(failing), info)
     if dm.of == NET_WEIGHT:  # by weight (the EU TCA's 15% for chapters 2 and 4-24): their net weight
         missing = [ctx.path(m, "net_weight_kg") for m in candidates if m.net_weight_kg is None]
         if ctx.bom.product.net_weight_kg is None:
@@ -188,6 +190,40 @@ def _tolerate(ctx: Context, dm: ast.DeMinimis | None, failing: list[Material], u
     if failing:
         return False, info
     return None, info
+
+
+# the basic textile materials of the notes on mixed products: silk, wool, hair, cotton, vegetable
+# fibres, man-made filaments and staple fibres (chapters 50-55) and metallised yarn (5605); paper
+# and paper-making materials, which the list also names, are not counted
+BASIC_TEXTILES = CodeSet((CodeRange("50", "55"), CodeRange("5605", "5605")))
+
+
+def _tolerate_textiles(ctx: Context, dm: ast.DeMinimis, candidates: list[Material], failing: bool, info: dict[str, Any]) -> tuple[bool | None, dict[str, Any]]:
+    """"The conditions ... are not required to be applied to any basic textile materials ... which,
+    taken together, represent 10% or less of the total weight of all the basic textile materials
+    used": the failing materials must be basic textile materials, and their weight within that share."""
+    others = [m.id for m in candidates if not (m.hs_code and BASIC_TEXTILES.contains(m.hs_code))]
+    if others:
+        info["reason"] = "the tolerance for mixed textile materials covers basic textile materials only, not " + ", ".join(others)
+        return (False if failing else None), info
+    textiles = [m for m in ctx.bom.materials if m.hs_code and BASIC_TEXTILES.contains(m.hs_code)]
+    if {id(m) for m in textiles} <= {id(m) for m in candidates}:
+        # the failing materials are all the basic textile materials used: 100% of their weight,
+        # whatever it is ("may be applied only to mixed products" of two or more besides)
+        info.update({"percent": str(dm.percent), "basis": TEXTILE_WEIGHT, "reason": "the materials that fail are all the basic textile materials used: 100% of their weight"})
+        return (False if failing else None), info
+    missing = [ctx.path(m, "net_weight_kg") for m in textiles if m.net_weight_kg is None]
+    if missing:
+        info.update({"reason": "a tolerance by weight of the textile materials needs their net weights", "missing": missing})
+        return None, info
+    total = exact_sum(m.net_weight_kg for m in candidates)  # type: ignore[misc]
+    limit = percent_of(exact_sum(m.net_weight_kg for m in textiles), dm.percent)  # type: ignore[misc]
+    info.update({"percent": str(dm.percent), "value": str(total), "basis": TEXTILE_WEIGHT, "limit": str(limit)})
+    if total <= limit:
+        info.update({"applied": True, "absorbed": [m.id for m in candidates], "used": str(total), "left": str(EXACT.subtract(limit, total))})
+        return True, info
+    info.update({"used": "0", "left": str(limit), "reason": f"{total} kg exceeds {dm.percent}% of the basic textile materials' weight ({limit} kg)"})
+    return (False if failing else None), info
 
 
 def tolerance_limit(ctx: Context, dm: ast.DeMinimis) -> tuple[Decimal, str] | None:
@@ -247,7 +283,7 @@ def qualified_vnm(ctx: Context, scope: CodeSet) -> tuple[Decimal, Decimal, list[
     return low, low + exact_sum(unsaid), missing
 
 
-NET_WEIGHT, MATERIALS_WEIGHT, WEIGHT_BASES = ast.NET_WEIGHT, ast.MATERIALS_WEIGHT, ast.WEIGHT_BASES  # named in lang/ast.py
+NET_WEIGHT, MATERIALS_WEIGHT, WEIGHT_BASES, TEXTILE_WEIGHT = ast.NET_WEIGHT, ast.MATERIALS_WEIGHT, ast.WEIGHT_BASES, ast.TEXTILE_WEIGHT  # named in lang/ast.py
 
 
 def weights(ctx: Context, scope: CodeSet | None, basis: str) -> tuple[Decimal | None, Decimal | None, list[str]]:
@@ -336,12 +372,16 @@ def wholly_obtained(ctx: Context) -> tuple[bool | None, str, dict[str, Any]]:
     return None, within, {"missing": ["product.wholly_obtained"]}
 
 
-def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None, list[str], list[str]]:
+def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None, list[str], list[str], dict[str, Any]]:
     """`WO from chapter 24` ("all the materials of chapter 24 used are wholly obtained"): every
     material of those codes is declared wholly obtained. A non-originating material is not
-    wholly obtained in a party. Returns (result, the materials that are not, what is missing)."""
+    wholly obtained in a party; under a tolerance `covering WO` ("the tolerance ... applies to the
+    sum of all the materials ... for which the rule requires that such materials be wholly
+    obtained") those within it pass. Returns (result, the materials that are not, what is
+    missing, the tolerance's account or {})."""
     non_originating = {id(m) for m in ctx.non_originating}
     failing: list[str] = []
+    failing_materials: list[Material] = []
     missing: list[str] = []
     for m in ctx.bom.materials:
         if m.hs_code is None:
@@ -351,9 +391,17 @@ def wholly_obtained_materials(ctx: Context, scope: CodeSet) -> tuple[bool | None
         elif inside:
             if id(m) in non_originating:
                 failing.append(m.id)
+                failing_materials.append(m)
             elif not m.wholly_obtained:  # originating, but the BOM does not say it is wholly obtained
                 missing.append(ctx.path(m, "wholly_obtained"))
-    return (False if failing else (None if missing else True)), failing, missing
+    tolerance: dict[str, Any] = {}
+    covering = [dm for dm in ctx.tolerances if dm.covers_wo]
+    if failing_materials and covering:
+        results = [_tolerate(ctx, dm, failing_materials, [], False) for dm in covering]
+        passed, tolerance = next((r for r in results if r[0] is True), results[0])
+        if passed is True:
+            return (None if missing else True), failing, missing, tolerance
+    return (False if failing else (None if missing else True)), failing, missing, tolerance
 
 
 def in_force(ctx: Context, until: dt.date) -> bool:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from originrules.importers import strict_json
-from originrules.importers.uk_tariff.provisions import plain, read_sets, read_treatments
+from originrules.importers.uk_tariff.provisions import plain, read_sets, read_textile_note, read_treatments, refers_to
 from originrules.importers.uk_tariff.provisions import read as read_provisions
 from originrules.safetext import one_line
-from originrules.importers.uk_tariff.prose import _quote, prose
+from originrules.importers.uk_tariff.prose import _quote, key_of, prose
 
 
 def agreement_id(scheme_code: str) -> str:
@@ -197,13 +197,14 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         for t in found:
             lines += [
                 f"    de_minimis {t.percent}% of {t.of}" + (f" for {t.for_chapters}" if t.for_chapters else "")
-                + (f" except {t.except_chapters}" if t.except_chapters else "") + (" within VNM" if t.within else ""),
+                + (f" except {t.except_chapters}" if t.except_chapters else "") + (" within VNM" if t.within else "") + (" covering WO" if t.covers_wo else ""),
                 f"        source {_quote(f'articles/{code}/{t.article}: {t.words}')}",
             ]
             if t.note:
                 lines.append(f"        inferred {_quote(t.note)}")
         if missing:
             lines += [f"    # {one_line(m)}" for m in missing]
+    lines += _textile_note(code, articles.parent.parent / "introductory_notes", rule_sets, not_found)
     # material roles, each from the article on accessories, packing or neutral elements that says it
     treatments, missing = read_treatments(articles)
     not_found.extend(missing)
@@ -222,6 +223,40 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         not_found.append(f"sets: articles/{code}/sets.md gives sets a tolerance of their own; the language has no provision for sets, so a set is checked as one product")
     lines.append("}")
     return "\n".join(lines)
+
+
+def _textile_note(code: str, notes: Path, rule_sets: list[dict[str, Any]], not_found: list[str]) -> list[str]:
+    """The introductory notes' tolerance for products of mixed textile materials, for the rule sets
+    of chapters 50-63 that refer to its note: `de_minimis 10% of textile_weight for ...`."""
+    path = next((f for f in (notes / f"{code}_intro.md", notes / f"{code.replace('-', '_')}_intro.md") if f.is_file()), None)
+    note = read_textile_note(path) if path else None
+    if note is None:
+        if path and "basic textile materials" in path.read_text(encoding="utf-8"):
+            not_found.append(f"mixed textile tolerance: introductory_notes/{path.name} speaks of basic textile materials in words the importer does not read: no such tolerance applied")
+        return []
+    textile = [(k, rs) for rs in rule_sets if (k := key_of(rs)) and "50" <= k[1][:2] <= "63"]
+    keys = [k for k, rs in textile if refers_to(note, prose(rs))]
+    scope = f"for the rules of chapters 50-63 that refer to note {note.note}"
+    if not keys and not any(re.search(r"\bnote \d", prose(rs), re.IGNORECASE) for rs in rule_sets):
+        # the tariff's data carries no reference to any note (Vietnam, Turkey, ...): the list's
+        # references to this one are lost with them, so it is applied to every rule of chapters 50-63
+        keys = [k for k, _ in textile]
+        scope = f"the tariff's rule texts carry no reference to any note, so the list's references to note {note.note} are not known: applied to every rule of chapters 50-63"
+        not_found.append(f"mixed textile tolerance (introductory_notes/{path.name}, note {note.note}): the rule texts do not say which rules refer to the note; applied to every rule of chapters 50-63, marked inferred")  # type: ignore[union-attr]
+    if not keys:
+        not_found.append(f"mixed textile tolerance: no rule of chapters 50-63 refers to note {note.note} of introductory_notes/{path.name}: not applied")  # type: ignore[union-attr]
+        return []
+    written = []
+    for digits, low, high in sorted(set(keys)):
+        if digits == 2:
+            written.append(f"chapter {low}" if low == high else f"chapters {low}-{high}")
+        else:
+            written.append(low if low == high else f"{low}-{high}")
+    return [
+        f"    de_minimis {note.percent}% of textile_weight for {', '.join(dict.fromkeys(written))}",
+        f"        source {_quote(f'introductory_notes/{note.file}, note {note.note}: {note.words}')}",
+        f"        inferred {_quote(f'{scope}; the basic textile materials are read as those of chapters 50-55 and heading 5605 (the note also names paper and paper-making materials, not counted); the higher shares the note gives products with segmented polyurethane yarn or with strip of aluminium or plastic film are not modelled')}",
+    ]
 
 
 def _own_provisions_tolerances(code: str, article: str) -> list[str]:

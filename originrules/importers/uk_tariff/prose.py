@@ -51,6 +51,16 @@ _SUBSTITUTIONS = [
     (r"\*(and|or)\*", r"\1"),
     (r"\s*per\s?cent\b|\s*percent\b", "%"),
     (r"\bthe (?:final |finished )?(?:good|goods|products|product)\b", "the product"),
+    (r"\bof the weight of final product\b", "of the weight of the product"),  # Singapore: "the" lost
+    (r",? taken together,", ""),  # "their value, taken together, does not exceed": a limit on the materials together is what a value limit on them is
+    (r"\bwithin the above limit, the value of the materials classified within\b", "within the above limit, the materials classified within"),  # Cameroon 8430: "the value of ... are only used up to a value"
+    (r"^manufacturing in which\b", "manufacture in which"),
+    (r"\bex-work price\b", "ex-works price"),  # Singapore
+    (r"^calcinations or grinding\b", "calcination or grinding"),  # Cameroon ex 2530: one process, its noun in the plural
+    (r"\bhowever, non-originating materials of the same\b", "however, materials of the same"),
+    (r"^(cc|cth|ctsh), however,", r"\1 however,"),  # EU 290545: non-originating is what "may be used" allows
+    # Canada 1509-1510: "all the olive oils of heading 1509 or heading 1510 are wholly obtained": the materials of those headings
+    (r"^production in which all the olive oils of ((?:heading \d+ or )?heading \d+) are wholly obtained", r"manufacture in which all the materials of \1 used are wholly obtained"),
     ((r"\b(cc|cth|ctsh): all non-originating materials used in the production of the product have undergone a change in "
       r"tariff classification at the \d-digit level \((?:tariff )?(?:chapter|heading|subheading)\)"), r"\1"),
     (r"\(\s*such as [^)]*\)", ""),

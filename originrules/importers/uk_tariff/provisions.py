@@ -36,6 +36,7 @@ class Tolerance:
     article: str  # the file it is read from
     words: str  # the article's words it rests on
     note: str | None = None  # what the line does not say of those words (written as `inferred`)
+    covers_wo: bool = False  # "the tolerance ... applies to the sum of all the materials ... required to be wholly obtained": `covering WO`
 
 
 _NUMBERS = {"five": "5", "seven": "7", "eight": "8", "ten": "10", "twelve": "12", "fifteen": "15", "twenty": "20"}
@@ -65,6 +66,11 @@ _NOT_TEXTILES = re.compile(
 _WITHIN = re.compile(
     r"percentages (?:given|for the maximum|specified|set out).{0,200}?(?:not (?:be )?exceeded|are exceeded|exceeds?)"
     r"|not allow(?: to)? exceed(?:ing)? any of the percentages|exceeds any of the percentages", re.I | re.S)
+# "the tolerance provided for in paragraphs 3 and 4 applies to the sum of all the materials ... for which
+# Annex II ... requires that such materials be wholly obtained"; "If the Product-specific rules of origin
+# require that the materials ... are wholly obtained, paragraphs 1 and 2 of this Article apply"
+_COVERS_WO = re.compile(r"(?:tolerance|paragraphs?)[^.]*\bappl(?:y|ies)\b[^.]*\brequires?\b[^.]*wholly obtained"
+                        r"|\brequires?\b[^.]*wholly obtained,? (?:the tolerance|paragraphs?)[^.]*\bappl(?:y|ies)\b", re.I)
 _TEXTILE_NOTE = re.compile(r"basic textile|mixed (?:yarn|fabric|product)|made-up|heading 5\d0\d|textile materials|milk solids|by dry weight", re.I)
 
 
@@ -105,6 +111,7 @@ def read(folder: Path) -> tuple[list[Tolerance], list[str]]:
 
 def _read(text: str, article: str) -> list[Tolerance]:
     within = bool(_WITHIN.search(text))
+    covers_wo = bool(_COVERS_WO.search(" ".join(text.split())))
     no_textiles = bool(_NOT_TEXTILES.search(text))
     out: list[Tolerance] = []
     context: str | None = None  # "in the case of goods in Chapters ...:" heading the items below it
@@ -137,7 +144,7 @@ def _read(text: str, article: str) -> list[Tolerance]:
             of = m.group("of").lower()
             kinds = ["net_weight", "basis"] if of.endswith("or ex-works price") and "weight" in of else ["net_weight" if "weight" in of else "basis"]
             for kind in kinds:
-                out.append(Tolerance(m.group(1), kind, for_, textiles, within, article, clause, "; ".join(note) or None))
+                out.append(Tolerance(m.group(1), kind, for_, textiles, within, article, clause, "; ".join(note) or None, covers_wo))
     return _alternatives(out)
 
 
@@ -269,3 +276,39 @@ def read_sets(folder: Path) -> str | None:
         return None
     m = _SETS.search(text)
     return m.group(0)[:300] if m else None
+
+
+# ---------------------------------------------------------------- the notes on mixed textile products
+
+_MIXED = re.compile(r"basic textile materials[^.]*?represent (\d+(?:\.\d+)?)% or less of the total weight of all the basic textile materials used", re.I)
+
+
+@attrs.frozen
+class TextileNote:
+    percent: str
+    note: str  # its number: "5"
+    file: str  # introductory_notes/<file>
+    words: str
+
+
+def read_textile_note(notes: Path) -> TextileNote | None:
+    """The introductory notes' tolerance for products of mixed textile materials ("... which, taken
+    together, represent 10% or less of the total weight of all the basic textile materials used"),
+    and the number of its note, by which the list's rules refer to it."""
+    try:
+        text = " ".join(plain(notes.read_text(encoding="utf-8")).split())
+    except OSError:
+        return None
+    m = _MIXED.search(text)
+    heads = list(re.finditer(r"#+ ?note (\d+)\b(?!\.\d)", text[: m.start()] if m else "", re.I))  # "### Note 5:", "### Note 4 - Tolerances ..."
+    if m is None or not heads:
+        return None
+    start = text.rfind("Where", 0, m.start())
+    return TextileNote(m.group(1), heads[-1].group(1), notes.name, text[max(start, m.start() - 300) : m.end()] + ".")
+
+
+def refers_to(note: TextileNote, rule_prose: str) -> bool:
+    """Does a rule's prose refer to the note: by its number ("see Introductory Note 5"), or by its
+    subject ("for special conditions relating to products made of a mixture of textile materials,
+    see Introductory Note 6", where Kenya's and Switzerland's notes number it 5)?"""
+    return bool(re.search(rf"\bnote {note.note}\b(?!\.\d)|mixture of textile materials", rule_prose, re.I))
