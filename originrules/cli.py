@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import errno
 import hashlib
 import json
@@ -26,7 +25,7 @@ from originrules import __version__
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
-from originrules.registry import find, load_file, shipped
+from originrules.registry import codes, find, load_file
 from originrules.report import FORMATS  # light: renderers are imported when used
 from originrules.report.model import EXPLAIN_MODES
 from originrules.safetext import one_line, visible
@@ -62,6 +61,11 @@ def _echoed_json(fmt: str, data: Any) -> bool:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     return fmt == "json"
+
+
+def _check_party(party: str | None) -> None:
+    if party is not None and not (len(party) == 2 and party.isascii() and party.isalpha()):
+        _fail(OriginrulesError(Problem(f"--party {party[:20]!r} is not an ISO 3166 alpha-2 country code (IN, GB, AE ...)", code="CLI003")))
 
 
 def _fail(error: OriginrulesError) -> None:
@@ -346,28 +350,11 @@ def agreements(fmt: str, party: str | None) -> None:
     the share of them translated from the annex prose (the rest are `untranslated` entries).
     With --party IN, only those India is a party to (India's agreements, not the UK's schemes
     with third countries)."""
-    if party is not None and not (len(party) == 2 and party.isascii() and party.isalpha()):
-        _fail(OriginrulesError(Problem(f"--party {party[:20]!r} is not an ISO 3166 alpha-2 country code (IN, GB, AE ...)", code="CLI003")))
+    _check_party(party)
+    from originrules.registry import listing
+
     try:
-        rows = []
-        for code, crs in shipped().items():
-            ag = crs.agreement
-            if party is not None and party.upper() not in ag.parties:
-                continue
-            rows.append(
-                {
-                    "code": code,
-                    "aliases": list(ag.aliases),
-                    "name": ag.name,
-                    "parties": list(ag.parties),
-                    "in_force": ag.in_force.isoformat() if ag.in_force else None,
-                    "rules": len(crs.rules),
-                    "translated": sum(r.translated for r in crs.ruleset.rules),
-                    "source": ag.instrument,
-                    "ruleset": crs.ruleset.path,
-                    "inferred": sum(p.provenance.inferred for p in ag.params) + sum(r.provenance.inferred for r in crs.ruleset.rules),
-                }
-            )
+        rows = [r for r in listing() if party is None or party.upper() in r["parties"]]
     except OriginrulesError as e:
         _fail(e)
     if _echoed_json(fmt, rows):
@@ -383,16 +370,18 @@ def agreements(fmt: str, party: str | None) -> None:
 @main.command()
 @click.argument("args", nargs=-1, metavar="AGREEMENT HS | --compare HS")
 @click.option("--compare", is_flag=True, help="Show the rule for HS in every agreement, side by side.")
+@click.option("--party", metavar="XX", help="With --compare: only the agreements this country (ISO alpha-2) is a party to.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
+def rules(args: tuple[str, ...], compare: bool, party: str | None, fmt: str) -> None:
     """Show the rule that applies to an HS code, where it is written, and what it means.
 
     \b
     Examples:
       originrules rules UK 8703.22
-      originrules rules --compare 871120
+      originrules rules --compare 871120 --party IN
     Exit code 3 if no rule applies (for --compare: in no agreement).
     """
+    _check_party(party)
     wanted = 1 if compare else 2
     if len(args) != wanted:
         raise click.UsageError("give an HS code with --compare, else an agreement and an HS code")
@@ -400,7 +389,7 @@ def rules(args: tuple[str, ...], compare: bool, fmt: str) -> None:
     if code is None or not 2 <= len(code) <= 10:
         raise click.BadParameter(f"{args[-1]!r} is not an HS code (2 to 10 digits; dots and spaces allowed)", param_hint="HS")
     try:
-        targets = list(shipped().values()) if compare else [find(args[0])]
+        targets = [find(c) for c in codes(party)] if compare else [find(args[0])]
     except OriginrulesError as e:
         _fail(e)
     from originrules.report.rules import rule_info
@@ -510,6 +499,8 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
                 continue
             changed.append(path)
             if diff:
+                import difflib  # only here: a did-you-mean or a diff, never on a normal run
+
                 click.echo("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(path), f"{path} (formatted)")), nl=False)
             elif not check_only:
                 _write(str(path), new)
@@ -1092,6 +1083,97 @@ def schema_bom() -> None:
     from originrules.inputs import bom_schema
 
     click.echo(json.dumps(bom_schema(), indent=2, ensure_ascii=False))
+
+
+
+# ---------------------------------------------------------------- chips: export-control scenarios
+
+
+@main.group()
+def chips() -> None:
+    """Export-control scenarios for AI chips: what an order of advanced computing items would need
+    under a regime kept as data (rulesets/us-ai-diffusion-2025.regime: the US AI diffusion
+    framework of January 2025, rescinded before its compliance date and never enforced).
+
+    \b
+    Exit codes of check: 0 no licence needed, 1 licence needed, 3 undetermined, 2 bad order.
+    """
+
+
+_REGIME_OPTION = click.option("--regime", default="us-ai-diffusion-2025", show_default=True, help="A shipped regime's name, or a .regime file.")
+
+
+@chips.command(name="check")
+@click.argument("order", type=click.Path(dir_okay=False))
+@_REGIME_OPTION
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Decide as on this day (default: the order's date).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text", show_default=True)
+@click.option("--what-if", "what_ifs", multiple=True, metavar="LIMIT=N", help="Change a limit of the regime: lpp=7916000, or lpp_h100_equivalents=500 (the reported proposal). Marked hypothetical.")
+@click.option("--record", "record_it", is_flag=True, help="Keep the decision in the database (originrules history; audit verify).")
+@_db_option
+def chips_check(order: str, regime: str, on: dt.datetime | None, fmt: str, what_ifs: tuple[str, ...], record_it: bool, db_url: str | None) -> None:
+    """Decide an ORDER (JSON): exporter, destination, date, end_user {name, type, hq_country, veu},
+    prior_tpp_this_year, country_tpp_used, items [{chip, quantity}].
+
+    \b
+    Examples:
+      originrules chips check order.json
+      originrules chips check order.json --what-if lpp_h100_equivalents=500 --format json
+    """
+    from originrules.bom import decode
+    from originrules.chips import check, render
+
+    try:
+        try:
+            text = Path(order).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise OriginrulesError(Problem(f"cannot read: {e}", order, "CHP010")) from None
+        from originrules.chips import load, read_order, whole_numbers
+
+        rules = load(regime)
+        decision = check(read_order(whole_numbers(decode(text, order)), rules, order), rules, on=on.date() if on else None, what_if=what_ifs)
+        if record_it:
+            from originrules.store import Store
+
+            Store(db_url).keep_chips(decision)
+    except OriginrulesError as e:
+        _fail(e)
+    click.echo(render(decision, fmt), nl=False)
+    sys.exit(decision.exit_code)
+
+
+@chips.command(name="list")
+@_REGIME_OPTION
+@_format_option
+def chips_list(regime: str, fmt: str) -> None:
+    """The chips the regime knows: ECCN, TPP (with its H100-equivalents) and the source of each."""
+    from originrules.chips import listing, load
+
+    try:
+        rows = listing(load(regime))
+    except OriginrulesError as e:
+        _fail(e)
+    if _echoed_json(fmt, rows):
+        return
+    for r in rows:
+        inferred = f"; inferred: {r['inferred']}" if r["inferred"] else ""
+        click.echo(f"{r['chip']:<18} {r['eccn']:<8} TPP {r['tpp']:>7,} ({r['h100_equivalents']} H100){'' if r['controlled'] else '  not controlled by the regime'}")
+        click.echo(f"    {r['basis']}; {r['source']}{inferred}")
+
+
+@chips.command(name="lint")
+@_REGIME_OPTION
+def chips_lint(regime: str) -> None:
+    """Check a regime file: it reads, every figure carries its source (or says why it is inferred),
+    every name a step uses is defined, the last step answers every order. Exit 2 if not."""
+    from originrules.chips import load
+
+    try:
+        r = load(regime)
+    except OriginrulesError as e:
+        _fail(e)
+    click.echo(f"{r.path}: {len(r.steps)} steps, {len(r.groups)} country groups, {len(r.limits)} limits, {len(r.chips)} chips; "
+               f"every figure sourced; {r.inferred_count()} marked inferred")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@ or any file by path. Compiling is the compiler's (originrules/compile)."""
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from pathlib import Path
@@ -183,9 +182,57 @@ def shipped() -> dict[str, CompiledRuleset]:
     return {code: _load_shipped(code) for code in _catalogue()}
 
 
-def codes() -> list[str]:
-    """The shipped agreement codes, read from the headers: no ruleset is loaded."""
-    return sorted(_catalogue())
+def codes(party: str | None = None) -> list[str]:
+    """The shipped agreement codes, read from the headers: no ruleset is loaded. With `party`, only
+    the agreements that country is a party to."""
+    return sorted(code for code, (_, _, parties) in _scan().items() if party is None or party.upper() in parties)
+
+
+INDEX = "index.json"  # rulesets/index.json: `agreements` lists from it (tools/ruleset_index.py writes it)
+
+
+def summary(crs: CompiledRuleset) -> dict[str, Any]:
+    """What `agreements` lists of one ruleset."""
+    ag = crs.agreement
+    return {
+        "code": ag.code,
+        "aliases": list(ag.aliases),
+        "name": ag.name,
+        "parties": list(ag.parties),
+        "in_force": ag.in_force.isoformat() if ag.in_force else None,
+        "rules": len(crs.rules),
+        "translated": sum(r.translated for r in crs.ruleset.rules),
+        "source": ag.instrument,
+        "ruleset": crs.ruleset.path,
+        "inferred": sum(p.provenance.inferred for p in ag.params) + sum(r.provenance.inferred for r in crs.ruleset.rules),
+    }
+
+
+def listing() -> list[dict[str, Any]]:
+    """Every shipped agreement as `agreements` lists it, from the index beside the rulesets: each
+    entry is taken only if its file's SHA-256 is the one indexed; a ruleset changed since (or not
+    in the index) is loaded and summarised afresh. Loading all 43 takes seconds; the index, a
+    few milliseconds."""
+    import hashlib
+    import json
+
+    try:
+        index = json.loads((resources.rulesets_dir() / INDEX).read_text(encoding="utf-8"))
+        entries = {e["code"]: e for e in index["agreements"]} if isinstance(index, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        entries = {}
+    out = []
+    for code, (path, _) in _catalogue().items():
+        entry = entries.get(code)
+        if not (isinstance(entry, dict) and entry.get("sha256") == hashlib.sha256(path.read_bytes()).hexdigest()):
+            entry = {**summary(_load_shipped(code)), "sha256": None}
+        out.append({k: v for k, v in entry.items() if k != "sha256"})
+    return out
+
+
+def parties() -> list[str]:
+    """Every country some shipped agreement names as a party, from the headers."""
+    return sorted({p for _, _, named in _scan().values() for p in named})
 
 
 def on_route(exporter: str, importer: str) -> list[CompiledRuleset]:
@@ -204,6 +251,8 @@ def find(name: str) -> CompiledRuleset:
                 return crs
     known = ", ".join(code + (f" ({', '.join(aliases)})" if aliases else "") for code, (_, aliases) in _catalogue().items())
     names = [n for code, (_, aliases) in _catalogue().items() for n in (code, *aliases)]
+    import difflib  # only here: a did-you-mean or a diff, never on a normal run
+
     close = difflib.get_close_matches(wanted, names, n=1)
     hint = f"did you mean {close[0]}?" if close else ""
     raise UnknownAgreement(Problem(f"unknown agreement {name!r}; known: {known}", code="CLI001", hint=hint))

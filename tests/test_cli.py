@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import originrules
 from originrules.cli import main
 from tests.conftest import REPO, rule_line
 
@@ -202,3 +203,10 @@ def test_agreements_says_how_many_values_are_inferred():
     assert 0 < rows["UK-EU"]["translated"] < rows["UK-EU"]["rules"] == 352
     assert rows["AUSTRALIA"]["inferred"] >= 2
     assert rows["MAURITIUS"]["in_force"] == "2021-04-01"
+
+
+def test_rules_compare_narrowed_to_one_partys_agreements():
+    out = CliRunner().invoke(main, ["rules", "--compare", "871120", "--party", "IN", "--format", "json"])
+    agreements = {r["agreement"] for r in json.loads(out.output)}
+    assert "UAE" in agreements and "UK-JAPAN" not in agreements and all("IN" in originrules.find_agreement(a).agreement.parties for a in agreements)
+    assert CliRunner().invoke(main, ["rules", "--compare", "871120", "--party", "India"]).exit_code == 2

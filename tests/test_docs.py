@@ -33,11 +33,15 @@ def test_every_inferred_header_parameter_is_called_inferred():
     words = {"insufficient_operations": "insufficient operations", "de_minimis": "de minimis", "value_name": "value name", "hs_edition": "HS edition"}
     for code, crs in originrules.agreements().items():
         rows = [line for line in section(code).splitlines() if line.startswith("| ")]
+        seen: dict[str, int] = {}
         for p in crs.agreement.params:
+            # a method's row names it ("build-down", "direct method"); other rows name the keyword.
+            # A keyword given several times (de_minimis) has as many rows, in the same order.
+            word = str(p.value[0]).replace("_", "-") if p.keyword == "method" else words.get(p.keyword, p.keyword)
+            nth = seen[word] = seen.get(word, -1) + 1
             if not p.provenance.inferred:
                 continue
-            # a method's row names it ("build-down", "direct method"); other rows name the keyword
-            word = str(p.value[0]).replace("_", "-") if p.keyword == "method" else words.get(p.keyword, p.keyword)
-            row = next((r for r in rows if word in r.split("|")[1]), None)
+            named = [r for r in rows if word in r.split("|")[1]]
+            row = named[nth] if nth < len(named) else (named[0] if len(named) == 1 else None)
             assert row is not None, f"{code}: no row for {word} in docs/agreements.md"
             assert "inferred" in row.lower(), f"{code}: {word} is inferred in the ruleset but not in the docs"

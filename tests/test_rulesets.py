@@ -10,6 +10,7 @@ import pytest
 import originrules
 from originrules import resources
 from originrules.lang.format import dump
+from tests.conftest import REPO
 
 SHIPPED = sorted(p.name for p in resources.rulesets_dir().glob("*.roo"))
 # the UK's schemes are written by the importer and pinned in tests/test_uk_tariff.py
@@ -49,3 +50,34 @@ def test_uae_ex_works_thresholds_are_five_points_below_fob():
     rules = {r.key_text: r.text for r in crs.ruleset.rules}
     assert rules["87"] == "CTH and va(45%)"
     assert rules["8716"] == "CTSH and va(40%)"
+
+
+def test_the_index_agreements_lists_from_is_current_and_says_what_loading_says():
+    # `originrules agreements` lists from rulesets/index.json (a ruleset changed since is loaded
+    # instead); the index here must be the one tools/ruleset_index.py writes from these rulesets
+    from originrules import registry
+    from tests.conftest import load_tool
+
+    written = (REPO / "rulesets" / registry.INDEX).read_text(encoding="utf-8")
+    assert written == load_tool("ruleset_index").index(), "rulesets/index.json is stale: run python tools/ruleset_index.py"
+    assert registry.listing() == [registry.summary(crs) for crs in registry.shipped().values()]
+
+
+def test_a_ruleset_changed_since_the_index_was_written_is_listed_as_it_now_is(tmp_path, monkeypatch):
+    import shutil
+
+    from originrules import registry, resources
+
+    copy = tmp_path / "rulesets"
+    shutil.copytree(REPO / "rulesets", copy)
+    path = copy / "india-uae-cepa.roo"
+    path.write_text(path.read_text(encoding="utf-8").replace('"India–UAE Comprehensive', '"The India–UAE Comprehensive', 1), encoding="utf-8")
+    monkeypatch.setattr(resources, "rulesets_dir", lambda: copy)
+    for cached in (registry._scan, registry._catalogue, registry._load_shipped):
+        cached.cache_clear()
+    try:
+        uae = next(r for r in registry.listing() if r["code"] == "UAE")
+        assert uae["name"].startswith("The India–UAE")
+    finally:
+        for cached in (registry._scan, registry._catalogue, registry._load_shipped):
+            cached.cache_clear()

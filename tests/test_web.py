@@ -462,3 +462,24 @@ def test_decide_as_on_a_date_keep_the_result_as_a_record_and_read_it(server: str
     assert _text_when(browser, By.ID, "record-verdict") == "UAE: not originating"
     assert "2026-12-05" in _text_when(browser, By.ID, "record")
     assert '"verdict": "not originating"' in _text_when(browser, By.ID, "record-output")
+
+
+def test_the_agreement_list_can_be_narrowed_to_one_partys_agreements(client: TestClient) -> None:
+    # issue 25, item 7: India's seven agreements (and the UK's schemes that name India), not the UK's with third countries
+    page = client.get("/?party=IN").text
+    listed = set(re.findall(r'<option value="([A-Z][A-Z0-9-]+)">', page.split('id="agreement"')[1].split("</select>")[0]))
+    assert {"UAE", "UK", "EFTA", "OMAN", "MAURITIUS", "AUSTRALIA", "ASEAN"} <= listed and "UK-JAPAN" not in listed
+    assert page.split('id="agreement"')[1].split("<option")[1].startswith(' value="">all agreements on the BOM')  # the default stays the BOM's route
+    assert "UK-JAPAN" in client.get("/").text
+    assert client.get("/?party=India").status_code == 400 and client.get("/?country=IN").status_code == 400
+
+
+@needs_browser
+def test_decide_an_ai_chip_order_in_the_workspace(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/chips")
+    browser.find_element(By.ID, "order").send_keys(str(EXAMPLES / "orders" / "h100-india-1000.json"))
+    browser.find_element(By.ID, "decide-order").click()
+    assert _text_when(browser, By.ID, "chips-verdict") == "NO LICENCE REQUIRED: IN, 1,000 chips under US-AI-DIFFUSION-2025"
+    assert "never enforced" in _text_when(browser, By.ID, "chips-caveats")

@@ -5,7 +5,6 @@ Every problem found is collected, so a rule writer sees all of them at once.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from decimal import Decimal
@@ -60,6 +59,8 @@ class _Resolver:
         )
 
     def did_you_mean(self, name: str, known: list[str]) -> str:
+        import difflib  # only here: a did-you-mean or a diff, never on a normal run
+
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or difflib.get_close_matches(
             name.lower(), [k.lower() for k in known], n=1, cutoff=0.6
         )

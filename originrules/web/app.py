@@ -258,7 +258,17 @@ def _with_register(bom: Any, agreement: str, day: dt.date, db: str | None) -> An
 
 
 async def index(request: Request) -> Response:
-    return _page(request, "check.html", today=dt.date.today().isoformat())
+    """The check form. `?party=IN`: the agreement list holds only the agreements that country is a
+    party to (the default choice stays "all agreements on the BOM's route")."""
+    from originrules.registry import codes, parties
+
+    try:
+        party = _query(request, "party").get("party", "").strip().upper() or None
+        if party is not None and not (len(party) == 2 and party.isascii() and party.isalpha()):
+            raise OriginrulesError(Problem(f"party: {one_line(party)[:20]!r} is not an ISO 3166 alpha-2 country code", code="WEB002"))
+    except OriginrulesError as e:
+        return _error_page(request, e)
+    return _page(request, "check.html", today=dt.date.today().isoformat(), agreements=codes(party), party=party or "", parties=parties())
 
 
 async def check_page(request: Request) -> Response:
@@ -438,6 +448,33 @@ async def keep(request: Request) -> Response:
     return RedirectResponse(f"/history/{decision_id}", status_code=303)
 
 
+async def chips_page(request: Request) -> Response:
+    """An AI-chip export scenario: an order decided under the regime (originrules.chips)."""
+    if request.method == "GET":
+        return _page(request, "chips.html")
+    from originrules.bom import decode
+    from originrules.chips import check, load, read_order, whole_numbers
+    from originrules.chips.report import _lines
+
+    try:
+        form = await _form(request)
+        upload = form.get("order")
+        if upload is None or not hasattr(upload, "read"):
+            raise OriginrulesError(Problem("choose an order file (JSON)", code="WEB002"))
+        name = one_line(Path(upload.filename or "order.json").name)[:100]
+        try:
+            text = (await upload.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise OriginrulesError(Problem("cannot read: not UTF-8", name, "CHP010")) from None
+        regime = load()
+        what_if = [w.strip() for w in str(form.get("what_if") or "").split(",") if w.strip()]
+        decision = check(read_order(whole_numbers(decode(text, name)), regime, name), regime, what_if=what_if)
+    except OriginrulesError as e:
+        return _error_page(request, e)
+    headline, facts, trail, caveats = _lines(decision)
+    return _page(request, "chips.html", result={"headline": headline, "facts": facts, "trail": trail, "caveats": caveats})
+
+
 async def record_page(request: Request) -> Response:
     """One recorded decision in full: what was recorded, and its report as kept."""
     from originrules.store import Store
@@ -558,6 +595,7 @@ def create_app(db: str | None = None, hosts: tuple[str, ...] = (), body_timeout:
             Route("/history", history_page, methods=["GET", "POST"]),
             Route("/history/{decision_id}", record_page),
             Route("/download", download, methods=["POST"]),
+            Route("/chips", chips_page, methods=["GET", "POST"]),
             Route("/keep", keep, methods=["POST"]),
             Route("/api/check", api_check, methods=["POST"]),
             Route("/api/rules/{agreement}/{hs}", api_rules),
