@@ -13,7 +13,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation, localcontext
 from itertools import compress, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, methodcaller
 from operator import is_not as _is_not
 from operator import not_ as _not
 from pathlib import Path
@@ -746,9 +746,10 @@ _Country = Literal[_TWO_CAPITALS]  # type: ignore[valid-type]
 
 class _CMaterial(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     # the defaults are the Material's own; a field written with its default ("description": "")
-    # makes the key count below disagree, and the full reading takes the BOM
+    # makes the key count below disagree, and the full reading takes the BOM. Amounts are kept
+    # as their raw JSON (a text "18000.50" or a number 18000.50), read exactly from that text
     id: str
-    value: str
+    value: msgspec.Raw
     origin: _Origin
     hs_code: str | None = None
     description: str = ""
@@ -758,8 +759,8 @@ class _CMaterial(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 class _CProduct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     hs_code: str
     description: str = _UNSET
-    ex_works: str = _UNSET
-    fob: str = _UNSET
+    ex_works: msgspec.Raw = _UNSET
+    fob: msgspec.Raw = _UNSET
     currency: str = _UNSET
     exporting_country: _Country = _UNSET
     importing_country: _Country = _UNSET
@@ -769,10 +770,10 @@ class _CProduct(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class _CCosts(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    direct_labour: str = _UNSET
-    direct_overhead: str = _UNSET
-    profit: str = _UNSET
-    other_costs: str = _UNSET
+    direct_labour: msgspec.Raw = _UNSET
+    direct_overhead: msgspec.Raw = _UNSET
+    profit: msgspec.Raw = _UNSET
+    other_costs: msgspec.Raw = _UNSET
 
 
 class _CBom(msgspec.Struct, forbid_unknown_fields=True, rename={"comment": "_comment"}):
@@ -792,12 +793,44 @@ _MATERIAL_DEFAULTS = (repeat(False), *(repeat(None) for _ in Material._fields[7:
 _SPACED_COLON = ('" :', '"\t:', '"\n:', '"\r:')
 # each a column joined by new lines, matched whole
 _NUMBERS = re.compile(rf"(?:[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?\n)*")
+# amounts as their raw JSON: a plain decimal as a text or as a JSON number (no sign, no exponent)
+_N = rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?"
+_RAW_NUMBERS = re.compile(rf'(?:(?:"{_N}"|(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)\n)*'.encode())
+_QUOTE = ord('"')
+_UNQUOTE = methodcaller("strip", b'"')
 _CODES = re.compile(r"(?:(?:[0-9][0-9]){1,5}\n)*")
-_PRODUCT_CODE = re.compile(r"(?:[0-9][0-9]){3,5}")
 
 
 def _column(pattern: re.Pattern[str], values: Any) -> bool:
     return not values or pattern.fullmatch("\n".join(values) + "\n") is not None
+
+
+def _amounts(raws: list[bytes]) -> tuple[list[Decimal], int] | None:
+    """Raw JSON amounts as exact decimals, and how many were texts (in quotes); None if any is
+    not a plain decimal within the limits (the full reading then names it)."""
+    if raws and _RAW_NUMBERS.fullmatch(b"\n".join(raws) + b"\n") is None:
+        return None
+    texts = sum(1 for r in raws if r[0] == _QUOTE)
+    plain = list(map(bytes.decode, map(_UNQUOTE, raws)))
+    if texts != len(raws) and not _column(_NUMBERS, plain):  # a JSON number beyond the limits
+        return None
+    return list(map(Decimal, plain)), texts
+
+
+def _codes(codes: list[str | None], low: int) -> list[str | None] | None:
+    """Codes as digits: "8714.10" as people write it read as 871410, each distinct code once; None
+    if any is not 2 (or `low`) to 10 digits, an even count, once its dots and spaces are gone
+    (an odd count is the full reading's: it repairs a lost leading zero, with a warning)."""
+    distinct = set(codes) - {None}
+    if not distinct or _column(_CODES, distinct) and low == 2:
+        return codes
+    read: dict[str | None, str | None] = {None: None}
+    for code in distinct:
+        digits = normalise(code)  # type: ignore[arg-type]
+        if digits is None or len(digits) % 2 or not low <= len(digits) <= 10:
+            return None
+        read[code] = digits
+    return list(map(read.__getitem__, codes))
 
 
 def _set(struct: Any) -> dict[str, Any]:
@@ -820,21 +853,26 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     costs = _set(raw_costs) if raw_costs is not _UNSET else {}
     rates = raw_rates if raw_rates is not _UNSET else {}
     found = raw.materials
-    numbers = list(map(_C_VALUE, found))
-    codes = list(map(_C_HS_CODE, found))
+    amounts = _amounts(list(map(bytes, map(_C_VALUE, found))))
+    bases = _amounts([bytes(p[k]) for k in ("ex_works", "fob") if k in p] + [bytes(v) for v in costs.values()])
+    if amounts is None or bases is None:
+        return None
+    numbers, quoted = amounts
+    codes = _codes(list(map(_C_HS_CODE, found)), 2)
+    product_code = _codes([p["hs_code"]], 6)
+    if codes is None or product_code is None:
+        return None
     origins = list(map(_C_ORIGIN, found))
     descriptions = list(map(_C_DESCRIPTION, found))
     declared = list(map(_C_ORIGINATING, found))
     ids = list(map(_C_ID, found))
     del found, raw
-    money = [p[k] for k in ("ex_works", "fob") if k in p] + list(costs.values()) + list(rates.values())
-    if not (
-        _column(_NUMBERS, numbers)
-        and _column(_NUMBERS, money)
-        and _column(_CODES, set(codes) - {None})
-        and _PRODUCT_CODE.fullmatch(p["hs_code"])
-    ):
+    if not _column(_NUMBERS, list(rates.values())):
         return None
+    base_values, base_quoted = bases
+    base_values.reverse()  # taken off the end below, in the order they were listed
+    product_base = {k: base_values.pop() for k in ("ex_works", "fob") if k in p}
+    cost_values = {k: base_values.pop() for k in costs}
     # keys and text values: the top-level keys, product fields (all texts but wholly_obtained,
     # and processes, a list of texts), costs (texts), exchange rates (a text key and value);
     # per material id, value and origin (keys and values), description and code where given
@@ -843,23 +881,24 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     strings = 2 + (raw_costs is not _UNSET) + (raw_rates is not _UNSET) + 2 * (comment is not _UNSET)
     strings += 2 * len(p) - ("wholly_obtained" in p) + (len(p["processes"]) - 1 if "processes" in p else 0)
     strings += 2 * len(costs) + 2 * len(rates)
-    strings += 6 * n + 2 * (n - descriptions.count("")) + 2 * (n - codes.count(None)) + (n - declared.count(None))
+    strings -= len(product_base) + len(costs) - base_quoted  # an amount given as a JSON number has no quotes
+    strings += 5 * n + quoted + 2 * (n - descriptions.count("")) + 2 * (n - codes.count(None)) + (n - declared.count(None))
     # one string object for each repeated code (a 200,000-line BOM repeats a few hundred).
     # Every step a C loop: this runs per material.
     same: dict[str, Any] = {}
     one = same.setdefault
     codes = list(map(one, codes, codes))
-    rows = zip(ids, descriptions, codes, map(Decimal, numbers), origins, declared, *_MATERIAL_DEFAULTS)
+    rows = zip(ids, descriptions, codes, numbers, origins, declared, *_MATERIAL_DEFAULTS)
     materials = list(map(tuple.__new__, repeat(Material), rows))  # no Python-level constructor
     if 2 * strings != text.count(b'"') or len(set(map(_ID, materials))) != len(materials):
         return None  # a repeated key, or a repeated id: the full reading names it
     if UNKNOWN_ORIGIN in compress(origins, declared):
         return None  # an error: the full reading says it
     product = Product(
-        hs_code=p["hs_code"],
+        hs_code=product_code[0],  # type: ignore[arg-type]
         description=p.get("description", ""),
-        ex_works=Decimal(p["ex_works"]) if "ex_works" in p else None,
-        fob=Decimal(p["fob"]) if "fob" in p else None,
+        ex_works=product_base.get("ex_works"),
+        fob=product_base.get("fob"),
         currency=p.get("currency"),
         exporting_country=p.get("exporting_country"),
         importing_country=p.get("importing_country"),
@@ -870,4 +909,4 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     exchange = {k: Decimal(v) for k, v in rates.items()}
     if (product.ex_works is None and product.fob is None) or 0 in (product.ex_works, product.fob) or 0 in exchange.values():
         return None  # a value basis is needed, and none may be zero: the full reading says so
-    return Bom(product, tuple(materials), {k: Decimal(v) for k, v in costs.items()}, source, exchange, (), digest)
+    return Bom(product, tuple(materials), cost_values, source, exchange, (), digest)

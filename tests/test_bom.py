@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -130,6 +131,13 @@ _numbers = st.one_of(
     st.decimals(min_value=0, max_value=10**15, places=2).map(str),
     st.decimals(min_value=0, max_value=10, places=13).map(str),
     st.sampled_from(["0", "1", "12.5", "999999999999999", "1000000000000000", "0.000000000001", "0.0000000000001", "1.", ".5", "-1", "1e3", "NaN", " 1"]),
+    # a JSON number, as people and json.dump write them: marked here, written bare in the text below
+    st.one_of(
+        st.integers(min_value=-1, max_value=10**16).map(str),
+        st.floats(min_value=0, max_value=1e16, allow_nan=False).map(repr),
+        st.decimals(min_value=0, max_value=10**6, places=14).map(str),
+        st.sampled_from(["1e3", "1.50", "007", "1E+3", "0.0"]),
+    ).map(lambda number: f"RAW:{number}"),
 )
 
 
@@ -170,6 +178,7 @@ def _bom_texts(draw):  # type: ignore[no-untyped-def]
     if draw(st.booleans()):
         data["exchange_rates"] = {"USD": draw(_numbers)}
     text = json.dumps(data, default=str, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 2])))
+    text = re.sub(r'"RAW:([^"]*)"', r"\1", text)  # the marked numbers, bare
     if draw(st.integers(0, 5)) == 0:  # a repeated key, somewhere
         text = text.replace('"value": ', '"value": "1", "value": ', 1).replace('"hs_code": ', '"hs_code": "87", "hs_code": ', 1)
     return text
@@ -199,3 +208,16 @@ def test_a_repeated_key_is_refused_even_where_the_fast_reading_would_keep_the_la
     assert _canonical(text.encode(), "x", "d") is None
     with pytest.raises(BomError, match="'value' given twice"):
         loads(text)
+
+
+def test_codes_with_dots_and_amounts_as_json_numbers_are_read_by_the_fast_reading():
+    # issue 25, item 9: the fast reading held only for canonical input; people write "8714.10" and 18000.50
+    data = json.loads((EXAMPLES / "motorcycle-uae.json").read_text(encoding="utf-8"))
+    data["product"].update({"hs_code": "8711.20", "fob": 1090, "ex_works": 1050.00})
+    for m in data["materials"]:
+        m["hs_code"] = m["hs_code"][:4] + "." + m["hs_code"][4:]
+        m["value"] = float(m["value"]) if "." in m["value"] else int(m["value"])
+    text = json.dumps(data)
+    fast = _canonical(text.encode("utf-8"), "m.json", "d")
+    assert fast is not None and fast == from_dict(decode(text), "m.json", digest="d") and fast.materials == from_dict(decode(text), "m.json", digest="d").materials
+    assert fast.product.hs_code == "871120" and fast.product.ex_works == Decimal("1050.00")
