@@ -124,6 +124,22 @@ class Store:
         with self.transaction() as conn:
             return rec.history(conn, product, agreement)
 
+    def keep_chips(self, decision: Any) -> str:
+        """Record an export-control decision (originrules.chips), as `chips check --record`:
+        the order, the regime's text with its chips' table, the report as JSON."""
+        from originrules.chips import render
+
+        row = {
+            "decision_id": decision.decision_id, "kind": "chips", "recorded_at": _now(), "on_date": decision.on,
+            "agreement": decision.regime.code, "hs_code": "", "product": rec.chips_product(decision.order),
+            "verdict": decision.verdict, "input_sha256": rec.sha256_text(decision.order.text), "ruleset_sha256": decision.regime.sha256,
+            "assume_origin": False, "input": decision.order.text,
+            "context": json.dumps({"what_if": list(decision.what_if), "warnings": [], "declarations": []}, sort_keys=True),
+            "output": render(decision, "json"), "_ruleset": (decision.regime.sha256, decision.regime.path),
+        }
+        self.record([row], {decision.regime.sha256: decision.regime.text})
+        return str(decision.decision_id)
+
     def show(self, decision_id: str) -> dict[str, Any] | None:
         """One recorded decision in full (records.show), or None."""
         if self.engine is None:

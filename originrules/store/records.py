@@ -160,6 +160,36 @@ _SHOWN = {
 }
 
 
+#: an export-control record's shown columns (originrules.chips), derived again
+_SHOWN_CHIPS = {
+    "decision_id": lambda d: d.decision_id,
+    "verdict": lambda d: d.verdict,
+    "agreement": lambda d: d.regime.code,
+    "product": lambda d: chips_product(d.order),
+    "input_sha256": lambda d: sha256_text(d.order.text),
+    "ruleset_sha256": lambda d: d.regime.sha256,
+}
+
+
+def chips_product(order: Any) -> str:
+    """What an export-control record shows as its product: the items and where they go."""
+    return f"{sum(i.quantity for i in order.items):,} chips ({', '.join(sorted({i.chip.model for i in order.items}))}) to {order.destination}"[:500]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def replay_chips(r: Any, regime_text: str, path: str) -> tuple[Any, str]:
+    """An export-control record decided again from its stored order and regime text."""
+    from originrules.chips import check, render
+    from originrules.chips.regime import load_text
+
+    context = json.loads(r.context)
+    decision = check(json.loads(r.input), load_text(regime_text, path), on=r.on_date, what_if=context.get("what_if", []))
+    return decision, render(decision, "json")
+
+
 def _why_bad(r: Any, previous: str, texts: dict[str, tuple[str, str, bool]]) -> list[str]:
     why = []
     if r.prev_sha256 != previous:
@@ -174,13 +204,14 @@ def _why_bad(r: Any, previous: str, texts: dict[str, tuple[str, str, bool]]) -> 
     data = r.input.encode("utf-8")
     if r.input_sha256 not in (hashlib.sha256(data.strip()).hexdigest(), hashlib.sha256(data).hexdigest()):  # as read (bom.loads), or canonical
         why.append("its input no longer has the hash it was decided from")
+    shown = _SHOWN_CHIPS if r.kind == "chips" else _SHOWN
     try:
-        decision, again = replay(r, text, path)
+        decision, again = (replay_chips if r.kind == "chips" else replay)(r, text, path)
     except Exception as e:  # noqa: BLE001 - a record that cannot be replayed is a failed verification
         return [*why, f"cannot be decided again: {type(e).__name__}: {e}"]
-    differs = [c for c, derive in _SHOWN.items() if derive(decision) != getattr(r, c)]
+    differs = [c for c, derive in shown.items() if derive(decision) != getattr(r, c)]
     if differs:
-        why.append("decided again, its " + ", ".join(f"{c} is {derive(decision)!r}, not {getattr(r, c)!r}" for c, derive in _SHOWN.items() if c in differs))
+        why.append("decided again, its " + ", ".join(f"{c} is {derive(decision)!r}, not {getattr(r, c)!r}" for c, derive in shown.items() if c in differs))
     if again != r.output:
         why.append("decided again, the output differs")
     return why
