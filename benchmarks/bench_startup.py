@@ -1,4 +1,6 @@
-"""Cold start of `originrules check` vs `python -c pass`, and loading all shipped rulesets.
+"""Cold start of `originrules check` vs `python -c pass` and vs the floor its dependencies set
+(importing click, attrs, msgspec, decimal and json), `originrules agreements` vs a check, and
+loading all shipped rulesets.
 
     python benchmarks/bench_startup.py
 
@@ -52,6 +54,9 @@ def main() -> None:
     subprocess.run(check, env=warm, stdout=subprocess.DEVNULL, cwd=ROOT, check=False)  # fill the cache
     base = best([sys.executable, "-c", "pass"])
     imports = best([sys.executable, "-c", "import click, attrs"])
+    floor = best([sys.executable, "-c", "import click, attrs, msgspec, decimal, json"])
+    listing = [*check[:3], "agreements"]
+    subprocess.run(listing, env=warm, stdout=subprocess.DEVNULL, cwd=ROOT, check=False)
     warm_t = best(check, warm)
     off_t = best(check, off, n=10)
     # the largest shipped schemes (issue 15: ~25,000 rule sets shipped, each loaded on first use)
@@ -66,6 +71,9 @@ def main() -> None:
     print(f"python -c 'import click, attrs'      {imports * 1000:6.0f} ms  ({imports / base:.1f}x)")
     print(f"originrules check (cache warm)       {warm_t * 1000:6.0f} ms  ({warm_t / base:.1f}x)")
     print(f"originrules check (cache off)        {off_t * 1000:6.0f} ms  ({off_t / base:.1f}x)")
+    print(f"import click, attrs, msgspec, decimal, json {floor * 1000:6.0f} ms: check is {warm_t / floor:.2f}x this floor (goal <= 1.5x)")
+    agreements_t = best(listing, warm)
+    print(f"originrules agreements (index)       {agreements_t * 1000:6.0f} ms  ({agreements_t / warm_t:.2f}x a check; goal <= 1.5x)")
     for code, t in largest.items():
         print(f"originrules check -a {code:<15} {t * 1000:6.0f} ms  ({t / base:.1f}x, cache warm)")
     print(f"load + compile all rulesets, warm    {load_all(warm, 3):6.0f} ms (including imports)")
