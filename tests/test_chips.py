@@ -153,3 +153,15 @@ def test_the_workspace_decides_an_order_and_says_the_framework_was_never_enforce
     assert page.status_code == 200 and "HYPOTHETICAL: LICENCE REQUIRED: IN, 1,000 chips" in page.text
     bad = client.post(f"/chips?csrf={token}", files={"order": ("order.json", json.dumps(order("IN", -1)).encode(), "application/json")})
     assert bad.status_code == 400 and "items[0].quantity" in bad.text
+
+
+def test_the_installed_command_answers_as_the_tests_do(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("originrules")  # the console script `pip install` wrote beside this Python
+    assert script.is_file(), "originrules is not installed in this environment"
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(order("IN", 2000)), encoding="utf-8")
+    done = subprocess.run([str(script), "chips", "check", str(path), "--format", "json"], capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and json.loads(done.stdout)["authorization"] == "licence_required"

@@ -92,9 +92,14 @@ def test_roles_are_treated_as_the_agreement_header_says():
 
 
 def test_the_shipped_rulesets_treat_roles_in_the_rulesets_not_in_python():
-    for crs in originrules.agreements().values():
-        assert crs.agreement.treatments == {"accessory": "value_only", "spare_part": "value_only", "tool": "value_only",
-                                           "retail_packing": "value_only", "transport_packing": "ignored", "indirect": "originating"}
+    # every role is treated by a `treat` line of the ruleset, with its source (the UK schemes' from their
+    # articles: Vietnam's retail packing is a material like any other, Japan's counts in value only)
+    roles = {"accessory", "spare_part", "tool", "retail_packing", "transport_packing", "indirect"}
+    for code, crs in originrules.agreements().items():
+        assert set(crs.agreement.treatments) == roles, code
+        assert all(p.provenance.source for p in crs.agreement.params if p.keyword == "treat"), code
+    assert originrules.find_agreement("UK-VIETNAM").agreement.treatments["retail_packing"] == "normal"
+    assert originrules.find_agreement("UK-JAPAN").agreement.treatments["retail_packing"] == "value_only"
 
 
 def test_an_hs_code_that_lost_its_leading_zero_is_restored_with_a_warning():

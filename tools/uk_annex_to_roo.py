@@ -82,6 +82,12 @@ INFERRED = {
         "read as alternatives (separate entries, as for 8407-8409); the lower-case 'a QVC' could continue 'CTH and'",
 }
 
+# The other reading each of those judgment calls leaves open, written as `alternative`: decided too,
+# and the report says whether the verdict would change under it.
+ALTERNATIVE = {
+    "CTH. || a QVC of not less than:" + _ABC.format(a=50, b=55, c=45, fob="free on-board"): "CTH and qvc(50%, 55%, 45%)",
+}
+
 HEADER = '''# India–UK Comprehensive Economic and Trade Agreement: rules of origin.
 # Customs Notification 62/2026-Customs (N.T.), in force 15 July 2026; the UK's Origin Reference
 # Document v1.0 (13 January 2026). The product-specific rules below are the whole annex as the
@@ -174,6 +180,8 @@ def main(argv: list[str]) -> int:
         note = INFERRED.get(text)
         if note:
             line += f"\n    inferred {quote(note)}"
+        if text in ALTERNATIVE:
+            line += f"\n    alternative {ALTERNATIVE[text]}"
         out.append(line)
     # the canonical layout, as `originrules fmt` writes it
     sys.stdout.write(format_text("\n".join(out) + "\n", "rulesets/india-uk-ceta.roo"))

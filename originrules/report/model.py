@@ -236,7 +236,9 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
         rows = []
         for m in listed:
             shift = "; ".join(failed.get(m.id, [])) or ("-" if m.originating else "passes")
-            rows.append((m.id, m.description, m.hs_code or "-", money(m.value), "originating" if m.originating else m.why, shift, "yes" if m.id in absorbed else ""))
+            # a material the declarations register decided shows what it said (the declaration used, or why none)
+            status = m.why if m.id in d.bom.register or not m.originating else "originating"
+            rows.append((m.id, m.description, m.hs_code or "-", money(m.value), status, shift, "yes" if m.id in absorbed else ""))
         out.append(Table(("id", "description", "HS", "value", "origin status", "tariff shift", "de minimis"), tuple(rows)))
         capped = len(d.materials) - originating_left_out - len(rows)
         why = []

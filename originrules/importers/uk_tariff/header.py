@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from originrules.importers import strict_json
-from originrules.importers.uk_tariff.provisions import plain, read_sets, read_textile_note, read_treatments, refers_to
+from originrules.importers.uk_tariff.provisions import plain, read_absorption, read_sets, read_textile_note, read_treatments, refers_to
 from originrules.importers.uk_tariff.provisions import read as read_provisions
 from originrules.safetext import one_line
 from originrules.importers.uk_tariff.prose import _quote, key_of, prose
@@ -217,6 +217,11 @@ def _header(code: str, info: dict[str, Any], articles: Path, rule_sets: list[dic
         else:
             lines += [f"        source {_quote(meta + ': the usual provision of UK agreements')}",
                       f"        inferred {_quote('no article of the scheme says; ' + t.words)}"]
+    absorbed = read_absorption(articles)
+    if absorbed:  # the engine rolls every nested intermediate up so; the language has no line to switch it
+        lines.append(f"    # absorption (articles/{code}/{absorbed[0]}): {one_line(absorbed[1])}: an intermediate the BOM nests that originates counts as originating in full")
+    else:
+        not_found.append("absorption: no article states it in the words the importer reads; the engine still counts an intermediate that originates under its own rule as originating in full")
     sets = read_sets(articles)
     if sets:  # the language has no provision for sets: said in the file and by the import
         lines.append(f"    # sets (articles/{code}/sets.md): {one_line(sets)}: not modelled, a set is checked as one product")

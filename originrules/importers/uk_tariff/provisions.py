@@ -312,3 +312,22 @@ def refers_to(note: TextileNote, rule_prose: str) -> bool:
     subject ("for special conditions relating to products made of a mixture of textile materials,
     see Introductory Note 6", where Kenya's and Switzerland's notes number it 5)?"""
     return bool(re.search(rf"\bnote {note.note}\b(?!\.\d)|mixture of textile materials", rule_prose, re.I))
+
+
+_ABSORPTION = re.compile(r"[^.]*(?:no account shall be taken of the non-originating materials which (?:may have been|were) used in (?:its|the) (?:manufacture|production)"
+                         r"|shall be considered (?:as )?originating[^.]*without regard to the origin of the materials[^.]*)[^.]*", re.I)
+
+
+def read_absorption(folder: Path) -> tuple[str, str] | None:
+    """(article, words) where the scheme states absorption: a product that acquired originating
+    status and is used in another counts as originating, its own non-originating materials not
+    counted. The engine applies it to every intermediate a BOM nests (materials[].materials)."""
+    for name in ("sufficiently-worked.md", "tolerances.md", "origin_processes.md", "wholly-obtained.md"):
+        try:
+            text = " ".join(plain((folder / name).read_text(encoding="utf-8")).split())
+        except OSError:
+            continue
+        if m := _ABSORPTION.search(text):
+            words = " ".join(m.group(0).split()).lstrip("0123456789. ")
+            return name, words if len(words) <= 400 else words[:399] + "…"
+    return None
