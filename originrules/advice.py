@@ -99,8 +99,9 @@ def advise(
     # must be re-sourced. So: the fewest re-sourcings (then the least value re-sourced), with any
     # paperwork they need; then only the paperwork that is needed.
     # (not one declared non-originating: its supplier has said it is not)
+    unfound = {mid for mid, (valid, _) in bom.register.items() if not valid}  # the register found no valid declaration
     paperwork = tuple(i for i in everything if non_originating[i].origin in ag.zone
-                      and (non_originating[i].originating is None or (bom.register.get(non_originating[i].id) or (True, ""))[0] is False))
+                      and (non_originating[i].originating is None or non_originating[i].id in unfound))
     foreign = tuple(i for i in everything if i not in paperwork)
     tried = 0
     best: tuple[Decimal, tuple[int, ...]] | None = None
@@ -128,7 +129,7 @@ def advise(
     move = [non_originating[i] for i in resourced]
     parts = []
     if declare:
-        renew = [m for m in declare if (bom.register.get(m.id) or (True, ""))[0] is False and "expired" in bom.register[m.id][1]]
+        renew = [m for m in declare if m.id in unfound and "expired" in bom.register[m.id][1]]
         fresh = [m for m in declare if m not in renew]
         if fresh:
             parts.append(f"obtain origin declarations from the suppliers of {len(fresh)} material{'s' if len(fresh) > 1 else ''} already bought from a party: {_named(fresh)}")

@@ -532,7 +532,7 @@ def exact(data: Any) -> Any:
         return data
     if isinstance(data, int):
         return Decimal(data)
-    if isinstance(data, float) and data == data and abs(data) != float("inf"):
+    if isinstance(data, float) and data == data and abs(data) != float("inf"):  # float-ok: json.load's float, never computed with; read through its repr
         return Decimal(repr(data))
     return data
 

@@ -25,7 +25,7 @@ from originrules import __version__
 from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
-from originrules.registry import codes, find, load_file
+from originrules.registry import codes, find, load_file, ruleset_text
 from originrules.report import FORMATS  # light: renderers are imported when used
 from originrules.report.model import EXPLAIN_MODES
 from originrules.safetext import one_line, visible
@@ -265,12 +265,6 @@ def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tupl
     original = Path(path).read_bytes().decode("utf-8") if decision.bom.digest is not None else None
     extra = {"duty_saving": saving.get("saving")} if saving else {}
     store.keep(decision, day, used, original, **extra)
-
-
-def _ruleset_text(cited: str) -> str:
-    """The text of a ruleset as cited in decisions: shipped (rulesets/NAME) or a file."""
-    path = rulesets_dir() / cited.removeprefix("rulesets/") if cited.startswith("rulesets/") else Path(cited)
-    return path.read_text(encoding="utf-8")
 
 
 def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: Decimal | None) -> dict[str, Any]:
@@ -614,7 +608,7 @@ def batch(
             for row in group:
                 sha, path = row["_ruleset"]
                 if sha not in texts:
-                    texts[sha] = _ruleset_text(path)
+                    texts[sha] = ruleset_text(path)
             writer.write(group, texts)
             del pending[:RECORD_GROUP]
 
@@ -1126,6 +1120,8 @@ def chips_check(order: str, regime: str, on: dt.datetime | None, fmt: str, what_
     try:
         try:
             text = Path(order).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise OriginrulesError(Problem("no such file", order, "CHP010")) from None
         except (OSError, UnicodeDecodeError) as e:
             raise OriginrulesError(Problem(f"cannot read: {e}", order, "CHP010")) from None
         from originrules.chips import load, read_order, whole_numbers

@@ -188,6 +188,12 @@ def codes(party: str | None = None) -> list[str]:
     return sorted(code for code, (_, _, parties) in _scan().items() if party is None or party.upper() in parties)
 
 
+def ruleset_text(cited: str) -> str:
+    """The text of a ruleset as decisions cite it: shipped (rulesets/NAME) or a file."""
+    path = resources.rulesets_dir() / cited.removeprefix("rulesets/") if cited.startswith("rulesets/") else Path(cited)
+    return path.read_text(encoding="utf-8")
+
+
 INDEX = "index.json"  # rulesets/index.json: `agreements` lists from it (tools/ruleset_index.py writes it)
 
 

@@ -176,7 +176,12 @@ def read_order(data: Any, regime: Regime, source: str = "<order>") -> Order:
             continue
         chip = regime.chips.get(str(it.get("chip", "")).strip().upper())
         if chip is None:
-            bad(f"{where}.chip", f"unknown chip {str(it.get('chip'))[:40]!r}: `originrules chips list` gives the chips the regime knows")
+            import difflib  # only for the message
+
+            asked = str(it.get("chip"))[:40]
+            close = difflib.get_close_matches(asked.upper(), list(regime.chips), n=1, cutoff=0.4)
+            hint = f" (did you mean {regime.chips[close[0]].model!r}?)" if close else ""
+            bad(f"{where}.chip", f"unknown chip {asked!r}{hint}: `originrules chips list` gives the chips the regime knows")
         quantity = it.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             bad(f"{where}.quantity", f"expected a whole number of chips, 1 or more, got {str(quantity)[:20]!r}")

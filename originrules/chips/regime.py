@@ -61,7 +61,7 @@ class Regime:
     controlled: Sourced  # a tuple of ECCNs
     caveats: tuple[str, ...]
     groups: dict[str, Sourced]  # name -> frozenset of countries
-    limits: dict[str, Sourced]  # name -> Sourced(int TPP); the `per` words in .value? no: see `per`
+    limits: dict[str, Sourced]  # name -> its allowance in TPP
     per: dict[str, tuple[str, ...]]  # limit -> what it is per ("consignee", "calendar_year")
     steps: tuple[Step, ...]
     chips: dict[str, Chip]  # by model, case-insensitively (upper)

@@ -12,7 +12,7 @@ from originrules.safetext import one_line
 FORMATS = ("text", "json", "markdown", "html")
 
 
-def _lines(d: ChipDecision) -> tuple[str, list[tuple[str, str]], list[str], list[str]]:
+def parts(d: ChipDecision) -> tuple[str, list[tuple[str, str]], list[str], list[str]]:
     """(headline, facts, trail lines, caveats): what every format shows."""
     data = d.to_dict()
     unit = next(iter(d.regime.units))
@@ -41,7 +41,7 @@ def _lines(d: ChipDecision) -> tuple[str, list[tuple[str, str]], list[str], list
 def render(d: ChipDecision, fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    head, facts, trail, caveats = _lines(d)
+    head, facts, trail, caveats = parts(d)
     if fmt == "text":
         width = max(len(k) for k, _ in facts) + 1
         out = [one_line(head), *(f"{k + ':':<{width}} {one_line(v)}" for k, v in facts), "", "Steps (in order; the first that holds decides):",

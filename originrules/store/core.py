@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,14 +107,12 @@ class Store:
         declarations it used); `original`: the BOM file's text as read, when it came from a file.
         Returns the decision id."""
         from originrules.bom import as_date
-        from originrules.resources import rulesets_dir
+        from originrules.registry import ruleset_text
         from originrules.store.rows import row
 
         day = as_date(on) or dt.date.today()
-        cited = decision.ruleset.path
-        ruleset = rulesets_dir() / cited.removeprefix("rulesets/") if cited.startswith("rulesets/") else Path(cited)
         self.record([row(decision, "check", rec.render_record(decision, "check"), original, day, used, _now(), **extra)],
-                    {decision.ruleset.sha256: ruleset.read_text(encoding="utf-8")})
+                    {decision.ruleset.sha256: ruleset_text(decision.ruleset.path)})
         return str(decision.decision_id)
 
     def history(self, product: str | None = None, agreement: str | None = None) -> list[dict[str, Any]]:

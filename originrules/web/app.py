@@ -236,7 +236,7 @@ def _decisions(bom: Any, agreement: str, day: dt.date, db: str | None) -> list[d
         raise OriginrulesError(Problem(f"no shipped agreement covers {p.exporting_country or '?'} to {p.importing_country or '?'}: choose one", code="WEB002"))
     out = []
     for crs in targets:
-        decided = _with_register(bom, crs.agreement.code, day, db)
+        decided, _ = _with_register(bom, crs.agreement.code, day, db)
         decision = check(decided, crs, on=day)
         advice = advise(decided, crs, decision=decision) if decision.originating is False else None
         out.append({
@@ -247,14 +247,17 @@ def _decisions(bom: Any, agreement: str, day: dt.date, db: str | None) -> list[d
     return out
 
 
-def _with_register(bom: Any, agreement: str, day: dt.date, db: str | None) -> Any:
+def _with_register(bom: Any, agreement: str, day: dt.date, db: str | None) -> tuple[Any, tuple[str, ...]]:
+    """The BOM with its materials' status from the workspace's register (where it names suppliers),
+    and the declarations used."""
     from originrules.store.declarations import needs_register
 
     if not needs_register(bom):
-        return bom
+        return bom, ()
     from originrules.store import Store
 
-    return Store(db, create=False).resolve(bom, agreement, day).bom
+    resolved = Store(db, create=False).resolve(bom, agreement, day)
+    return resolved.bom, resolved.used
 
 
 async def index(request: Request) -> Response:
@@ -402,16 +405,10 @@ def _decided_again(form: Any, db: str | None) -> tuple[Any, dt.date, tuple[str, 
     from originrules.bom import loads
     from originrules.engine import check
     from originrules.registry import find
-    from originrules.store.declarations import needs_register
 
     crs = find(str(form.get("agreement", "")))
     day = _day(str(form.get("date") or ""))
-    bom, used = loads(str(form.get("bom_json", "")), "result"), ()
-    if needs_register(bom):
-        from originrules.store import Store
-
-        resolved = Store(db, create=False).resolve(bom, crs.agreement.code, day)
-        bom, used = resolved.bom, resolved.used
+    bom, used = _with_register(loads(str(form.get("bom_json", "")), "result"), crs.agreement.code, day, db)
     return check(bom, crs, on=day), day, used
 
 
@@ -454,7 +451,7 @@ async def chips_page(request: Request) -> Response:
         return _page(request, "chips.html")
     from originrules.bom import decode
     from originrules.chips import check, load, read_order, whole_numbers
-    from originrules.chips.report import _lines
+    from originrules.chips.report import parts
 
     try:
         form = await _form(request)
@@ -471,7 +468,7 @@ async def chips_page(request: Request) -> Response:
         decision = check(read_order(whole_numbers(decode(text, name)), regime, name), regime, what_if=what_if)
     except OriginrulesError as e:
         return _error_page(request, e)
-    headline, facts, trail, caveats = _lines(decision)
+    headline, facts, trail, caveats = parts(decision)
     return _page(request, "chips.html", result={"headline": headline, "facts": facts, "trail": trail, "caveats": caveats})
 
 
@@ -508,8 +505,11 @@ def _day(text: str | None) -> dt.date:
     """The decision date: YYYY-MM-DD, else today."""
     from originrules.bom import as_date
 
+    text = (text or "").strip()
+    if not text:
+        return dt.date.today()
     try:
-        return as_date(text.strip() or None, "date") if text else dt.date.today()  # type: ignore[return-value]
+        return as_date(text, "date")  # type: ignore[return-value]
     except OriginrulesError as e:
         raise OriginrulesError(Problem(f"date: expected YYYY-MM-DD, got {one_line(text or '')[:40]!r}", code="WEB002")) from e
 
@@ -532,7 +532,7 @@ async def api_check(request: Request) -> Response:
         query = _query(request, "agreement", "date")
         crs = find(query.get("agreement", ""))
         day = _day(query.get("date"))
-        bom = _with_register(loads(await _json_body(request), "request"), crs.agreement.code, day, request.app.state.db)
+        bom, _ = _with_register(loads(await _json_body(request), "request"), crs.agreement.code, day, request.app.state.db)
         decision = check(bom, crs, on=day)
         advice = advise(bom, crs, decision=decision) if decision.originating is False else None
     except OriginrulesError as e:
