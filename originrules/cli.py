@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
@@ -319,6 +318,8 @@ def _output(path: str) -> Iterator[Any]:
             with open(target, "w", encoding="utf-8", newline="") as f:
                 yield f
             return
+        import tempfile  # only when writing a file: a check to the terminal does not load it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:

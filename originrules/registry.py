@@ -92,10 +92,10 @@ def overlay(text: str, cite_as: str) -> tuple[ast.Ruleset, list[Problem]]:
     if ruleset is None:
         raise RulesetError(problems)
     rules = tuple(
-        attrs.evolve(r, span=attrs.evolve(r.span, line=r.span.line - offset, end_line=r.span.end_line - offset), file=cite_as) if r.span.line > offset else attrs.evolve(r, file=base_cite)
+        ast.replace(r, span=ast.replace(r.span, line=r.span.line - offset, end_line=r.span.end_line - offset), file=cite_as) if r.span.line > offset else ast.replace(r, file=base_cite)
         for r in ruleset.rules
     )
-    return attrs.evolve(ruleset, rules=rules), notes
+    return ast.replace(ruleset, rules=rules), notes
 
 
 def _line(statement: tuple[str, Any]) -> int:
@@ -168,13 +168,43 @@ def _catalogue() -> dict[str, tuple[Path, tuple[str, ...]]]:
     return {code: (path, aliases) for code, (path, aliases, _) in _scan().items()}
 
 
-@functools.cache
 def _load_shipped(code: str) -> CompiledRuleset:
     path, _ = _catalogue()[code]
-    crs = load_file(path, f"rulesets/{path.name}")
+    crs = _load_named(path.name)
     if crs.agreement.code != code:  # pragma: no cover - the header scan and the parser disagree
         raise RulesetError(Problem(f"header scan read {code}, the parser {crs.agreement.code}", str(path), "ORL100"))
     return crs
+
+
+@functools.cache
+def _load_named(name: str) -> CompiledRuleset:
+    """A shipped ruleset by its file name, loaded once per process."""
+    return load_file(resources.rulesets_dir() / name, f"rulesets/{name}")
+
+
+def _named(ruleset: CompiledRuleset, wanted: str) -> bool:
+    return wanted == ruleset.agreement.code.upper() or wanted in (a.upper() for a in ruleset.agreement.aliases)
+
+
+def _indexed(wanted: str) -> CompiledRuleset | None:
+    """The ruleset rulesets/index.json lists under the code or alias `wanted`, if its file, once
+    loaded, says so itself; None if the index names none (or is missing, or out of date), and the
+    headers decide. One check then reads one file, not the headers of all 43."""
+    import json
+
+    try:
+        index = json.loads((resources.rulesets_dir() / INDEX).read_text(encoding="utf-8"))
+        names = [
+            str(e["ruleset"]).removeprefix("rulesets/")
+            for e in index["agreements"]
+            if wanted == str(e["code"]).upper() or wanted in (str(a).upper() for a in e["aliases"])
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(names) != 1 or "/" in names[0] or not names[0].endswith(".roo") or not (resources.rulesets_dir() / names[0]).is_file():
+        return None
+    crs = _load_named(names[0])
+    return crs if _named(crs, wanted) else None
 
 
 def shipped() -> dict[str, CompiledRuleset]:
@@ -250,10 +280,13 @@ def on_route(exporter: str, importer: str) -> list[CompiledRuleset]:
 def find(name: str) -> CompiledRuleset:
     """The ruleset whose code or alias is `name`, case-insensitively. Only that file is read."""
     wanted = name.strip().upper()
+    found = _indexed(wanted)
+    if found is not None:
+        return found
     for code, (_, aliases) in _catalogue().items():
         if wanted == code.upper() or wanted in (a.upper() for a in aliases):
             crs = _load_shipped(code)
-            if wanted == crs.agreement.code.upper() or wanted in (a.upper() for a in crs.agreement.aliases):
+            if _named(crs, wanted):
                 return crs
     known = ", ".join(code + (f" ({', '.join(aliases)})" if aliases else "") for code, (_, aliases) in _catalogue().items())
     names = [n for code, (_, aliases) in _catalogue().items() for n in (code, *aliases)]

@@ -80,8 +80,46 @@ def test_a_route_reads_only_the_rulesets_whose_parties_include_both_countries():
     # 49 rulesets are shipped; India to the UAE is covered by one, and only it is read
     from originrules import registry
 
-    registry._load_shipped.cache_clear()
+    registry._load_named.cache_clear()
     assert [crs.agreement.code for crs in registry.on_route("IN", "AE")] == ["UAE"]
-    assert registry._load_shipped.cache_info().currsize == 1
+    assert registry._load_named.cache_info().currsize == 1
     assert len(registry.codes()) == 49 and "UK-NEW-ZEALAND" in registry.codes()
     assert {crs.agreement.code for crs in registry.on_route("IN", "GB")} == {"UK", "UK-DCTS-GENERAL-ENHANCED", "UK-GSP"}
+
+
+def test_an_agreement_named_on_the_command_line_is_found_from_the_index_reading_one_file():
+    # one check reads one ruleset: the index beside the rulesets names its file, and the file,
+    # once loaded, must say the same code or alias itself
+    from originrules import registry
+
+    registry._load_named.cache_clear()
+    registry._scan.cache_clear()
+    registry._catalogue.cache_clear()
+    assert registry.find("uk").agreement.code == "UK"
+    assert registry._load_named.cache_info().currsize == 1
+    assert registry._scan.cache_info().currsize == 0  # no header was scanned
+
+
+def test_an_index_that_names_the_wrong_file_is_not_believed(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from originrules import registry, resources
+
+    shipped = resources.rulesets_dir()
+    folder = tmp_path / "rulesets"
+    shutil.copytree(shipped, folder, ignore=shutil.ignore_patterns("tests", "*.md"))
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    uae = next(e for e in index["agreements"] if e["code"] == "UAE")
+    uk = next(e for e in index["agreements"] if e["code"] == "UK")
+    uae["ruleset"], uk["ruleset"] = uk["ruleset"], uae["ruleset"]  # swapped: each points at the other's file
+    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    monkeypatch.setattr(resources, "rulesets_dir", lambda: folder)
+    for cached in (registry._load_named, registry._scan, registry._catalogue):
+        cached.cache_clear()
+    try:
+        assert registry.find("UAE").agreement.code == "UAE"
+        assert registry.find("UK").agreement.code == "UK"
+    finally:
+        for cached in (registry._load_named, registry._scan, registry._catalogue):
+            cached.cache_clear()

@@ -77,7 +77,7 @@ def test_a_cache_entry_naming_anything_but_an_ast_class_is_ignored(tmp_path: Pat
     monkeypatch.setenv("ORIGINRULES_CACHE", str(tmp_path))
     os.chmod(tmp_path, 0o700)
     key = cache._key("k")
-    body = json.dumps({"@": "os.system", "command": "echo hi"})
+    body = json.dumps(["os.system", "echo hi"])  # a node is [class name, fields...]
     head = json.dumps({"format": cache.FORMAT, "key": key, "sha256": __import__("hashlib").sha256(body.encode()).hexdigest()})
     (tmp_path / f"{key}.json").write_text(head + "\n" + body, encoding="utf-8")
     assert cache.cached(("k",), lambda: "fresh") == "fresh"

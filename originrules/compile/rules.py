@@ -60,20 +60,44 @@ class RuleRef:
 
 class CompiledRule:
     """A rule and its two compiled forms. Each is compiled once, when first used: a check of
-    one product needs one rule of an annex of hundreds."""
+    one product needs one rule of an annex of hundreds. What a decision reads about the rule
+    (its citation, VNM limit and shift level) is likewise worked out for the rule it uses."""
 
-    __slots__ = ("_alternative", "_compiler", "_test", "_verdict", "maxnom", "partial", "ref", "rule", "shift_digits")
+    __slots__ = ("_alternative", "_compiler", "_lets", "_maxnom", "_ref", "_shift_digits", "_test", "_verdict", "partial", "rule", "ruleset")
 
-    def __init__(self, rule: ast.Rule, compiler: Compiler, ref: RuleRef, partial: bool, maxnom: Decimal | None, shift_digits: int):
+    def __init__(self, rule: ast.Rule, compiler: Compiler, ruleset: ast.Ruleset, lets: dict[str, ast.LetDef]):
         self.rule = rule
-        self.ref = ref
-        self.partial = partial  # an "ex" key: the rule covers only part of its code
-        self.maxnom = maxnom  # the rule's lowest VNM limit (VNM <= x%), for tolerance `within VNM`
-        self.shift_digits = shift_digits  # the finest tariff-shift level the rule tests (0: none)
+        self.ruleset = ruleset
+        self.partial = any(k.ex for k in rule.keys)  # an "ex" key: the rule covers only part of its code
+        self._lets = lets
         self._compiler = compiler
+        self._ref: RuleRef | None = None
+        self._maxnom: tuple[Decimal | None] | None = None
+        self._shift_digits: int | None = None
         self._test: Test | None = None
         self._verdict: Verdict | None = None
         self._alternative: Verdict | None = None
+
+    @property
+    def ref(self) -> RuleRef:
+        """The rule as a decision cites it."""
+        if self._ref is None:
+            self._ref = RuleRef.of(self.ruleset, self.rule)
+        return self._ref
+
+    @property
+    def maxnom(self) -> Decimal | None:
+        """The rule's lowest VNM limit (VNM <= x%), for tolerance `within VNM`."""
+        if self._maxnom is None:
+            self._maxnom = (_maxnom(self.rule.body, self._lets, {}),)
+        return self._maxnom[0]
+
+    @property
+    def shift_digits(self) -> int:
+        """The finest tariff-shift level the rule tests (0: none)."""
+        if self._shift_digits is None:
+            self._shift_digits = _shift_digits(self.rule.body, self._lets)
+        return self._shift_digits
 
     @property
     def alternative(self) -> Verdict | None:
@@ -168,14 +192,7 @@ def compile_ruleset(ruleset: ast.Ruleset, eager: bool = False) -> CompiledRulese
     rules, by_prefix, ranges = [], {}, []
     general = None
     for rule in ruleset.rules:
-        cr = CompiledRule(
-            rule,
-            compiler,
-            RuleRef.of(ruleset, rule),
-            any(k.ex for k in rule.keys),
-            _maxnom(rule.body, lets, {}),
-            _shift_digits(rule.body, lets),
-        )
+        cr = CompiledRule(rule, compiler, ruleset, lets)
         rules.append(cr)
         if rule.is_general:
             general = cr

@@ -1,4 +1,4 @@
-"""The checked syntax tree of a ruleset: frozen attrs nodes, each with its source span.
+"""The checked syntax tree of a ruleset: frozen nodes, each with its source span.
 
 Two stages share this module. The parser yields `Term`s for every test it sees, because
 the grammar cannot tell `CTH` from a sub-rule's name; `resolve` turns each `Term` into a
@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Union
+from typing import TypeVar, Union
 
-import attrs
+import msgspec
 
 from originrules.hs import CodeRange, CodeSet
 
@@ -31,21 +31,43 @@ MATERIALS_WEIGHT = "materials_weight"
 WEIGHT_BASES = (NET_WEIGHT, MATERIALS_WEIGHT)
 
 
+class Node(msgspec.Struct, frozen=True, gc=False):
+    """A node of the tree: frozen, compared and hashed by its fields, printed as `Span(line=1, ...)`.
+
+    msgspec Structs rather than attrs classes: attrs writes and compiles each class's methods when
+    the module is imported (about 35 ms for these 31 classes, a tenth of a command-line check);
+    a Struct is built in C. The HS code sets (originrules.hs) stay attrs classes. Nodes are not
+    tracked by the garbage collector (gc=False): a frozen tree cannot hold a cycle, and reading
+    an annex of thousands of nodes then sets off no collections.
+    """
+
+
+N = TypeVar("N", bound=Node)
+
+
+def replace(node: N, **changes: object) -> N:
+    """A copy of `node` with the given fields changed (attrs.evolve for the tree's nodes)."""
+    return msgspec.structs.replace(node, **changes)
+
+
+def fields(node: Node) -> tuple[str, ...]:
+    """The names of a node's fields, in order."""
+    return node.__struct_fields__
+
+
 def process_name(text: str) -> str:
     """Process names match case-insensitively, spaces, hyphens and underscores alike."""
     return re.sub(r"[\s_\-]+", "_", text.strip().lower())
 
 
-@attrs.frozen
-class Span:
+class Span(Node):
     line: int
     column: int
     end_line: int
     end_column: int
 
 
-@attrs.frozen
-class Provenance:
+class Provenance(Node):
     """Where a legal value comes from: `source "Rule 5"`, and `inferred "why"` if unconfirmed."""
 
     source: str | None = None
@@ -53,8 +75,7 @@ class Provenance:
     note: str | None = None
 
 
-@attrs.frozen
-class Param:
+class Param(Node):
     """One header parameter: its keyword, its value, its provenance and where it is written."""
 
     keyword: str
@@ -66,8 +87,7 @@ class Param:
 # ---------------------------------------------------------------- thresholds
 
 
-@attrs.frozen
-class Threshold:
+class Threshold(Node):
     """A percentage, possibly arithmetic over a sub-rule's parameters: `p - 5%`.
 
     `terms` holds (sign, Decimal percent or parameter name) pairs.
@@ -102,8 +122,7 @@ class Threshold:
 # ---------------------------------------------------------------- raw terms (parser output)
 
 
-@attrs.frozen
-class Term:
+class Term(Node):
     name: str
     args: tuple[object, ...] | None  # None: no parentheses; items are str names, Threshold, or Quoted
     scope: CodeSet | None
@@ -115,8 +134,7 @@ class Term:
     until: dt.date | None = None  # `until 2023-12-31`
 
 
-@attrs.frozen
-class Quoted:
+class Quoted(Node):
     """A quoted argument, such as a process name with spaces."""
 
     text: str
@@ -125,20 +143,17 @@ class Quoted:
 # ---------------------------------------------------------------- typed rule expressions
 
 
-@attrs.frozen
-class And:
+class And(Node):
     items: tuple[Expr, ...]
     span: Span
 
 
-@attrs.frozen
-class Or:
+class Or(Node):
     items: tuple[Expr, ...]
     span: Span
 
 
-@attrs.frozen
-class Shift:
+class Shift(Node):
     """CC / CTH / CTSH: every non-originating material changes chapter / heading / subheading."""
 
     test: str  # "CC", "CTH", "CTSH"
@@ -148,8 +163,7 @@ class Shift:
     allowance: Decimal | CodeSet | None = None  # failing materials may be used up to this % of the basis, or those of these codes freely
 
 
-@attrs.frozen
-class Manufacture:
+class Manufacture(Node):
     """`manufacture from yarn` / `manufacture except 7106, 7108`: every non-originating material
     is classified in `allowed` (when given) and none in `exception`. No change of classification
     is required. Tolerance applies as to a tariff shift."""
@@ -161,24 +175,21 @@ class Manufacture:
     allowance: Decimal | CodeSet | None = None
 
 
-@attrs.frozen
-class WhollyObtained:
+class WhollyObtained(Node):
     """WO: the product is wholly obtained; `WO from chapter 24`: every material of those codes is."""
 
     span: Span
     scope: CodeSet | None = None
 
 
-@attrs.frozen
-class Untranslated:
+class Untranslated(Node):
     """Annex prose no one has written as a rule yet: never met, never failed, always undetermined."""
 
     prose: str
     span: Span
 
 
-@attrs.frozen
-class Dated:
+class Dated(Node):
     """A rule arm in force up to and including `until` (`CTSH until 2023-12-31`); after that day
     it is not met."""
 
@@ -187,8 +198,7 @@ class Dated:
     span: Span
 
 
-@attrs.frozen
-class ValueTest:
+class ValueTest(Node):
     """`VA(build_down, fob) >= 40%` or `VNM from 10, 11 <= 30%`.
 
     `method` / `basis` None means any permitted one, the producer's choice. For the MaxNOM
@@ -204,16 +214,14 @@ class ValueTest:
     span: Span
 
 
-@attrs.frozen
-class Process:
+class Process(Node):
     """A specific process the product must have undergone: `process(chemical_reaction)`."""
 
     name: str
     span: Span
 
 
-@attrs.frozen
-class Call:
+class Call(Node):
     """Use of a named sub-rule: `standard_qvc` or `va(45%)`."""
 
     name: str
@@ -227,8 +235,7 @@ Expr = Union[And, Or, Shift, Manufacture, WhollyObtained, ValueTest, Process, Ca
 # ---------------------------------------------------------------- definitions
 
 
-@attrs.frozen
-class Arith:
+class Arith(Node):
     """Method arithmetic: op is "+", "-", "*", "/", "name" (a quantity) or "const"."""
 
     op: str
@@ -256,16 +263,14 @@ class Arith:
         return f"{left_s} {self.op} {right_s}"
 
 
-@attrs.frozen
-class Method:
+class Method(Node):
     name: str
     formula: Arith
     provenance: Provenance
     span: Span
 
 
-@attrs.frozen
-class DeMinimis:
+class DeMinimis(Node):
     """Tolerance for tariff-shift tests: `percent` of the basis.
 
     `for_chapters` limits it to products of those chapters (per-chapter rates);
@@ -284,8 +289,7 @@ class DeMinimis:
     covers_wo: bool = False  # `covering WO`: it also lets through materials a rule requires to be wholly obtained
 
 
-@attrs.frozen
-class Agreement:
+class Agreement(Node):
     code: str
     name: str
     aliases: tuple[str, ...]
@@ -319,14 +323,12 @@ class Agreement:
         return next((m for m in self.methods if m.name == name), None)
 
 
-@attrs.frozen
-class Key:
+class Key(Node):
     codes: CodeRange
     ex: bool  # "ex 8401": applies to part of the code only
 
 
-@attrs.frozen
-class Rule:
+class Rule(Node):
     keys: tuple[Key, ...]  # empty for the general rule
     description: str | None
     subdivision: str | None
@@ -363,8 +365,7 @@ class Rule:
         return ", ".join(("ex " if k.ex else "") + str(k.codes) for k in self.keys)
 
 
-@attrs.frozen
-class LetDef:
+class LetDef(Node):
     name: str
     params: tuple[str, ...]
     body: Expr
@@ -373,8 +374,7 @@ class LetDef:
     span: Span
 
 
-@attrs.frozen
-class CodesDef:
+class CodesDef(Node):
     """`codes yarn = 5004-5006, ...`: a named code set."""
 
     name: str
@@ -383,8 +383,7 @@ class CodesDef:
     span: Span
 
 
-@attrs.frozen
-class Ruleset:
+class Ruleset(Node):
     path: str  # as cited: "rulesets/india-uae-cepa.roo"
     agreement: Agreement
     lets: tuple[LetDef, ...]
@@ -396,8 +395,7 @@ class Ruleset:
 # ---------------------------------------------------------------- tariff schedules (docs/tariffs.md)
 
 
-@attrs.frozen
-class Segment:
+class Segment(Node):
     """One step of a rate path. kind: immediate | mfn | flat | linear | reduce | category."""
 
     kind: str
@@ -409,13 +407,11 @@ class Segment:
     category: str | None = None
 
 
-@attrs.frozen
-class RatePath:
+class RatePath(Node):
     segments: tuple[Segment, ...]
 
 
-@attrs.frozen
-class Condition:
+class Condition(Node):
     """A product attribute a schedule line depends on: cc > 1500, propulsion in petrol, diesel."""
 
     attribute: str
@@ -424,15 +420,13 @@ class Condition:
     unit: str | None = None  # a currency for cif: cif > 40000 GBP
 
 
-@attrs.frozen
-class QuotaPoint:
+class QuotaPoint(Node):
     kind: str  # at | rising | from
     amount: Decimal
     year: int
 
 
-@attrs.frozen
-class TariffLine:
+class TariffLine(Node):
     keys: tuple[Key, ...]
     conditions: tuple[Condition, ...]
     description: str | None
@@ -448,8 +442,7 @@ class TariffLine:
     span: Span
 
 
-@attrs.frozen
-class Schedule:
+class Schedule(Node):
     agreement: str
     importers: tuple[str, ...]
     name: str

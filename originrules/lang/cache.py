@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import msgspec
 
 from originrules import hs
 from originrules.lang import ast
 
-FORMAT = 1  # bump when the encoding changes
+FORMAT = 2  # bump when the encoding changes
 
 # The only classes a cache file can name: the AST's and the HS code sets. A name is looked up
 # in this table, never imported or resolved as an attribute path.
@@ -36,54 +37,74 @@ _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for module in (ast, hs)
     for cls in vars(module).values()
-    if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == module.__name__
+    if isinstance(cls, type) and (issubclass(cls, ast.Node) or attrs.has(cls)) and cls.__module__ == module.__name__
 }
 
 
+def _fields(cls: type) -> tuple[str, ...]:
+    """The fields a class is built from: the tree's nodes are msgspec Structs, the code sets attrs classes."""
+    if issubclass(cls, ast.Node):
+        return cls.__struct_fields__
+    return tuple(f.name for f in attrs.fields(cls) if f.init)
+
+
+# The encoding is positional, so that reading it back is quick (a check reads a whole annex):
+# a node is a list headed by its class name, `["Span", 3, 1, 3, 9]`, its fields in order; a
+# tuple is a list headed by "()"; a Decimal, a date and a dict are one-key objects {"d": "45"},
+# {"date": "2024-01-01"}, {"m": [[key, value], ...]}; strings, numbers, booleans and null are
+# themselves.
+_TUPLE = "()"
+_CONTAINERS = (list, dict)
+
+
 def encode(value: Any) -> Any:
-    """An AST value as JSON-ready data; tuples, decimals and dates are tagged so they return as they were."""
+    """An AST value as JSON-ready data that `decode` turns back into the same value."""
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     if isinstance(value, Decimal):
-        return {"$d": str(value)}
+        return {"d": str(value)}
     if isinstance(value, tuple):
-        return {"$t": [encode(v) for v in value]}
+        return [_TUPLE, *map(encode, value)]
     if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
+        return {"date": value.isoformat()}
     if isinstance(value, dict):
-        return {"$m": [[k, encode(v)] for k, v in value.items()]}
+        return {"m": [[k, encode(v)] for k, v in value.items()]}
     cls = type(value)
     if _CLASSES.get(cls.__name__) is not cls:
         raise TypeError(f"{cls.__name__} is not part of a ruleset")
-    out = {"@": cls.__name__}
-    for field in attrs.fields(cls):
-        if field.init:
-            out[field.name] = encode(getattr(value, field.name))
-    return out
+    return [cls.__name__, *(encode(getattr(value, name)) for name in _fields(cls))]
 
 
-def _decode_object(obj: dict[str, Any]) -> Any:
-    if "@" in obj:
-        name = obj.pop("@")
-        cls = _CLASSES.get(name) if isinstance(name, str) else None
+def _value(data: Any) -> Any:
+    if type(data) is list:
+        if not data:
+            raise ValueError("not a cache entry")
+        head = data[0]
+        args = [_value(x) if type(x) in _CONTAINERS else x for x in data[1:]]
+        if head == _TUPLE:
+            return tuple(args)
+        cls = _CLASSES.get(head) if isinstance(head, str) else None
         if cls is None:
-            raise ValueError(f"{name!r} is not part of a ruleset")
-        return cls(**obj)
-    if len(obj) == 1:
-        ((tag, v),) = obj.items()
-        if tag == "$d" and isinstance(v, str):
+            raise ValueError(f"{head!r} is not part of a ruleset")
+        return cls(*args)
+    if type(data) is dict and len(data) == 1:
+        ((tag, v),) = data.items()
+        if tag == "d" and isinstance(v, str):
             return Decimal(v)
-        if tag == "$t" and isinstance(v, list):
-            return tuple(v)
-        if tag == "$date" and isinstance(v, str):
+        if tag == "date" and isinstance(v, str):
             return dt.date.fromisoformat(v)
-        if tag == "$m" and isinstance(v, list):
-            return {k: x for k, x in v}
+        if tag == "m" and isinstance(v, list):
+            return {k: _value(x) if type(x) in _CONTAINERS else x for k, x in v}
     raise ValueError("not a cache entry")
 
 
 def decode(text: str) -> Any:
-    return json.loads(text, object_hook=_decode_object)
+    """The value a cache body holds; ValueError if it is anything but an encoded ruleset value."""
+    try:
+        data = msgspec.json.decode(text)
+    except msgspec.DecodeError as e:
+        raise ValueError(str(e)) from None
+    return _value(data) if type(data) in _CONTAINERS else data
 
 
 # ---------------------------------------------------------------- the directory
@@ -164,7 +185,7 @@ def _read(entry: Path, key: str) -> Any:
 
 
 def _write(entry: Path, key: str, value: Any) -> None:
-    body = json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+    body = msgspec.json.encode(encode(value)).decode("utf-8")
     head = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()})
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
     try:

@@ -67,14 +67,14 @@ def inlined(e: ast.Expr, lets: dict[str, ast.LetDef], env: dict[str, ast.Thresho
             part = inlined(i, lets, env)
             # `a or (b or c)` reads as `a or b or c`: the same alternatives, side by side
             items.extend(part.items if type(part) is type(e) else (part,))  # type: ignore[union-attr]
-        return attrs.evolve(e, items=tuple(items))
+        return ast.replace(e, items=tuple(items))
     if isinstance(e, ast.Call):
         let = lets[e.name]
         return inlined(let.body, lets, {p: a.bind(env) for p, a in zip(let.params, e.args)})
     if isinstance(e, ast.ValueTest) and e.threshold.params() <= set(env):
-        return attrs.evolve(e, threshold=ast.Threshold(((1, e.threshold.bind(env).value()),)))
+        return ast.replace(e, threshold=ast.Threshold(((1, e.threshold.bind(env).value()),)))
     if isinstance(e, ast.Dated):
-        return attrs.evolve(e, expr=inlined(e.expr, lets, env))
+        return ast.replace(e, expr=inlined(e.expr, lets, env))
     return e
 
 
@@ -396,13 +396,11 @@ def structure(obj: Any) -> Any:
     """A parse result without positions or source text, for comparing meaning: parse(fmt(x)) == parse(x)."""
     from lark import Token
 
-    _attrs = attrs
     if isinstance(obj, Token):
         return str(obj)
-    if _attrs.has(type(obj)):
-        return (type(obj).__name__,) + tuple(
-            (f.name, structure(getattr(obj, f.name))) for f in _attrs.fields(type(obj)) if f.name not in ("span", "text")
-        )
+    names = ast.fields(obj) if isinstance(obj, ast.Node) else tuple(f.name for f in attrs.fields(type(obj))) if attrs.has(type(obj)) else None
+    if names is not None:
+        return (type(obj).__name__,) + tuple((n, structure(getattr(obj, n))) for n in names if n not in ("span", "text"))
     if isinstance(obj, (list, tuple)):
         return tuple(structure(x) for x in obj if not isinstance(x, ast.Span))
     return obj
