@@ -7,12 +7,14 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 import attrs
 
 from originrules import __version__
-from originrules.bom import UNKNOWN_ORIGIN, Bom, Material, as_bom, as_date
+from originrules.bom import UNKNOWN_ORIGIN, Bom, Material, as_bom, as_date, collector_paused
 from originrules.compile import CompiledRule, CompiledRuleset, Context, RuleRef, Trace
 from originrules.errors import BomError, NotInForce, Problem
 from originrules.hs import LEVEL_WORDS, known, nomenclature
@@ -252,33 +254,50 @@ def _outside_zone(bom: Bom, m: Material, zone: frozenset[str]) -> Problem:
     )
 
 
-def _status(fields: tuple[Any, ...]) -> MaterialStatus:
-    return tuple.__new__(MaterialStatus, fields)  # type: ignore[return-value]  # no Python-level constructor: one per material
+def _why(m: Material, registered: tuple[Any, ...] | None, assumed: bool, exporter: str | None) -> str:
+    """Why a material counts as it does, in the report's words."""
+    if m.materials is not None:
+        return "intermediate: " + ("originates under its own rule" if m.originating else "does not originate under its own rule")
+    if registered is not None:  # the declarations register decided it: what it said, in its words
+        return registered[1]
+    if m.originating:
+        return "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
+    if assumed:
+        return "assumed originating (origin in the cumulation zone, origin assumed on request)"
+    if m.originating is False:
+        return "declared non-originating"
+    if m.origin == UNKNOWN_ORIGIN:
+        return "origin unknown: non-originating"
+    return "no origin declaration: non-originating"
+
+
+_STATUS_COLUMNS = tuple(attrgetter(f) for f in ("id", "description", "hs_code", "value", "origin"))
 
 
 def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
     """Each material, whether it counts as originating, and why (for reports)."""
-    out = []
+    with collector_paused():  # one row per material: a BOM can hold 200,000
+        return _material_statuses(bom, assumed)
+
+
+def _material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
     exporter = bom.product.exporting_country
-    for m in bom.materials:
-        registered = bom.register.get(m.id)
-        if m.materials is not None:
-            why = "intermediate: " + ("originates under its own rule" if m.originating else "does not originate under its own rule")
-        elif registered is not None:  # the declarations register decided it: what it said, in its words
-            why = registered[1]
-        elif m.originating:
-            why = "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
-        elif m.id in assumed:
-            why = "assumed originating (origin in the cumulation zone, origin assumed on request)"
-        elif m.originating is False:
-            why = "declared non-originating"
-        elif m.origin == UNKNOWN_ORIGIN:
-            why = "origin unknown: non-originating"
-        else:
-            why = "no origin declaration: non-originating"
-        counts = bool(m.originating) or m.id in assumed
-        out.append(_status((m.id, m.description, m.hs_code, m.value, m.origin, counts, why)))
-    return tuple(out)
+    materials = bom.materials
+    if bom.register or assumed or bom.nested:
+        return tuple(
+            MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, bool(m.originating) or m.id in assumed,
+                           _why(m, bom.register.get(m.id), m.id in assumed, exporter))
+            for m in materials
+        )
+    # the common case: the reason depends only on the declaration and the origin, so it is worked
+    # out once per distinct pair and the rows are built a column at a time (C loops: a catalogue's
+    # BOM can hold 200,000 materials)
+    keys = list(zip(map(attrgetter("originating"), materials), map(attrgetter("origin"), materials)))
+    reasons = {k: _why(Material("", "", None, Decimal(0), origin=k[1], originating=k[0]), None, False, exporter) for k in set(keys)}
+    columns = [list(map(get, materials)) for get in _STATUS_COLUMNS]
+    counts = map(bool, map(itemgetter(0), keys))
+    rows = zip(*columns, counts, map(reasons.__getitem__, keys))
+    return tuple(map(tuple.__new__, repeat(MaterialStatus), rows))  # type: ignore[arg-type]  # no Python-level constructor per row
 
 
 def select_rule(crs: CompiledRuleset, bom: Bom) -> tuple[CompiledRule | None, list[CompiledRule], str | None]:

@@ -73,11 +73,11 @@ def test_a_ruleset_changed_since_the_index_was_written_is_listed_as_it_now_is(tm
     path = copy / "india-uae-cepa.roo"
     path.write_text(path.read_text(encoding="utf-8").replace('"India–UAE Comprehensive', '"The India–UAE Comprehensive', 1), encoding="utf-8")
     monkeypatch.setattr(resources, "rulesets_dir", lambda: copy)
-    for cached in (registry._scan, registry._catalogue, registry._load_shipped):
+    for cached in (registry._scan, registry._catalogue, registry._load_named):
         cached.cache_clear()
     try:
         uae = next(r for r in registry.listing() if r["code"] == "UAE")
         assert uae["name"].startswith("The India–UAE")
     finally:
-        for cached in (registry._scan, registry._catalogue, registry._load_shipped):
+        for cached in (registry._scan, registry._catalogue, registry._load_named):
             cached.cache_clear()
