@@ -5,7 +5,6 @@ Exit codes: 0 originating, 1 not originating, 2 bad input or usage, 3 undetermin
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import errno
 import functools
@@ -641,6 +640,8 @@ def batch(
     try:
         with _output(output) if output else nullcontext(sys.stdout) as out, bar if bar is not None else nullcontext() as progress:
             if as_csv:
+                import csv
+
                 csv.writer(out).writerow(core.SUMMARY_COLUMNS)
             held: list[str] = []  # output decided while the database is still being opened
             for chunk in chunks:

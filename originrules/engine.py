@@ -274,15 +274,15 @@ def _why(m: Material, registered: tuple[Any, ...] | None, assumed: bool, exporte
 _STATUS_COLUMNS = tuple(attrgetter(f) for f in ("id", "description", "hs_code", "value", "origin"))
 
 
-def material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
-    """Each material, whether it counts as originating, and why (for reports)."""
+def material_statuses(bom: Bom, assumed: frozenset[str], materials: tuple[Material, ...] | list[Material] | None = None) -> tuple[MaterialStatus, ...]:
+    """Each material (of `materials`, by default all the BOM's), whether it counts as
+    originating, and why (for reports)."""
     with collector_paused():  # one row per material: a BOM can hold 200,000
-        return _material_statuses(bom, assumed)
+        return _material_statuses(bom, assumed, bom.materials if materials is None else materials)
 
 
-def _material_statuses(bom: Bom, assumed: frozenset[str]) -> tuple[MaterialStatus, ...]:
+def _material_statuses(bom: Bom, assumed: frozenset[str], materials: tuple[Material, ...] | list[Material]) -> tuple[MaterialStatus, ...]:
     exporter = bom.product.exporting_country
-    materials = bom.materials
     if bom.register or assumed or bom.nested:
         return tuple(
             MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, bool(m.originating) or m.id in assumed,

@@ -295,3 +295,24 @@ def test_the_advisor_says_to_renew_an_expired_declaration(db: str, tmp_path) -> 
     advice = originrules.advise(resolved, ruleset("87: VA(build_down, fob) >= 45%\n"))
     assert advice.paperwork == ("1",) and advice.resourced == ()
     assert advice.message.startswith("Renew the expired declaration of 1 (") and "LTSD-7 expired on 2026-12-31" in advice.message
+
+
+def test_a_terminal_report_lists_the_first_200_materials_failing_ones_first_and_counts_the_rest():
+    # 250 non-originating materials: 240 change heading, the last 10 (worth 20% of the product) do not.
+    # The terminal shows 200 rows with the 10 failing ones at the top, and says how many it left
+    # out; the JSON lists every material, each row as the terminal shows it
+    from originrules.engine import material_statuses
+
+    rs = ruleset("87: CTH\n")
+    passing = [material(f"p{i:03}", "731815", "1") for i in range(240)]
+    failing = [material(f"f{i}", "871410", "20") for i in range(10)]  # 200 of 1,000: beyond any tolerance
+    d = originrules.check(make_bom("871410", passing + failing), rs)
+    text = originrules.render(d, "text")
+    rows = [line.split()[0] for line in text.splitlines() if line.strip().startswith(("p", "f")) and "material" in line]
+    assert d.originating is False and len(rows) == 200
+    assert rows[:10] == [f"f{i}" for i in range(10)] and rows[10] == "p000"
+    assert "50 more beyond the first 200, failing ones first" in " ".join(text.split())
+    assert "250 materials, of which 250 non-originating" in text
+    listed = [m for m in d.bom.materials if m.id in {"f3", "p017"}]
+    assert material_statuses(d.bom, d.assumed, listed) == tuple(s for s in d.materials if s.id in {"f3", "p017"})
+    assert len(json.loads(originrules.render(d, "json"))["materials"]["items"]) == 250

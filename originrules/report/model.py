@@ -5,7 +5,6 @@ A report is a list of blocks: headings, key-value facts, lines of the test tree,
 
 from __future__ import annotations
 
-import shlex
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +13,7 @@ import msgspec
 from originrules import __version__
 from originrules.compile import Trace
 from originrules.compile import money as plain_money
-from originrules.engine import Decision
+from originrules.engine import Decision, material_statuses
 from originrules.numbers import exact_sum
 from originrules.safetext import ESCAPES
 
@@ -220,26 +219,32 @@ def build(decision: Decision, explain: str = "auto", advice: Any = None, termina
         out.append(Heading("Advice"))
         out.append(Paragraph(advice.message))
         if terminal and advice.what_if:
+            import shlex  # only for a product the advisor has a what-if for
+
             out.append(Paragraph("To see it: " + " ".join(f"--what-if {shlex.quote(c)}" for c in advice.what_if)))
-    if d.materials:
+    if d.bom.materials:
         failed, absorbed = _material_results(d.trace)
-        non = [m for m in d.materials if not m.originating]
+        everything = d.bom.materials
+        # the materials that do not count as originating, from what the check started from (a
+        # terminal report of a 200,000-material BOM then builds a status for the rows it shows)
+        non = [m for m in d.bom.undeclared if m.id not in d.assumed] if d.assumed else list(d.bom.undeclared)
         total = exact_sum(m.value for m in non)
         out.append(Heading("Materials"))
-        out.append(Paragraph(f"{len(d.materials)} materials, of which {len(non)} non-originating ({money(total, p.currency)})"))
-        listed = [m for m in d.materials if not (mode == "fails" and m.originating)]
-        originating_left_out = len(d.materials) - len(listed)
+        out.append(Paragraph(f"{len(everything)} materials, of which {len(non)} non-originating ({money(total, p.currency)})"))
+        listed = non if mode == "fails" else list(everything)
+        originating_left_out = len(everything) - len(listed)
         if max_rows is not None and len(listed) > max_rows:
             # the materials a test failed on first: they are what the reader needs to see
             listed = sorted(listed, key=lambda m: m.id not in failed)[:max_rows]
+        statuses = d.materials if len(listed) == len(everything) else material_statuses(d.bom, d.assumed, listed)
         rows = []
-        for m in listed:
+        for m in statuses:
             shift = "; ".join(failed.get(m.id, [])) or ("-" if m.originating else "passes")
             # a material the declarations register decided shows what it said (the declaration used, or why none)
             status = m.why if m.id in d.bom.register or not m.originating else "originating"
             rows.append((m.id, m.description, m.hs_code or "-", money(m.value), status, shift, "yes" if m.id in absorbed else ""))
         out.append(Table(("id", "description", "HS", "value", "origin status", "tariff shift", "de minimis"), tuple(rows)))
-        capped = len(d.materials) - originating_left_out - len(rows)
+        capped = len(everything) - originating_left_out - len(rows)
         why = []
         if originating_left_out:
             why.append(f"{originating_left_out} originating (only non-originating materials can make a rule fail)")
