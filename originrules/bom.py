@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from operator import is_not as _is_not
@@ -27,7 +27,7 @@ import msgspec
 
 from originrules.errors import BomError, Problem
 from originrules.hs import normalise
-from originrules.numbers import EXACT, MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, limit_message, within_limits
+from originrules.numbers import EXACT, MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, exact_sum, limit_message, within_limits
 
 UNKNOWN_ORIGIN = "unknown"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -117,7 +117,7 @@ class Bom:
         # column at a time, each pass a C loop (itemgetter, compress): this runs for every BOM read
         materials = self.materials
         put = object.__setattr__
-        put(self, "total", _sum(map(_VALUE, materials)))
+        put(self, "total", exact_sum(map(_VALUE, materials)))
         put(self, "nested", any(map(_is_not, map(_SUBMATERIALS, materials), repeat(None))))
         written = set(map(_HS_CODE, materials))
         written.discard(None)
@@ -138,7 +138,7 @@ class Bom:
         declared = list(map(_ORIGINATING, materials))
         undeclared = tuple(compress(materials, map(_not, declared)))
         put(self, "undeclared", undeclared)
-        put(self, "undeclared_value", _sum(map(_VALUE, undeclared)))
+        put(self, "undeclared_value", exact_sum(map(_VALUE, undeclared)))
         put(self, "declared_origins", frozenset(compress(map(_ORIGIN, materials), declared)))
         put(self, "suppliers", any(map(_SUPPLIER, materials)))
 
@@ -470,12 +470,6 @@ class _Loader:
             self.r.bad(f"{where}.currency", f"{currency} has no rate in exchange_rates (the BOM is in {self.currency or 'an unnamed currency'}); give one, e.g. \"exchange_rates\": {{\"{currency}\": \"90.50\"}}")
             return None
         return EXACT.multiply(value, rate)
-
-
-def _sum(values: Any) -> Decimal:
-    """An exact sum: the default context would round past 28 digits."""
-    with localcontext(EXACT):
-        return sum(values, Decimal(0))
 
 
 _PLAIN_KEYS = frozenset({"id", "description", "hs_code", "value", "origin", "originating"})
@@ -885,7 +879,7 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     # the columns, then the decoded structures go before anything is built from them: at 200,000
     # materials they hold 65 MB, and the copies of each repeated text go with them
     found = raw.materials
-    values, written_codes, origins, descriptions, declared, ids = (list(map(get, found)) for get in _C_COLUMNS)
+    values, written_codes, origins, descriptions, declared, ids = [list(map(get, found)) for get in _C_COLUMNS]
     del found, raw
     origins = list(map(_SHARED_ORIGIN, origins))
     if None in origins:

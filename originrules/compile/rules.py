@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import attrs
+import msgspec
 
 from originrules.compile.compiler import Compiler
 from originrules.compile.explain import Test
@@ -16,8 +16,7 @@ from originrules.lang import ast
 from originrules.lang.format import expr_text, inlined
 
 
-@attrs.frozen
-class RuleRef:
+class RuleRef(msgspec.Struct, frozen=True):
     """A rule as a decision cites it: key, text as written, file:line and legal source."""
 
     key: str
@@ -55,7 +54,7 @@ class RuleRef:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return msgspec.structs.asdict(self)
 
 
 class CompiledRule:
@@ -129,8 +128,7 @@ class CompiledRule:
         return f"CompiledRule({self.ref.key!r}, {self.ref.source!r})"
 
 
-@attrs.frozen
-class CompiledRuleset:
+class CompiledRuleset(msgspec.Struct, frozen=True):
     """A ruleset with every rule compiled once, and an index from HS code to rule."""
 
     ruleset: ast.Ruleset
@@ -139,8 +137,8 @@ class CompiledRuleset:
     by_prefix: dict[str, tuple[CompiledRule, ...]]  # "8716" -> rules keyed exactly so
     ranges: tuple[tuple[CodeRange, CompiledRule], ...]  # keys that are real ranges
     # look-ups by product code, memoised: a catalogue repeats codes
-    _found: dict[str, list[CompiledRule]] = attrs.field(factory=dict, eq=False, repr=False)
-    _tolerances: dict[str, tuple[ast.DeMinimis, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    _found: dict[str, list[CompiledRule]] = msgspec.field(default_factory=dict)
+    _tolerances: dict[str, tuple[ast.DeMinimis, ...]] = msgspec.field(default_factory=dict)
 
     @property
     def agreement(self) -> ast.Agreement:

@@ -8,22 +8,22 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import attrs
+import msgspec
 
 from originrules.bom import Bom, Material
 from originrules.lang import ast
 from originrules.numbers import EXACT
 
 
-@attrs.define(slots=True)
-class Trace:
-    """One node of a decision's explanation: a test, whether it passed, and why."""
+class Trace(msgspec.Struct):
+    """One node of a decision's explanation: a test, whether it passed, and why. (A msgspec
+    Struct, like the syntax tree's nodes: built in C when the module loads.)"""
 
     test: str
     passed: bool | None
     text: str
-    children: list[Trace] = attrs.field(factory=list)
-    detail: dict[str, Any] = attrs.field(factory=dict)
+    children: list[Trace] = msgspec.field(default_factory=list)
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"test": self.test, "passed": self.passed, "text": self.text}
