@@ -89,7 +89,7 @@ class CodeSet:
 def nomenclature(edition: str) -> frozenset[str]:
     """The chapters, headings and subheadings of an HS edition."""
     path = Path(__file__).resolve().parent / "data" / f"hs-{edition}.txt"
-    return frozenset(line for line in path.read_text(encoding="utf-8").split() if line.isdigit())
+    return frozenset(filter(str.isdigit, path.read_text(encoding="utf-8").split()))  # the comment's words are not digits
 
 
 def known(code: str, edition: str) -> bool:
