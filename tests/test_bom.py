@@ -221,3 +221,23 @@ def test_codes_with_dots_and_amounts_as_json_numbers_are_read_by_the_fast_readin
     fast = _canonical(text.encode("utf-8"), "m.json", "d")
     assert fast is not None and fast == from_dict(decode(text), "m.json", digest="d") and fast.materials == from_dict(decode(text), "m.json", digest="d").materials
     assert fast.product.hs_code == "871120" and fast.product.ex_works == Decimal("1050.00")
+
+
+def test_reading_a_bom_holds_the_cycle_collector_off_only_while_it_reads():
+    # the collector is held off while a BOM's tuples are built, and is running again afterwards,
+    # whether the BOM was read or refused; a caller who turned it off keeps it off
+    import gc
+
+    good = json.dumps({"product": {"hs_code": "871120", "fob": "100"}, "materials": [{"id": "a", "hs_code": "7318.15", "value": 5, "origin": "CN"}]})
+    try:
+        assert gc.isenabled()
+        assert loads(good).materials[0].hs_code == "731815"
+        assert gc.isenabled()
+        with pytest.raises(BomError):
+            loads('{"product": {"hs_code": "871120", "fob": "100"}, "materials": [{"id": "a", "value": "-5", "origin": "CN"}]}')
+        assert gc.isenabled()
+        gc.disable()
+        loads(good)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -210,3 +210,19 @@ def test_rules_compare_narrowed_to_one_partys_agreements():
     agreements = {r["agreement"] for r in json.loads(out.output)}
     assert "UAE" in agreements and "UK-JAPAN" not in agreements and all("IN" in originrules.find_agreement(a).agreement.parties for a in agreements)
     assert CliRunner().invoke(main, ["rules", "--compare", "871120", "--party", "India"]).exit_code == 2
+
+
+def test_check_runs_with_the_cycle_collector_held_off_and_leaves_it_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a one-shot check holds Python's cycle collector off (a big BOM is hundreds of thousands of
+    # tuples); a program that calls the command in-process gets it back running, also on a refusal
+    import gc
+
+    from originrules import cli
+
+    during: list[bool] = []
+    decide = cli.run_check
+    monkeypatch.setattr(cli, "run_check", lambda *a, **k: (during.append(gc.isenabled()), decide(*a, **k))[1])
+    assert run("check", str(REPO / "examples" / "car-uk.json"), "-a", "UK").exit_code in (0, 1)
+    assert during == [False] and gc.isenabled()
+    assert run("check", str(REPO / "examples" / "no-such-bom.json"), "-a", "UK").exit_code == 2
+    assert gc.isenabled()
