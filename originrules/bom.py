@@ -716,8 +716,13 @@ def loads(text: str | bytes, source: str = "<bom>") -> Bom:
     """A BOM from JSON text (or its UTF-8 bytes): decoded and validated in one pass in C where
     the text is in the canonical form (most are), else read in full, naming every problem with
     its JSON path."""
+    if len(text) < _BIG:
+        return _loads(text, source)
     with collector_paused():
         return _loads(text, source)
+
+
+_BIG = 1_000_000  # characters (some 8,000 materials): a smaller BOM builds too few tuples for the collector to matter
 
 
 def _loads(text: str | bytes, source: str) -> Bom:
@@ -839,17 +844,23 @@ def _amounts(raws: list[Any]) -> tuple[list[Decimal], int] | None:
     return list(map(Decimal, plain.split("\n"))), texts
 
 
-def _codes(codes: list[str | None], low: int) -> list[str | None] | None:
-    """Codes as digits: "8714.10" as people write it read as 871410, each distinct code once; None
-    if any is not 2 (or `low`) to 10 digits, an even count, once its dots and spaces are gone
-    (an odd count is the full reading's: it repairs a lost leading zero, with a warning)."""
+def _digits(code: str, low: int) -> str | None:
+    """A code as digits, "8714.10" as people write it read as 871410; None if it is not `low` to
+    10 digits, an even count, once its dots and spaces are gone (an odd count is the full
+    reading's: it repairs a lost leading zero, with a warning)."""
+    digits = code if code.isdigit() else normalise(code)
+    return digits if digits is not None and not len(digits) % 2 and low <= len(digits) <= 10 else None
+
+
+def _codes(codes: list[str | None]) -> list[str | None] | None:
+    """The materials' codes as digits (`_digits`), each distinct code read once; None if any is not."""
     distinct = set(codes) - {None}
-    if not distinct or _column(_CODES, distinct) and low == 2:
+    if not distinct or _column(_CODES, distinct):
         return codes
     read: dict[str | None, str | None] = {None: None}
     for code in distinct:
-        digits = normalise(code)  # type: ignore[arg-type]
-        if digits is None or len(digits) % 2 or not low <= len(digits) <= 10:
+        digits = _digits(code, 2)  # type: ignore[arg-type]
+        if digits is None:
             return None
         read[code] = digits
     return list(map(read.__getitem__, codes))
@@ -887,8 +898,8 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     shared: dict[Any, Any] = {}  # one string object for each repeated description or code
     one = shared.setdefault
     descriptions = list(map(one, descriptions, descriptions))
-    codes = _codes(written_codes, 2)
-    product_code = _codes([p["hs_code"]], 6)
+    codes = _codes(written_codes)
+    product_code = _digits(p["hs_code"], 6)
     del written_codes
     if codes is None or product_code is None:
         return None
@@ -923,7 +934,7 @@ def _canonical(text: bytes, source: str, digest: str) -> Bom | None:
     if UNKNOWN_ORIGIN in compress(origins, declared):
         return None  # an error: the full reading says it
     product = Product(
-        hs_code=product_code[0],  # type: ignore[arg-type]
+        hs_code=product_code,
         description=p.get("description", ""),
         ex_works=product_base.get("ex_works"),
         fob=product_base.get("fob"),
