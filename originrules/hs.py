@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import attrs
+import msgspec
 
 #: the tariff-shift tests and the number of digits each compares
 LEVELS = {"CC": 2, "CTH": 4, "CTSH": 6}
@@ -26,8 +26,7 @@ def normalise(code: str) -> str | None:
     return digits if digits.isdigit() else None
 
 
-@attrs.frozen
-class CodeRange:
+class CodeRange(msgspec.Struct, frozen=True, gc=False):
     """A chapter, heading or subheading, or a range of them at one level (`8701-8705`)."""
 
     low: str
@@ -49,12 +48,14 @@ class CodeRange:
         return self.low if self.low == self.high else f"{self.low}-{self.high}"
 
 
-@attrs.frozen
-class CodeSet:
-    """A list of codes and ranges, possibly at different levels (`chapter 04, 8407, 8701-8705`)."""
+class CodeSet(msgspec.Struct, frozen=True, gc=False):
+    """A list of codes and ranges, possibly at different levels (`chapter 04, 8407, 8701-8705`).
+
+    Two sets are equal when they hold the same codes under the same qualifier, however written.
+    (CodeRange and CodeSet are msgspec Structs, like the syntax tree's nodes: built in C.)"""
 
     ranges: tuple[CodeRange, ...] = ()
-    written: str | None = attrs.field(default=None, eq=False)  # as written, when it names a `codes` set
+    written: str | None = None  # as written, when it names a `codes` set; not part of equality
     # `codes dairy = 190190 where milk_solids > 10%`: only materials whose attribute compares so
     # `codes clad = 7107, 7109 where unwrought`: only those the BOM says are (`"unwrought": true`)
     qualifier: tuple[str, str, Decimal | None] | None = None
@@ -77,6 +78,15 @@ class CodeSet:
 
     def contains(self, code: str) -> bool:
         return any(r.contains(code) for r in self.ranges)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is CodeSet and self.ranges == other.ranges and self.qualifier == other.qualifier
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self.ranges, self.qualifier))
 
     def __bool__(self) -> bool:
         return bool(self.ranges)

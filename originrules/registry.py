@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import attrs
+import msgspec
 
 from originrules import resources
 from originrules.compile import CompiledRuleset, compile_ruleset
@@ -113,7 +113,7 @@ def _relocate(p: Problem, offset: int, cite_as: str, base_cite: str) -> Problem:
     if len(parts) == 3 and parts[1].isdigit():
         line = int(parts[1])
         where = f"{cite_as}:{line - offset}:{parts[2]}" if line > offset else f"{base_cite}:{line}:{parts[2]}"
-        return attrs.evolve(p, where=where)
+        return msgspec.structs.replace(p, where=where)
     return p
 
 

@@ -23,7 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
 import msgspec
 
 from originrules import hs
@@ -37,15 +36,13 @@ _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for module in (ast, hs)
     for cls in vars(module).values()
-    if isinstance(cls, type) and (issubclass(cls, ast.Node) or attrs.has(cls)) and cls.__module__ == module.__name__
+    if isinstance(cls, type) and issubclass(cls, msgspec.Struct) and cls.__module__ == module.__name__
 }
 
 
 def _fields(cls: type) -> tuple[str, ...]:
-    """The fields a class is built from: the tree's nodes are msgspec Structs, the code sets attrs classes."""
-    if issubclass(cls, ast.Node):
-        return cls.__struct_fields__
-    return tuple(f.name for f in attrs.fields(cls) if f.init)
+    """The fields a class is built from, in order (the tree's nodes and the code sets are msgspec Structs)."""
+    return cls.__struct_fields__  # type: ignore[attr-defined, no-any-return]
 
 
 # The encoding is positional, so that reading it back is quick (a check reads a whole annex):
@@ -80,7 +77,10 @@ def _value(data: Any) -> Any:
         if not data:
             raise ValueError("not a cache entry")
         head = data[0]
-        args = [_value(x) if type(x) in _CONTAINERS else x for x in data[1:]]
+        args = data[1:]
+        for i, x in enumerate(args):  # in place: the commonest fields are plain values
+            if type(x) in _CONTAINERS:
+                args[i] = _value(x)
         if head == _TUPLE:
             return tuple(args)
         cls = _CLASSES.get(head) if isinstance(head, str) else None

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import attrs
 
-from originrules.hs import CodeSet
+from originrules.hs import CodeRange, CodeSet
 from originrules.lang import ast
 
 
@@ -398,9 +397,8 @@ def structure(obj: Any) -> Any:
 
     if isinstance(obj, Token):
         return str(obj)
-    names = ast.fields(obj) if isinstance(obj, ast.Node) else tuple(f.name for f in attrs.fields(type(obj))) if attrs.has(type(obj)) else None
-    if names is not None:
-        return (type(obj).__name__,) + tuple((n, structure(getattr(obj, n))) for n in names if n not in ("span", "text"))
+    if isinstance(obj, (ast.Node, CodeSet, CodeRange)):
+        return (type(obj).__name__,) + tuple((n, structure(getattr(obj, n))) for n in obj.__struct_fields__ if n not in ("span", "text"))
     if isinstance(obj, (list, tuple)):
         return tuple(structure(x) for x in obj if not isinstance(x, ast.Span))
     return obj

@@ -7,7 +7,7 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-import attrs
+import msgspec
 import lark
 from lark import Lark, Token, Transformer, v_args
 
@@ -250,7 +250,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
             raise _TransformProblem(name, f"code set {name} is declared twice", "keep one declaration", "ORL107")
         plain = CodeSet(codes.ranges, qualifier=qualifier)
         if qualifier is not None:
-            codes = attrs.evolve(codes, qualifier=qualifier)
+            codes = msgspec.structs.replace(codes, qualifier=qualifier)
         self.code_sets[str(name)] = plain
         return ("codes", ast.CodesDef(str(name), plain if codes.written is None else codes, prov, _span(meta)))
 

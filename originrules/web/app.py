@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import attrs
+import msgspec
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -217,7 +217,7 @@ def _uploaded(data: bytes, suffix: str, name: str) -> Iterator[Path]:
         try:
             yield path
         except OriginrulesError as e:
-            raise type(e)([attrs.evolve(p, where=p.where.replace(str(path), shown).replace(folder, "upload"), message=p.message.replace(str(path), shown).replace(folder, "upload"))
+            raise type(e)([msgspec.structs.replace(p, where=p.where.replace(str(path), shown).replace(folder, "upload"), message=p.message.replace(str(path), shown).replace(folder, "upload"))
                            for p in e.problems]) from None
 
 

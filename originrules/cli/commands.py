@@ -1,364 +1,28 @@
-"""The `originrules` command. Thin: parse arguments, call the library, render, set the exit code.
-
-Exit codes: 0 originating, 1 not originating, 2 bad input or usage, 3 undetermined.
-"""
+"""Every command but `check`, imported when one is named (originrules.cli's group lists them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import functools
-import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from originrules import __version__
-from originrules.engine import check as run_check
 from originrules.errors import OriginrulesError, Problem
 from originrules.hs import normalise
 from originrules.registry import codes, find, load_file, ruleset_text
-from originrules.report import FORMATS  # light: renderers are imported when used
-from originrules.report.model import EXPLAIN_MODES
 from originrules.safetext import one_line, visible
 from originrules.resources import rulesets_dir
 
-# Commands import what they need when they run (renderers, .advice, .tester, .lang.*):
-# a one-off `originrules check` should start quickly.
-
-EXIT_BAD_INPUT = 2
+from originrules.cli.common import AMOUNT, EXIT_BAD_INPUT, EXIT_NOT_REPRODUCED, RECORD_GROUP, _check_party, _declared, _echoed_json, _fail, _output, _write
 
 
-def _one_shot(command: Any) -> Any:
-    """A command that decides one BOM and exits runs with Python's cycle collector held off: a
-    200,000-material BOM is hundreds of thousands of tuples, and every collection re-scans them
-    all (a fifth of such a check). Nothing it builds is kept beyond the command."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from originrules.bom import collector_paused
-
-        with collector_paused():
-            return command(*args, **kwargs)
-
-    return run
-
-
-class _Amount(click.ParamType):
-    """A decimal amount from the command line, within the limits every input number keeps."""
-
-    name = "AMOUNT"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from originrules.numbers import LIMITS, parse
-
-        if not isinstance(value, str):
-            return value
-        number = parse(value)
-        if number is None or number < 0:
-            self.fail(f"{value[:40]!r} is not a non-negative number within the limits ({LIMITS})", param, ctx)
-        return number
-
-
-AMOUNT = _Amount()
-
-
-def _echoed_json(fmt: str, data: Any) -> bool:
-    """With --format json, print `data` as JSON (and the caller is done)."""
-    if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    return fmt == "json"
-
-
-def _check_party(party: str | None) -> None:
-    if party is not None and not (len(party) == 2 and party.isascii() and party.isalpha()):
-        _fail(OriginrulesError(Problem(f"--party {party[:20]!r} is not an ISO 3166 alpha-2 country code (IN, GB, AE ...)", code="CLI003")))
-
-
-def _fail(error: OriginrulesError) -> None:
-    click.echo(error.render(), err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="originrules")
-@click.option("--debug", is_flag=True, help="On an internal error, show the Python traceback.")
-def main(debug: bool) -> None:
-    """Decide whether a product originates under a free-trade agreement, and say why.
-
-    \b
-    Exit codes: 0 originating, 1 not originating, 2 bad input or usage,
-                3 undetermined (no rule for the HS code, or the BOM lacks data the rule needs),
-                70 internal error (a bug in originrules: please report it).
-    """
-
-
-EXIT_NOT_REPRODUCED = 4  # audit verify: some record does not decide again to the same bytes
-RECORD_GROUP = 500  # decisions kept per transaction by batch --record
-EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): never 1, which means "not originating"
-_WRITE_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
-REPORT_TO = "https://github.com/originrules/originrules/issues"
-
-
-def run(argv: list[str] | None = None) -> None:
-    """The `originrules` command: the click group, with every way out mapped to a documented
-    exit code. Exit 1 means only "not originating"; a bug is 70, with the inputs' digests."""
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        code = main.main(args=args, prog_name="originrules", standalone_mode=False)
-        code = code if isinstance(code, int) else 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_BAD_INPUT)
-        if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
-            # click's answer to a reader that closed the pipe (`| head -1`) is exit 1, which
-            # means "not originating" here: said, and exit 2, like any other failed write
-            click.echo("error: [CLI006] cannot write the output: the pipe was closed by its reader", err=True)
-            code = EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = 130
-    except click.ClickException as e:
-        e.show()
-        code = e.exit_code
-    except OSError as e:
-        if e.errno not in _WRITE_ERRORS:
-            code = _internal_error(e, args)
-        else:
-            click.echo(f"error: [CLI006] cannot write the output: {e.strerror or e}", err=True)
-            code = EXIT_BAD_INPUT
-    except Exception as e:  # noqa: BLE001 - the one place every unexpected error is turned into exit 70
-        code = _internal_error(e, args)
-    try:
-        sys.stdout.flush()
-    except OSError as e:
-        click.echo(f"error: [CLI006] cannot write the output: {e.strerror or e}", err=True)
-        code = EXIT_BAD_INPUT
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that exit does not flush again
-    sys.exit(code)
-
-
-def _internal_error(error: BaseException, args: list[str]) -> int:
-    if "--debug" in args:
-        raise error
-    click.echo(f"originrules: internal error: {type(error).__name__}: {str(error)[:300]}", err=True)
-    for arg in args:
-        path = Path(arg)
-        try:
-            if path.is_file():
-                click.echo(f"  input {arg}: sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}", err=True)
-        except OSError:
-            pass
-    click.echo(f"  originrules {__version__}; this is a bug. Please report it at {REPORT_TO} with this message", err=True)
-    click.echo("  and, if you can, the input; run again with --debug (originrules --debug ...) for the traceback.", err=True)
-    return EXIT_INTERNAL
-
-
-@main.command()
-@click.argument("bom", type=click.Path(dir_okay=False))
-@click.option("-a", "--agreement", required=True, help="Agreement code or alias, any case: UAE, AE, UK, GB, EFTA, CH, ...")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
-@click.option(
-    "--assume-origin",
-    is_flag=True,
-    help="Treat materials with no 'originating' field whose origin is in the cumulation zone as originating "
-    "(each one is named in a warning). Without it they are non-originating, as the law presumes.",
-)
-@click.option("--ruleset", type=click.Path(dir_okay=False), help="Use this .roo file instead of the shipped ruleset.")
-@click.option(
-    "--date",
-    "on",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The date the goods are imported (YYYY-MM-DD); an agreement not in force then is refused. Default: today.",
-)
-@click.option(
-    "--explain",
-    type=click.Choice(EXPLAIN_MODES),
-    default="auto",
-    show_default=True,
-    help="full: every test; fails: only the failing path; auto: full if originating, else fails.",
-)
-@click.option(
-    "--what-if",
-    "what_ifs",
-    multiple=True,
-    metavar="ID.FIELD=VALUE",
-    help="Change the BOM before deciding, without editing the file: 7.originating=true, 7.value=30.50, "
-    "7.hs_code=871410, 7.origin=AE. Repeatable.",
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
-@click.option("--input-format", type=click.Choice(["json", "csv", "xlsx"]), help="The BOM's format; default: by extension (.csv, .xlsx, else JSON).")
-@click.option("--duty", "with_duty", is_flag=True, help="For an originating product, add the duty saved per unit on its customs value (the importing country's schedule).")
-@click.option("--attr", "attrs_", multiple=True, metavar="NAME=VALUE", help="With --duty: a product attribute schedules use (cc=1200, propulsion=petrol, cif=30000GBP).")
-@click.option("--customs-value", type=AMOUNT, help="With --duty: the customs value per unit (default: the BOM's FOB value).")
-@click.option("--db", "db_url", help="The database of declarations and records (a SQLAlchemy URL). Default: ORIGINRULES_DB, else a SQLite file in your data directory.")
-@click.option("--record", "record_it", is_flag=True, help="Keep the decision in the database (originrules history; originrules audit verify).")
-@_one_shot
-def check(
-    bom: str,
-    agreement: str,
-    fmt: str,
-    assume_origin: bool,
-    ruleset: str | None,
-    on: dt.datetime | None,
-    explain: str,
-    what_ifs: tuple[str, ...],
-    output: str | None,
-    input_format: str | None,
-    with_duty: bool,
-    attrs_: tuple[str, ...],
-    customs_value: Decimal | None,
-    db_url: str | None,
-    record_it: bool,
-) -> None:
-    """Check a bill of materials (JSON, see docs/bom-format.md) against an agreement's rules.
-
-    For a product that does not originate, the report adds the advisor's answer: the fewest
-    materials whose re-sourcing as originating would make it qualify.
-
-    \b
-    Examples:
-      originrules check examples/motorcycle-uae.json --agreement UAE
-      originrules check bom.json -a uk --format json
-      originrules check bom.json -a uae --what-if 25.originating=true --explain full
-      originrules check bom.json -a uae --format html -o report.html
-    """
-    from originrules.inputs import load as load_any
-    from originrules.report import render
-
-    try:
-        crs = load_file(ruleset) if ruleset else find(agreement)
-        if ruleset and agreement.upper() not in (crs.agreement.code.upper(), *(a.upper() for a in crs.agreement.aliases)):
-            raise OriginrulesError(f"{ruleset} is the ruleset of {crs.agreement.code}, not {agreement}")
-        day = on.date() if on else dt.date.today()
-        the_bom = load_any(bom, input_format)
-        the_bom, used, store = _declared(the_bom, crs.agreement.code, day, db_url, record_it)
-        if what_ifs:
-            from originrules.advice import what_if
-
-            the_bom = what_if(the_bom, what_ifs)
-        decision = run_check(the_bom, crs, assume_origin=assume_origin, on=day)
-        advice = None
-        if decision.originating is False:
-            from originrules.advice import advise
-
-            advice = advise(the_bom, crs, assume_origin=assume_origin, decision=decision)
-        saving = _duty_saving(decision, day, attrs_, customs_value) if with_duty else None
-        if record_it:
-            _record_check(store, decision, bom, day, used, saving)
-    except OriginrulesError as e:
-        _fail(e)
-    colour = fmt == "text" and output is None and sys.stdout.isatty()
-    text = render(decision, fmt, colour=colour, explain=explain, advice=advice, duty=saving)
-    if saving is not None and fmt != "json":
-        text += _saving_text(saving)
-    if output:
-        _write(output, text)
-    else:
-        click.echo(text, nl=False)
-    sys.exit(decision.exit_code)
-
-
-def _declared(bom: Any, agreement: str, day: dt.date, db_url: str | None, writing: bool) -> tuple[Any, tuple[str, ...], Any]:
-    """The BOM with its materials' status from the declaration register where it names a
-    supplier and part number; the references used; the store (opened only when needed)."""
-    if not (bom.suppliers or writing):  # the common case: no database (nor SQLAlchemy) to load
-        return bom, (), None
-    from originrules.store import Store
-    from originrules.store.declarations import needs_register
-
-    if not (needs_register(bom) or writing):
-        return bom, (), None
-    store = Store(db_url, create=writing)
-    resolved = store.resolve(bom, agreement, day)
-    return resolved.bom, resolved.used, store
-
-
-def _record_check(store: Any, decision: Any, path: str, day: dt.date, used: tuple[str, ...], saving: dict[str, Any] | None) -> None:
-    # the bytes as read (read_text would turn CRLF into LF, and the text would no longer have its hash)
-    original = Path(path).read_bytes().decode("utf-8") if decision.bom.digest is not None else None
-    extra = {"duty_saving": saving.get("saving")} if saving else {}
-    store.keep(decision, day, used, original, **extra)
-
-
-def _duty_saving(decision: Any, day: dt.date, attrs_: tuple[str, ...], customs_value: Decimal | None) -> dict[str, Any]:
-    """The duty question for a checked product: what it pays with and without preference."""
-    from decimal import Decimal
-
-    from originrules.tariff import DutyError, duty, parse_attributes
-
-    p = decision.bom.product
-    if not (p.exporting_country and p.importing_country):
-        raise DutyError("--duty needs product.exporting_country and product.importing_country in the BOM")
-    value = customs_value if customs_value is not None else p.fob
-    d = duty(decision.agreement.code, p.hs_code, exporter=p.exporting_country, importer=p.importing_country, on=day, attributes=parse_attributes(attrs_))
-    out = d.to_dict()
-    out["customs_value"] = None if value is None else str(value)
-    out["currency"] = p.currency
-    if customs_value is None:
-        out["notes"].append("customs value taken as the BOM's FOB value; give --customs-value for the CIF value")
-    if not decision.originating:
-        out["saving"] = "0.00"
-        out["notes"].append("the product does not originate: no preference")
-    elif value is not None and d.margin is not None:
-        margin = Decimal(d.margin.numerator) / Decimal(d.margin.denominator)
-        out["saving"] = str((margin * value / 100).quantize(Decimal("0.01")))
-    else:
-        out["saving"] = None
-    return out
-
-
-def _saving_text(s: dict[str, Any]) -> str:
-    line = s["line"] or {}
-    cur = f" {s['currency']}" if s["currency"] else ""
-    lines = ["", "Duty:", f"  {s['importer']} imports from {s['exporter']} under {s['agreement']}, agreement year {s['agreement_year']}"]
-    lines.append(f"  MFN {s['mfn']}%; under the agreement {s['preferential'] or 'no preference'}{'%' if s['preferential'] else ''} ({s['applied']})")
-    if line:
-        lines.append(f"  schedule line {line['key']} \"{line['description']}\" at {line['source']}; {line['legal_source']}")
-    estimate = f" — AN ESTIMATE: {s['estimate']}" if s.get("estimate") and s["saving"] not in (None, "0.00") else ""
-    lines.append(f"  duty saved per unit: {s['saving'] if s['saving'] is not None else 'unknown'}{cur} on a customs value of {s['customs_value']}{cur}{estimate}")
-    lines.extend(f"  note: {n}" for n in s["notes"])
-    return "\n".join(lines) + "\n"
-
-
-@contextmanager
-def _output(path: str) -> Iterator[Any]:
-    """A file to write whole or not at all: a new temporary file beside the target (O_EXCL, so
-    nothing planted there is followed), renamed over it when the writing is done, removed if it
-    fails. A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place, never replaced;
-    a failure there is still an error (CLI006), never a silent exit 0."""
-    target = Path(path)
-    try:
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8", newline="") as f:
-                yield f
-            return
-        import tempfile  # only when writing a file: a check to the terminal does not load it
-
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                yield f
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError as e:
-        _fail(OriginrulesError(Problem(f"cannot write {path}: {e.strerror or e}", code="CLI006")))
-
-
-def _write(path: str, text: str) -> None:
-    with _output(path) as f:
-        f.write(text)
-
-
-@main.command()
+@click.command()
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--party", help="Only the agreements this country (ISO code: IN, GB, AE ...) is a party to.")
 def agreements(fmt: str, party: str | None) -> None:
@@ -383,7 +47,7 @@ def agreements(fmt: str, party: str | None) -> None:
         click.echo(f"    {r['source']}  [{r['ruleset']}]")
 
 
-@main.command()
+@click.command()
 @click.argument("args", nargs=-1, metavar="AGREEMENT HS | --compare HS")
 @click.option("--compare", is_flag=True, help="Show the rule for HS in every agreement, side by side.")
 @click.option("--party", metavar="XX", help="With --compare: only the agreements this country (ISO alpha-2) is a party to.")
@@ -465,7 +129,7 @@ def _read_source(path: Path) -> str:
         raise OriginrulesError(f"{path}: cannot read: {e}") from None
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--hs-nomenclature", type=click.Path(dir_okay=False), help="An HS nomenclature CSV (column 'hscode'): also report rule keys not in it.")
@@ -495,7 +159,7 @@ def lint(files: tuple[str, ...], fmt: str, hs_nomenclature: str | None) -> None:
     sys.exit(1 if any(p.severity == "error" or (p.severity == "warning" and p.code != "ORL280") for p in problems) else 0)
 
 
-@main.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout.")
 @click.option("--diff", is_flag=True, help="Change nothing; print what formatting would change.")
@@ -527,7 +191,7 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     sys.exit(1 if changed and (check_only or diff) else 0)
 
 
-@main.command(name="test")
+@click.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--coverage", is_flag=True, help="Also report, per ruleset, the rules and 'or' arms no case reached.")
@@ -571,7 +235,7 @@ def test_cmd(paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
-@main.command()
+@click.command()
 @click.argument("catalogue", type=click.Path(dir_okay=False))
 @click.option("-a", "--agreement", help="Agreement code or alias. Default: every shipped agreement that covers each BOM's route (product.exporting_country to importing_country).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Decisions as JSON Lines, or a CSV summary if it ends in .csv. Default: standard output.")
@@ -675,7 +339,7 @@ def batch(
     sys.exit(EXIT_BAD_INPUT if totals["error"] else 0)
 
 
-@main.command(name="duty")
+@click.command(name="duty")
 @click.argument("agreement")
 @click.argument("hs")
 @click.option("--from", "exporter", help="Exporting country (ISO alpha-2). Default: from --bom, or the agreement's other party.")
@@ -744,7 +408,7 @@ def _route(agreement: str, hs: str, exporter: str | None, importer: str | None, 
     return exporter, importer, hs
 
 
-@main.command(name="compare")
+@click.command(name="compare")
 @click.argument("bom", type=click.Path(dir_okay=False))
 @click.option("--to", "importer", help="Importing country (ISO alpha-2). Default: the BOM's product.importing_country.")
 @click.option("--year", type=click.IntRange(1900, 2200), help="Calendar year (rates on 1 January). Default: today.")
@@ -791,7 +455,7 @@ def compare_cmd(bom: str, importer: str | None, year: int | None, attrs_: tuple[
             click.echo(f"    rate unknown: {notes[0]}" if notes else "    rate unknown: no line in the shipped schedule")
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on. Another than this computer's own needs --allow-remote.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--allow-remote", is_flag=True, help="Let other computers reach the workspace (it has no log-in: use only on a network you trust).")
@@ -837,7 +501,7 @@ def serve(host: str, port: int, allow_remote: bool, db_url: str | None, workers:
         uvicorn.run("originrules.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
-@main.group(name="import")
+@click.group(name="import")
 def import_group() -> None:
     """Write rules from annex tables (and, next, annex prose) into ruleset files."""
 
@@ -901,7 +565,7 @@ def import_uk_tariff_cmd(scheme: str, output: str, report_path: str | None) -> N
         click.echo(f"  not found: {one_line(missing)}", err=True)
 
 
-@main.group()
+@click.group()
 def declarations() -> None:
     """Supplier declarations of origin: the register check, batch and compare read.
 
@@ -1006,7 +670,7 @@ def _declaration_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         click.echo(visible(f"{status}{d['reference']}: {d['supplier']}, part {d['part_number']} (HS {d['hs_code']}): {what} in {d['origin']} under {d['agreement']}, {d['valid_from']} to {d['valid_to']}{revoked}"))
 
 
-@main.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.option("--product", help="Part of the product's description or HS code.")
 @click.option("-a", "--agreement", help="Agreement code.")
 @_db_option
@@ -1058,7 +722,7 @@ def history_show(decision_id: str, db_url: str | None, fmt: str) -> None:
     click.echo(visible(record["output"]) if record["kind"] != "check" else record["output"])
 
 
-@main.group()
+@click.group()
 def audit() -> None:
     """Check the records."""
 
@@ -1090,7 +754,7 @@ def audit_verify(anchor: str | None, db_url: str | None) -> None:
     sys.exit(0 if not bad else EXIT_NOT_REPRODUCED)
 
 
-@main.group()
+@click.group()
 def schema() -> None:
     """Print the JSON Schema of originrules' file formats."""
 
@@ -1103,11 +767,10 @@ def schema_bom() -> None:
     click.echo(json.dumps(bom_schema(), indent=2, ensure_ascii=False))
 
 
-
 # ---------------------------------------------------------------- chips: export-control scenarios
 
 
-@main.group()
+@click.group()
 def chips() -> None:
     """Export-control scenarios for AI chips: what an order of advanced computing items would need
     under a regime kept as data (rulesets/us-ai-diffusion-2025.regime: the US AI diffusion
@@ -1194,7 +857,3 @@ def chips_lint(regime: str) -> None:
         _fail(e)
     click.echo(f"{r.path}: {len(r.steps)} steps, {len(r.groups)} country groups, {len(r.limits)} limits, {len(r.chips)} chips; "
                f"every figure sourced; {r.inferred_count()} marked inferred")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()
