@@ -55,7 +55,7 @@ def main() -> None:
     env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp()
     warm = {**env, "ORIGINRULES_CACHE": cache}
     off = {**env, "ORIGINRULES_CACHE": "off"}
-    check = [sys.executable, "-c", "import sys; from originrules.cli import run; run(sys.argv[1:])", "check", str(EXAMPLE), "-a", "UK"]
+    check = [sys.executable, "-c", "from originrules.cli import run; run()", "check", str(EXAMPLE), "-a", "UK"]  # as the console script runs it
     subprocess.run(check, env=warm, stdout=subprocess.DEVNULL, cwd=ROOT, check=False)  # fill the cache
     base = best([sys.executable, "-c", "pass"], env)
     imports = best([sys.executable, "-c", "import click, attrs"], env)

@@ -226,3 +226,16 @@ def test_check_runs_with_the_cycle_collector_held_off_and_leaves_it_running(monk
     assert during == [False] and gc.isenabled()
     assert run("check", str(REPO / "examples" / "no-such-bom.json"), "-a", "UK").exit_code == 2
     assert gc.isenabled()
+
+
+def test_the_command_run_in_process_leaves_the_callers_heap_as_it_was() -> None:
+    # as the process's own command (no argv) run() spares Python's shutdown a last scan of every
+    # object (gc.freeze, just before exit); a program calling it with arguments keeps its heap
+    import gc
+
+    from originrules.cli import run
+
+    frozen = gc.get_freeze_count()
+    with pytest.raises(SystemExit) as done:
+        run(["check", EXAMPLE, "--agreement", "UAE"])
+    assert done.value.code == 0 and gc.get_freeze_count() == frozen and gc.isenabled()
