@@ -694,15 +694,19 @@ def _path(stack: list[list[Any]]) -> str:
     return "".join(parts).lstrip(".") or "(top)"
 
 
+PAUSE_FROM = 8_000  # materials: fewer build too few tuples for holding the collector off to pay
+
+
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while a BOM's hundreds of thousands of tuples are built.
+def collector_paused(materials: int | None = None) -> Iterator[None]:
+    """Python's cycle collector held off while a BOM's hundreds of thousands of tuples are built
+    (for `materials` rows, if PAUSE_FROM or more; always if not said).
 
     Each collection re-scans every object still alive, and a 200,000-material BOM keeps them all:
     reading it and listing its materials took twice as long with the collector running. Nothing
     built here can form a cycle (tuples of texts, numbers and other such tuples); the collector
     runs again as soon as the block ends."""
-    if not gc.isenabled():
+    if not gc.isenabled() or (materials is not None and materials < PAUSE_FROM):
         yield
         return
     gc.disable()
@@ -716,13 +720,11 @@ def loads(text: str | bytes, source: str = "<bom>") -> Bom:
     """A BOM from JSON text (or its UTF-8 bytes): decoded and validated in one pass in C where
     the text is in the canonical form (most are), else read in full, naming every problem with
     its JSON path."""
-    if len(text) < _BIG:
-        return _loads(text, source)
-    with collector_paused():
+    with collector_paused(len(text) // _TEXT_PER_MATERIAL):
         return _loads(text, source)
 
 
-_BIG = 1_000_000  # characters (some 8,000 materials): a smaller BOM builds too few tuples for the collector to matter
+_TEXT_PER_MATERIAL = 125  # characters a material takes in a BOM file, about: the count before reading it
 
 
 def _loads(text: str | bytes, source: str) -> Bom:

@@ -254,19 +254,20 @@ def _outside_zone(bom: Bom, m: Material, zone: frozenset[str]) -> Problem:
     )
 
 
-def _why(m: Material, registered: tuple[Any, ...] | None, assumed: bool, exporter: str | None) -> str:
+def _why(originating: bool | None, origin: str, exporter: str | None, intermediate: bool = False,
+         registered: tuple[Any, ...] | None = None, assumed: bool = False) -> str:
     """Why a material counts as it does, in the report's words."""
-    if m.materials is not None:
-        return "intermediate: " + ("originates under its own rule" if m.originating else "does not originate under its own rule")
+    if intermediate:
+        return "intermediate: " + ("originates under its own rule" if originating else "does not originate under its own rule")
     if registered is not None:  # the declarations register decided it: what it said, in its words
         return registered[1]
-    if m.originating:
-        return "declared originating" + (f" in {m.origin} (cumulation)" if exporter and m.origin != exporter else "")
+    if originating:
+        return "declared originating" + (f" in {origin} (cumulation)" if exporter and origin != exporter else "")
     if assumed:
         return "assumed originating (origin in the cumulation zone, origin assumed on request)"
-    if m.originating is False:
+    if originating is False:
         return "declared non-originating"
-    if m.origin == UNKNOWN_ORIGIN:
+    if origin == UNKNOWN_ORIGIN:
         return "origin unknown: non-originating"
     return "no origin declaration: non-originating"
 
@@ -277,7 +278,7 @@ _STATUS_COLUMNS = tuple(attrgetter(f) for f in ("id", "description", "hs_code", 
 def material_statuses(bom: Bom, assumed: frozenset[str], materials: tuple[Material, ...] | list[Material] | None = None) -> tuple[MaterialStatus, ...]:
     """Each material (of `materials`, by default all the BOM's), whether it counts as
     originating, and why (for reports)."""
-    with collector_paused():  # one row per material: a BOM can hold 200,000
+    with collector_paused(len(bom.materials if materials is None else materials)):  # one row per material
         return _material_statuses(bom, assumed, bom.materials if materials is None else materials)
 
 
@@ -286,14 +287,14 @@ def _material_statuses(bom: Bom, assumed: frozenset[str], materials: tuple[Mater
     if bom.register or assumed or bom.nested:
         return tuple(
             MaterialStatus(m.id, m.description, m.hs_code, m.value, m.origin, bool(m.originating) or m.id in assumed,
-                           _why(m, bom.register.get(m.id), m.id in assumed, exporter))
+                           _why(m.originating, m.origin, exporter, m.materials is not None, bom.register.get(m.id), m.id in assumed))
             for m in materials
         )
     # the common case: the reason depends only on the declaration and the origin, so it is worked
     # out once per distinct pair and the rows are built a column at a time (C loops: a catalogue's
     # BOM can hold 200,000 materials)
     keys = list(zip(map(attrgetter("originating"), materials), map(attrgetter("origin"), materials)))
-    reasons = {k: _why(Material("", "", None, Decimal(0), origin=k[1], originating=k[0]), None, False, exporter) for k in set(keys)}
+    reasons = {k: _why(*k, exporter) for k in set(keys)}
     columns = [list(map(get, materials)) for get in _STATUS_COLUMNS]
     counts = map(bool, map(itemgetter(0), keys))
     rows = zip(*columns, counts, map(reasons.__getitem__, keys))

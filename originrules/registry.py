@@ -190,16 +190,13 @@ def _indexed(wanted: str) -> CompiledRuleset | None:
     """The ruleset rulesets/index.json lists under the code or alias `wanted`, if its file, once
     loaded, says so itself; None if the index names none (or is missing, or out of date), and the
     headers decide. One check then reads one file, not the headers of all 43."""
-    import json
-
     try:
-        index = json.loads((resources.rulesets_dir() / INDEX).read_text(encoding="utf-8"))
         names = [
             str(e["ruleset"]).removeprefix("rulesets/")
-            for e in index["agreements"]
+            for e in _index()
             if wanted == str(e["code"]).upper() or wanted in (str(a).upper() for a in e["aliases"])
         ]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
     if len(names) != 1 or "/" in names[0] or not names[0].endswith(".roo") or not (resources.rulesets_dir() / names[0]).is_file():
         return None
@@ -227,6 +224,19 @@ def ruleset_text(cited: str) -> str:
 INDEX = "index.json"  # rulesets/index.json: `agreements` lists from it (tools/ruleset_index.py writes it)
 
 
+def _index() -> list[Any]:
+    """The entries of rulesets/index.json, as written; none if it is missing or not an index
+    (callers check each entry against the file it names)."""
+    import json
+
+    try:
+        index = json.loads((resources.rulesets_dir() / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    entries = index.get("agreements") if isinstance(index, dict) else None
+    return entries if isinstance(entries, list) else []
+
+
 def summary(crs: CompiledRuleset) -> dict[str, Any]:
     """What `agreements` lists of one ruleset."""
     ag = crs.agreement
@@ -250,12 +260,10 @@ def listing() -> list[dict[str, Any]]:
     in the index) is loaded and summarised afresh. Loading all 43 takes seconds; the index, a
     few milliseconds."""
     import hashlib
-    import json
 
     try:
-        index = json.loads((resources.rulesets_dir() / INDEX).read_text(encoding="utf-8"))
-        entries = {e["code"]: e for e in index["agreements"]} if isinstance(index, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError):
+        entries = {e["code"]: e for e in _index()}
+    except (KeyError, TypeError):
         entries = {}
     out = []
     for code, (path, _) in _catalogue().items():

@@ -429,7 +429,7 @@ def schedule_dump(s: ast.Schedule) -> str:
     import json
 
     def path(p: ast.RatePath | None) -> Any:
-        return None if p is None else [{f: v for f in ast.fields(seg) if (v := getattr(seg, f)) is not None} for seg in p.segments]
+        return None if p is None else [{f: v for f in seg.__struct_fields__ if (v := getattr(seg, f)) is not None} for seg in p.segments]
 
     data = {
         "agreement": s.agreement, "importers": list(s.importers), "name": s.name, "exporters": list(s.exporters), "years": s.years,

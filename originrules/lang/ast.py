@@ -50,11 +50,6 @@ def replace(node: N, **changes: object) -> N:
     return msgspec.structs.replace(node, **changes)
 
 
-def fields(node: Node) -> tuple[str, ...]:
-    """The names of a node's fields, in order."""
-    return node.__struct_fields__
-
-
 def process_name(text: str) -> str:
     """Process names match case-insensitively, spaces, hyphens and underscores alike."""
     return re.sub(r"[\s_\-]+", "_", text.strip().lower())

@@ -40,10 +40,6 @@ _CLASSES: dict[str, type] = {
 }
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    """The fields a class is built from, in order (the tree's nodes and the code sets are msgspec Structs)."""
-    return cls.__struct_fields__  # type: ignore[attr-defined, no-any-return]
-
 
 # The encoding is positional, so that reading it back is quick (a check reads a whole annex):
 # a node is a list headed by its class name, `["Span", 3, 1, 3, 9]`, its fields in order; a
@@ -69,7 +65,7 @@ def encode(value: Any) -> Any:
     cls = type(value)
     if _CLASSES.get(cls.__name__) is not cls:
         raise TypeError(f"{cls.__name__} is not part of a ruleset")
-    return [cls.__name__, *(encode(getattr(value, name)) for name in _fields(cls))]
+    return [cls.__name__, *(encode(getattr(value, name)) for name in value.__struct_fields__)]
 
 
 def _value(data: Any) -> Any:
